@@ -1,0 +1,34 @@
+# Two entry points for a fresh machine with Python 3.11+ and make:
+#   make run    set up, migrate an SQLite file, load demo data, serve on :8000
+#   make test   set up and run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "orderdesk needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/orderdesk demo --base-url http://127.0.0.1:$(PORT)
+	$(BIN)/orderdesk serve --port $(PORT)
+
+# pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
+test: $(BIN)/.installed
+	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check src tests bench
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) *.egg-info src/*.egg-info .pytest_cache

@@ -1,0 +1,91 @@
+"""The application: one root that mounts each product's partner and operator APIs.
+
+    /auto/...          auto partner API          (auto envelope)
+    /ops/v1/auto/...   auto operator API         (auto envelope)
+    /crypto/...        crypto partner API        (crypto envelope)
+    /ops/v1/...        crypto operator API and the shared mail outbox (crypto envelope)
+    /healthz /readyz /metrics
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from starlette.responses import Response
+
+from orderdesk import auto, crypto
+from orderdesk.platform import metrics
+from orderdesk.platform.clock import Clock
+from orderdesk.platform.errors import AUTO, ApiError
+from orderdesk.platform.http import RequestContextMiddleware, install_error_handlers, json_response
+from orderdesk.platform.logs import configure_logging
+from orderdesk.platform.runtime import Runtime
+from orderdesk.settings import Settings, load_settings
+
+PRODUCTS = (auto, crypto)  # auto first: /ops/v1/auto must be matched before crypto's /ops/v1
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
+               run_dispatcher: bool = False) -> FastAPI:
+    """Build the application. The lifespan opens the database; with `run_dispatcher` it also
+    runs the background dispatcher in this process."""
+    settings = settings or load_settings()
+    runtime = Runtime.build(settings, clock)
+    for product in PRODUCTS:
+        product.register_jobs(runtime)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.open()
+        for product in PRODUCTS:
+            await product.on_startup(runtime)
+        stop = asyncio.Event()
+        task = asyncio.create_task(runtime.dispatcher.run_forever(stop)) if run_dispatcher else None
+        app.state.ready = True
+        try:
+            yield
+        finally:
+            app.state.ready = False
+            stop.set()
+            if task is not None:
+                await task
+            await runtime.close()
+
+    app = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None,
+                  redirect_slashes=False)
+    app.state.runtime = runtime
+    app.state.ready = False
+    install_error_handlers(app, AUTO)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> Response:
+        if not app.state.ready:
+            raise ApiError(503, "not_ready", "Server is starting")
+        return json_response({"status": "ok"})
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> Response:
+        if not (app.state.ready and await runtime.db.ping()):
+            raise ApiError(503, "database_unavailable", "Database is not reachable")
+        return json_response({"status": "ready"})
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus() -> Response:
+        body, content_type = metrics.render()
+        return Response(body, media_type=content_type)
+
+    for product in PRODUCTS:
+        product.mount(app, runtime)
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for uvicorn workers (`orderdesk serve`): settings from the environment."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings, run_dispatcher=os.environ.get("ORDERDESK__SERVE_DISPATCHER", "1") == "1")

@@ -1,0 +1,1 @@
+"""What both products share. Nothing in here knows about cars or coins."""

@@ -1,0 +1,311 @@
+"""Database access: one small interface over asyncpg (PostgreSQL) and sqlite3 (SQLite).
+
+SQL is written once with `:name` parameters and runs on both engines. Values come back as
+Python types on both: aware UTC `datetime` for timestamp columns, `Decimal` for decimal
+columns, `bool` for boolean columns (see `platform.dbtypes` for how SQLite does it).
+
+Use cases run in exactly one transaction:
+
+    async with db.transaction() as conn:
+        row = await conn.fetchrow("SELECT ... WHERE id = :id" + conn.for_update, {"id": x})
+        await conn.execute("UPDATE ...", {...})
+
+The wrapper commits on normal exit and rolls back on any exception; services never commit.
+
+SQLite runs with ONE connection used from the event-loop thread and one transaction at a
+time (an asyncio lock), `BEGIN IMMEDIATE` for writes: the single writer. Its calls are fast
+and never wait on the network, so running them inline is cheaper than a thread hop.
+PostgreSQL runs a pool; row locks (`conn.for_update`) serialise what must be serialised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from orderdesk.platform import dbtypes
+
+Params = Mapping[str, Any] | None
+Dialect = Literal["postgresql", "sqlite"]
+
+_NAMED_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
+
+
+class Row(Protocol):
+    def __getitem__(self, key: str | int) -> Any: ...
+    def keys(self) -> Iterable[str]: ...
+
+
+class UniqueViolation(Exception):
+    """An INSERT/UPDATE hit a unique constraint; `constraint` names it when the engine says."""
+
+    def __init__(self, constraint: str | None, message: str) -> None:
+        super().__init__(message)
+        self.constraint = constraint
+
+
+class Connection(Protocol):
+    dialect: Dialect
+    #: " FOR UPDATE" on PostgreSQL, "" on SQLite (the single writer already excludes others).
+    for_update: str
+    #: " FOR UPDATE SKIP LOCKED" on PostgreSQL, "" on SQLite.
+    skip_locked: str
+
+    async def fetch(self, sql: str, params: Params = None) -> list[Row]: ...
+    async def fetchrow(self, sql: str, params: Params = None) -> Row | None: ...
+    async def fetchval(self, sql: str, params: Params = None) -> Any: ...
+    async def execute(self, sql: str, params: Params = None) -> int: ...
+    async def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None: ...
+    async def try_advisory_lock(self, key: int) -> bool: ...
+
+
+class Database(Protocol):
+    dialect: Dialect
+
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+    def transaction(self, *, write: bool = True) -> contextlib.AbstractAsyncContextManager[Connection]: ...
+    async def ping(self) -> bool: ...
+
+
+def open_database(url: str, *, pool_size: int = 10, sqlite_synchronous: str = "full") -> Database:
+    """Build (not yet open) the database for an ORDERDESK_DATABASE_URL."""
+    if url.startswith("sqlite:///"):
+        return SQLiteDatabase(url.removeprefix("sqlite:///"), synchronous=sqlite_synchronous)
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresDatabase(url, pool_size=pool_size)
+    raise ValueError(f"unsupported database URL: {url!r}")
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+class _PgSqlCache:
+    """Translates `:name` SQL to asyncpg's `$n` once per statement text."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    def translate(self, sql: str) -> tuple[str, tuple[str, ...]]:
+        hit = self._cache.get(sql)
+        if hit is None:
+            names: list[str] = []
+
+            def number(match: re.Match[str]) -> str:
+                name = match.group(1)
+                if name not in names:
+                    names.append(name)
+                return f"${names.index(name) + 1}"
+
+            hit = (_NAMED_PARAM.sub(number, sql), tuple(names))
+            if len(self._cache) < 4096:
+                self._cache[sql] = hit
+        return hit
+
+
+_pg_sql = _PgSqlCache()
+
+
+class PostgresConnection:
+    dialect: Dialect = "postgresql"
+    for_update = " FOR UPDATE"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def _args(self, sql: str, params: Params) -> tuple[str, list[Any]]:
+        text, names = _pg_sql.translate(sql)
+        if not names:
+            return text, []
+        assert params is not None, f"SQL needs parameters {names}"
+        return text, [params[name] for name in names]
+
+    async def fetch(self, sql: str, params: Params = None) -> list[Row]:
+        text, args = self._args(sql, params)
+        with _pg_errors():
+            return await self.raw.fetch(text, *args)
+
+    async def fetchrow(self, sql: str, params: Params = None) -> Row | None:
+        text, args = self._args(sql, params)
+        with _pg_errors():
+            return await self.raw.fetchrow(text, *args)
+
+    async def fetchval(self, sql: str, params: Params = None) -> Any:
+        text, args = self._args(sql, params)
+        with _pg_errors():
+            return await self.raw.fetchval(text, *args)
+
+    async def execute(self, sql: str, params: Params = None) -> int:
+        text, args = self._args(sql, params)
+        with _pg_errors():
+            status = await self.raw.execute(text, *args)
+        tail = status.rsplit(" ", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+    async def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        text, names = _pg_sql.translate(sql)
+        with _pg_errors():
+            await self.raw.executemany(text, [[row[name] for name in names] for row in rows])
+
+    async def try_advisory_lock(self, key: int) -> bool:
+        return bool(await self.raw.fetchval("SELECT pg_try_advisory_xact_lock($1)", key))
+
+
+@contextlib.contextmanager
+def _pg_errors() -> Iterator[None]:
+    import asyncpg
+
+    try:
+        yield
+    except asyncpg.UniqueViolationError as exc:
+        raise UniqueViolation(getattr(exc, "constraint_name", None), str(exc)) from exc
+
+
+class PostgresDatabase:
+    dialect: Dialect = "postgresql"
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url.replace("postgres://", "postgresql://", 1)
+        self.pool_size = pool_size
+        self._pool: Any = None
+
+    async def open(self) -> None:
+        import asyncpg
+
+        if self._pool is None:
+            self._pool = await asyncpg.create_pool(
+                self.url, min_size=1, max_size=self.pool_size, command_timeout=60,
+                server_settings={"application_name": "orderdesk", "timezone": "UTC"},
+            )
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    @contextlib.asynccontextmanager
+    async def transaction(self, *, write: bool = True) -> AsyncIterator[Connection]:
+        async with self._pool.acquire() as raw, raw.transaction(readonly=not write):
+            yield PostgresConnection(raw)
+
+    async def ping(self) -> bool:
+        try:
+            async with self._pool.acquire() as raw:
+                return await raw.fetchval("SELECT 1") == 1
+        except Exception:
+            return False
+
+
+# --------------------------------------------------------------------------- SQLite
+
+
+class SQLiteConnection:
+    dialect: Dialect = "sqlite"
+    for_update = ""
+    skip_locked = ""
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    async def fetch(self, sql: str, params: Params = None) -> list[Row]:
+        with _sqlite_errors():
+            return self.raw.execute(sql, params or {}).fetchall()
+
+    async def fetchrow(self, sql: str, params: Params = None) -> Row | None:
+        with _sqlite_errors():
+            return self.raw.execute(sql, params or {}).fetchone()
+
+    async def fetchval(self, sql: str, params: Params = None) -> Any:
+        with _sqlite_errors():
+            row = self.raw.execute(sql, params or {}).fetchone()
+        return None if row is None else row[0]
+
+    async def execute(self, sql: str, params: Params = None) -> int:
+        with _sqlite_errors():
+            return self.raw.execute(sql, params or {}).rowcount
+
+    async def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        with _sqlite_errors():
+            self.raw.executemany(sql, rows)
+
+    async def try_advisory_lock(self, key: int) -> bool:
+        # One connection, one transaction at a time: whoever runs holds every key already.
+        return True
+
+
+@contextlib.contextmanager
+def _sqlite_errors() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        message = str(exc)
+        if "UNIQUE" in message:
+            # "UNIQUE constraint failed: table.col1, table.col2"
+            raise UniqueViolation(message.partition(": ")[2] or None, message) from exc
+        raise
+
+
+class SQLiteDatabase:
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, path: str, *, synchronous: str = "full") -> None:
+        self.path = path
+        self.synchronous = synchronous.upper()
+        self._raw: sqlite3.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        if self._raw is None:
+            self._raw = connect_sqlite(self.path, synchronous=self.synchronous)
+
+    async def close(self) -> None:
+        if self._raw is not None:
+            async with self._lock:
+                self._raw.close()
+                self._raw = None
+
+    @contextlib.asynccontextmanager
+    async def transaction(self, *, write: bool = True) -> AsyncIterator[Connection]:
+        async with self._lock:
+            raw = self._raw
+            assert raw is not None, "database is not open"
+            raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield SQLiteConnection(raw)
+            except BaseException:
+                raw.execute("ROLLBACK")
+                raise
+            else:
+                raw.execute("COMMIT")
+
+    async def ping(self) -> bool:
+        try:
+            async with self.transaction(write=False) as conn:
+                return await conn.fetchval("SELECT 1") == 1
+        except Exception:
+            return False
+
+
+def connect_sqlite(path: str, *, synchronous: str = "FULL") -> sqlite3.Connection:
+    """A connection in autocommit mode (we issue BEGIN/COMMIT) with typed columns."""
+    dbtypes.register_sqlite_types()
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    raw = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False,
+        detect_types=sqlite3.PARSE_DECLTYPES, timeout=10.0,
+    )
+    raw.row_factory = sqlite3.Row
+    raw.execute("PRAGMA journal_mode=WAL")
+    raw.execute(f"PRAGMA synchronous={synchronous}")
+    raw.execute("PRAGMA foreign_keys=ON")
+    raw.execute("PRAGMA busy_timeout=10000")
+    return raw

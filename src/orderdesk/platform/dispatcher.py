@@ -1,0 +1,205 @@
+"""The background dispatcher: runs due outbox rows and periodic sweeps.
+
+It runs inside `orderdesk serve` (unless --no-dispatcher) and alone in `orderdesk worker`.
+Any number of dispatchers may run against PostgreSQL: rows are claimed with
+`FOR UPDATE SKIP LOCKED` and a lease, so one attempt is never run twice at the same time.
+On SQLite the claim runs under the single writer.
+
+Products plug in:
+- a handler per outbox `kind`: `async def handle(job) -> Outcome`, called outside any
+  transaction (it may talk to the network); the Outcome's `record` callback runs in the
+  transaction that settles the row, so the product's bookkeeping and the outbox agree.
+- sweeps: `async def sweep(now) -> int`, called every tick, for work derived from the data
+  (auctions that are due, quotes that expired). A sweep locks what it changes and re-checks
+  it, so two dispatchers running the same sweep is harmless.
+
+A crash between a handler's side effect and the settling transaction repeats the attempt
+after the lease ends: delivery is at least once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+
+from orderdesk.platform import ids, metrics
+from orderdesk.platform.clock import Clock
+from orderdesk.platform.db import Connection, Database
+
+log = structlog.get_logger("orderdesk.dispatcher")
+
+Record = Callable[[Connection], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    ref: str
+    fifo_key: str | None
+    attempts: int  # attempts made before this one
+    due_at: datetime
+    created_at: datetime
+    lease_token: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # "done" | "retry" | "dead"
+    retry_at: datetime | None = None
+    record: Record | None = None
+    error: str | None = None
+    detach: bool = False  # on retry, leave the FIFO so later rows are not held up
+
+    @classmethod
+    def done(cls, record: Record | None = None) -> Outcome:
+        return cls("done", record=record)
+
+    @classmethod
+    def retry(cls, at: datetime, record: Record | None = None, error: str | None = None,
+              detach: bool = False) -> Outcome:
+        return cls("retry", retry_at=at, record=record, error=error, detach=detach)
+
+    @classmethod
+    def dead(cls, record: Record | None = None, error: str | None = None) -> Outcome:
+        return cls("dead", record=record, error=error)
+
+
+Handler = Callable[[Job], Awaitable[Outcome]]
+Sweep = Callable[[datetime], Awaitable[int]]
+
+
+class Dispatcher:
+    def __init__(
+        self, db: Database, clock: Clock, *, interval: float = 1.0, lease_seconds: float = 120.0,
+        batch_size: int = 200, concurrency: int = 64,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.interval = interval
+        self.lease = timedelta(seconds=lease_seconds)
+        self.batch_size = batch_size
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._handlers: dict[str, Handler] = {}
+        self._sweeps: list[tuple[str, Sweep]] = []
+        self._wake = asyncio.Event()
+
+    def register(self, kind: str, handler: Handler) -> None:
+        self._handlers[kind] = handler
+
+    def add_sweep(self, name: str, sweep: Sweep) -> None:
+        self._sweeps.append((name, sweep))
+
+    def wake(self) -> None:
+        """Look for work now instead of at the next tick (after a commit that queued some)."""
+        self._wake.set()
+
+    # ----------------------------------------------------------------- one round
+
+    async def run_once(self) -> int:
+        """Run every sweep once, then claim and run one batch of due rows. Returns work done."""
+        done = 0
+        for name, sweep in self._sweeps:
+            try:
+                done += await sweep(self.clock.now())
+            except Exception:
+                log.exception("sweep_failed", sweep=name)
+        jobs = await self._claim()
+        if jobs:
+            await asyncio.gather(*(self._run(job) for job in jobs))
+        return done + len(jobs)
+
+    async def drain(self, max_rounds: int = 1000) -> int:
+        """Run rounds until one finds nothing due (tests, and `worker --once`)."""
+        total = 0
+        for _ in range(max_rounds):
+            done = await self.run_once()
+            total += done
+            if done == 0:
+                return total
+        return total
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        log.info("dispatcher_started", interval=self.interval)
+        while not stop.is_set():
+            try:
+                busy = await self.run_once()
+            except Exception:
+                log.exception("dispatcher_round_failed")
+                busy = 0
+            if busy:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.interval):
+                    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+                    try:
+                        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        for waiter in waiters:
+                            waiter.cancel()
+        log.info("dispatcher_stopped")
+
+    # ----------------------------------------------------------------- internals
+
+    async def _claim(self) -> list[Job]:
+        now = self.clock.now()
+        token = ids.random_hex(8)
+        async with self.db.transaction() as conn:
+            rows = await conn.fetch(
+                "UPDATE outbox SET leased_until = :lease_until, lease_token = :token, updated_at = :now"
+                " WHERE id IN (SELECT o.id FROM outbox o"
+                "   WHERE o.state = 'pending' AND o.due_at <= :now"
+                "     AND (o.leased_until IS NULL OR o.leased_until <= :now)"
+                "     AND (o.fifo_key IS NULL OR NOT EXISTS (SELECT 1 FROM outbox p"
+                "          WHERE p.fifo_key = o.fifo_key AND p.state = 'pending' AND p.id < o.id))"
+                f"   ORDER BY o.due_at, o.id LIMIT :limit{conn.skip_locked})"
+                " RETURNING id, kind, ref, fifo_key, attempts, due_at, created_at",
+                {"lease_until": now + self.lease, "token": token, "now": now, "limit": self.batch_size},
+            )
+        jobs = [Job(r["id"], r["kind"], r["ref"], r["fifo_key"], r["attempts"], r["due_at"],
+                    r["created_at"], token) for r in rows]
+        jobs.sort(key=lambda job: job.id)
+        return jobs
+
+    async def _run(self, job: Job) -> None:
+        handler = self._handlers.get(job.kind)
+        async with self._semaphore:
+            if handler is None:
+                outcome = Outcome.dead(error=f"no handler for {job.kind}")
+            else:
+                try:
+                    outcome = await handler(job)
+                except Exception as exc:
+                    log.exception("job_failed", job_id=job.id, kind=job.kind)
+                    backoff = min(3600.0, 5.0 * 2 ** min(job.attempts, 10))
+                    outcome = Outcome.retry(self.clock.now() + timedelta(seconds=backoff),
+                                            error=f"{type(exc).__name__}: {exc}"[:500])
+            try:
+                await self._settle(job, outcome)
+            except Exception:
+                log.exception("job_settle_failed", job_id=job.id, kind=job.kind)
+        metrics.observe_job(job.kind, outcome.state)
+
+    async def _settle(self, job: Job, outcome: Outcome) -> None:
+        now = self.clock.now()
+        state = "pending" if outcome.state == "retry" else outcome.state
+        async with self.db.transaction() as conn:
+            owned = await conn.execute(
+                "UPDATE outbox SET state = :state, attempts = attempts + 1, due_at = :due_at,"
+                " leased_until = NULL, lease_token = NULL, last_error = :error, updated_at = :now,"
+                " fifo_key = CASE WHEN :detach THEN NULL ELSE fifo_key END"
+                " WHERE id = :id AND lease_token = :token",
+                {"state": state, "due_at": outcome.retry_at or job.due_at, "error": outcome.error,
+                 "now": now, "detach": outcome.detach, "id": job.id, "token": job.lease_token},
+            )
+            if owned != 1:
+                log.warning("job_lease_lost", job_id=job.id, kind=job.kind)
+                return
+            if outcome.record is not None:
+                await outcome.record(conn)

@@ -1,0 +1,80 @@
+"""Per-key token buckets (GCRA: one stored number per key, the bucket's "theoretical
+arrival time"). In process memory by default, in Redis when ORDERDESK_REDIS_URL is set so
+that every process shares the counts.
+
+Why not the `limits` library: it offers fixed, moving and sliding windows, but the contract
+is a token bucket refilled continuously, with Retry-After = time until the next token.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Protocol
+
+from orderdesk.settings import RateLimit
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str, limit: RateLimit, now: float) -> int | None:
+        """Take one token. None when allowed, else whole seconds (>= 1) until a token."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def _retry_after(seconds: float) -> int:
+    return max(1, math.ceil(seconds - 1e-9))
+
+
+class MemoryRateLimiter:
+    def __init__(self) -> None:
+        self._tat: dict[str, float] = {}
+
+    async def hit(self, key: str, limit: RateLimit, now: float) -> int | None:
+        interval = limit.seconds_per_token
+        tat = max(self._tat.get(key, now), now)
+        new_tat = tat + interval
+        wait = new_tat - now - limit.period
+        if wait > 1e-9:
+            return _retry_after(wait)
+        self._tat[key] = new_tat
+        if len(self._tat) > 100_000:  # forget buckets that are full again
+            self._tat = {k: v for k, v in self._tat.items() if v > now}
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+_GCRA_LUA = """
+local tat = tonumber(redis.call('GET', KEYS[1]) or ARGV[1])
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local period = tonumber(ARGV[3])
+if tat < now then tat = now end
+local new_tat = tat + interval
+local wait = new_tat - now - period
+if wait > 0.000001 then return tostring(wait) end
+redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil(period * 1000) + 1000)
+return false
+"""
+
+
+class RedisRateLimiter:
+    def __init__(self, url: str) -> None:
+        import redis.asyncio as redis
+
+        self._redis = redis.from_url(url)
+        self._script = self._redis.register_script(_GCRA_LUA)
+
+    async def hit(self, key: str, limit: RateLimit, now: float) -> int | None:
+        wait = await self._script(keys=[f"orderdesk:rl:{key}"],
+                                  args=[repr(now), repr(limit.seconds_per_token), repr(limit.period)])
+        return None if wait is None else _retry_after(float(wait))
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+def make_rate_limiter(redis_url: str | None) -> RateLimiter:
+    return RedisRateLimiter(redis_url) if redis_url else MemoryRateLimiter()

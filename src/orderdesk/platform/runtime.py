@@ -1,0 +1,54 @@
+"""Everything a request or a job needs, built once per process and shared by every
+sub-application (as `app.state.runtime`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from fastapi import Request
+
+from orderdesk.platform.clock import Clock, SystemClock
+from orderdesk.platform.db import Database, open_database
+from orderdesk.platform.dispatcher import Dispatcher
+from orderdesk.platform.ratelimit import RateLimiter, make_rate_limiter
+from orderdesk.platform.webhooks import make_client
+from orderdesk.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock
+    db: Database
+    rate_limiter: RateLimiter
+    dispatcher: Dispatcher
+    http: httpx.AsyncClient
+    #: product-owned singletons (e.g. the crypto webhook signing key), by name
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
+        clock = clock or SystemClock()
+        db = open_database(settings.database_url, pool_size=settings.db_pool_size,
+                           sqlite_synchronous=settings.sqlite_synchronous)
+        return cls(
+            settings=settings, clock=clock, db=db,
+            rate_limiter=make_rate_limiter(settings.redis_url),
+            dispatcher=Dispatcher(db, clock, interval=settings.dispatch_interval),
+            http=make_client(),
+        )
+
+    async def open(self) -> None:
+        await self.db.open()
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.rate_limiter.close()
+        await self.db.close()
+
+
+def get_runtime(request: Request) -> Runtime:
+    """FastAPI dependency."""
+    return request.app.state.runtime
