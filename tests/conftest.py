@@ -24,10 +24,12 @@ import pytest
 from orderdesk.app import create_app
 from orderdesk.migrate import upgrade
 from orderdesk.platform.clock import ManualClock
+from orderdesk.platform.logs import configure_logging
 from orderdesk.platform.runtime import Runtime
 from orderdesk.settings import Settings
 
 POSTGRES_URL = os.environ.get("ORDERDESK_TEST_POSTGRES_URL")
+configure_logging("warning")
 OPS_TOKEN = "test-ops-token"
 # 2026-05-06 09:14:27 KST, the moment of the auto contract's examples.
 DEFAULT_NOW = datetime(2026, 5, 6, 0, 14, 27, 123456, tzinfo=UTC)
