@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from fastapi import Request
 
+from orderdesk.platform import mail
 from orderdesk.platform.clock import Clock, SystemClock
 from orderdesk.platform.db import Database, open_database
 from orderdesk.platform.dispatcher import Dispatcher
@@ -33,12 +34,16 @@ class Runtime:
         clock = clock or SystemClock()
         db = open_database(settings.database_url, pool_size=settings.db_pool_size,
                            sqlite_synchronous=settings.sqlite_synchronous)
-        return cls(
+        runtime = cls(
             settings=settings, clock=clock, db=db,
             rate_limiter=make_rate_limiter(settings.redis_url),
             dispatcher=Dispatcher(db, clock, interval=settings.dispatch_interval),
             http=make_client(),
         )
+        if settings.smtp_url:
+            runtime.dispatcher.register(mail.KIND, mail.SmtpDelivery(
+                db, settings.smtp_url, settings.mail_from, settings.webhook_retry_schedule, clock.now))
+        return runtime
 
     async def open(self) -> None:
         await self.db.open()

@@ -1,0 +1,80 @@
+"""The database layer behaves the same on both engines."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from orderdesk.platform.db import Database, UniqueViolation
+
+SCRATCH = {
+    "sqlite": "CREATE TABLE scratch (id TEXT PRIMARY KEY, at TEXT_UTC, amount TEXT_DEC, flag BOOLEAN)",
+    "postgresql": "CREATE TABLE scratch (id TEXT PRIMARY KEY, at TIMESTAMPTZ, amount NUMERIC, flag BOOLEAN)",
+}
+
+
+@pytest.fixture
+async def scratch(db: Database) -> Database:
+    async with db.transaction() as conn:
+        await conn.execute("DROP TABLE IF EXISTS scratch")
+        await conn.execute(SCRATCH[db.dialect])
+    return db
+
+
+async def test_types_round_trip(scratch: Database) -> None:
+    at = datetime(2026, 5, 12, 4, 30, 0, 123456, tzinfo=UTC)
+    async with scratch.transaction() as conn:
+        await conn.execute("INSERT INTO scratch VALUES (:id, :at, :amount, :flag)",
+                           {"id": "a", "at": at, "amount": Decimal("0.000000000000000001"), "flag": True})
+        await conn.execute("INSERT INTO scratch VALUES (:id, :at, :amount, :flag)",
+                           {"id": "b", "at": None, "amount": Decimal("10000.50"), "flag": False})
+    async with scratch.transaction(write=False) as conn:
+        rows = await conn.fetch("SELECT id, at, amount, flag FROM scratch ORDER BY id")
+    assert rows[0]["at"] == at and rows[0]["at"].tzinfo is not None
+    assert rows[0]["amount"] == Decimal("0.000000000000000001") and str(rows[0]["amount"]) == "1E-18"
+    assert rows[0]["flag"] is True
+    assert rows[1]["at"] is None and rows[1]["amount"] == Decimal("10000.50") and rows[1]["flag"] is False
+
+
+async def test_timestamps_compare_in_sql(scratch: Database) -> None:
+    early = datetime(2026, 5, 12, 4, 30, tzinfo=UTC)
+    async with scratch.transaction() as conn:
+        for i in range(3):
+            await conn.execute("INSERT INTO scratch (id, at) VALUES (:id, :at)",
+                               {"id": str(i), "at": early.replace(second=i)})
+        later = await conn.fetch("SELECT id FROM scratch WHERE at > :t ORDER BY at DESC",
+                                 {"t": early.replace(second=0)})
+    assert [r["id"] for r in later] == ["2", "1"]
+
+
+async def test_repeated_named_parameters(scratch: Database) -> None:
+    async with scratch.transaction() as conn:
+        await conn.execute("INSERT INTO scratch (id) VALUES (:id)", {"id": "x"})
+        found = await conn.fetchval("SELECT count(*) FROM scratch WHERE id = :v OR id = :v", {"v": "x"})
+    assert found == 1
+
+
+async def test_exception_rolls_back(scratch: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with scratch.transaction() as conn:
+            await conn.execute("INSERT INTO scratch (id) VALUES ('gone')")
+            raise RuntimeError("boom")
+    async with scratch.transaction(write=False) as conn:
+        assert await conn.fetchval("SELECT count(*) FROM scratch") == 0
+
+
+async def test_unique_violation_is_translated(scratch: Database) -> None:
+    with pytest.raises(UniqueViolation):
+        async with scratch.transaction() as conn:
+            await conn.execute("INSERT INTO scratch (id) VALUES ('dup')")
+            await conn.execute("INSERT INTO scratch (id) VALUES ('dup')")
+
+
+async def test_executemany_and_rowcount(scratch: Database) -> None:
+    async with scratch.transaction() as conn:
+        await conn.executemany("INSERT INTO scratch (id, flag) VALUES (:id, :flag)",
+                               [{"id": str(i), "flag": i % 2 == 0} for i in range(5)])
+        changed = await conn.execute("UPDATE scratch SET flag = :f WHERE flag = :old", {"f": True, "old": False})
+    assert changed == 2
