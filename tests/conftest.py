@@ -51,8 +51,11 @@ class PostgresReset:
     def __init__(self, url: str) -> None:
         import psycopg
 
-        upgrade(url)
         self.conn = psycopg.connect(url, autocommit=True)
+        # Start from an empty schema so the snapshot below holds only what migrations seed.
+        self.conn.execute("DROP SCHEMA public CASCADE")
+        self.conn.execute("CREATE SCHEMA public")
+        upgrade(url)
         tables = [r[0] for r in self.conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
         self.tables = tables
