@@ -1,0 +1,1 @@
+"""Load benchmarks: `python -m bench` (or `make bench`). See bench/README.md."""

@@ -1,0 +1,60 @@
+"""Run wrk and read its latency distribution."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+LUA = Path(__file__).parent / "lua"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    name: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    non_2xx: int
+    errors: int
+
+
+def ensure_wrk() -> str:
+    path = shutil.which("wrk")
+    if path is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk (Debian package)")
+    return path
+
+
+def run(name: str, url: str, script: str, *, connections: int, duration: int, threads: int = 2,
+        env_args: list[str] | None = None) -> LoadResult:
+    args = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
+            "-s", str(LUA / script), url]
+    if env_args:
+        args += ["--", *env_args]
+    output = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    return parse(name, output)
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    match = re.match(r"([\d.]+)(us|ms|s)", text)
+    if not match:
+        raise ValueError(text)
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def parse(name: str, output: str) -> LoadResult:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    non_2xx_match = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors_match = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    errors = sum(int(g) for g in errors_match.groups()) if errors_match else 0
+    return LoadResult(name, rps, p50, p99, requests, int(non_2xx_match.group(1)) if non_2xx_match else 0, errors)
