@@ -29,7 +29,7 @@ def ensure_wrk() -> str:
     return path
 
 
-def run(name: str, url: str, script: str, *, connections: int, duration: int, threads: int = 2,
+def run(name: str, url: str, script: str, *, connections: int, duration: int, threads: int = 1,
         env_args: list[str] | None = None) -> LoadResult:
     args = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
             "-s", str(LUA / script), url]
@@ -51,8 +51,8 @@ def _ms(text: str) -> float:
 
 def parse(name: str, output: str) -> LoadResult:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
     requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     non_2xx_match = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     errors_match = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)

@@ -78,3 +78,41 @@ async def test_executemany_and_rowcount(scratch: Database) -> None:
                                [{"id": str(i), "flag": i % 2 == 0} for i in range(5)])
         changed = await conn.execute("UPDATE scratch SET flag = :f WHERE flag = :old", {"f": True, "old": False})
     assert changed == 2
+
+
+async def test_sqlite_checkpoints_off_the_event_loop(database_url: str, engine: str) -> None:
+    if engine != "sqlite":
+        pytest.skip("WAL checkpoints are a SQLite matter")
+    import os
+
+    from orderdesk.platform.db import SQLiteDatabase
+
+    database = SQLiteDatabase(database_url.removeprefix("sqlite:///"), synchronous="normal")
+    database.checkpoint_interval = 0.01
+    await database.open()
+    async with database.transaction() as conn:
+        await conn.execute("CREATE TABLE filler (x TEXT)")
+        await conn.executemany("INSERT INTO filler VALUES (:x)", [{"x": "y" * 500}] * 2000)
+    wal = database.path + "-wal"
+    assert os.path.getsize(wal) > 0
+    import asyncio
+
+    for _ in range(100):  # the background checkpoint copies the WAL into the database file
+        await asyncio.sleep(0.01)
+        async with database.transaction(write=False) as conn:
+            if await conn.fetchval("SELECT count(*) FROM filler") == 2000 and _checkpointed(database.path):
+                break
+    assert _checkpointed(database.path)
+    await database.close()
+    assert os.path.getsize(wal) == 0  # truncated on close
+
+
+def _checkpointed(path: str) -> bool:
+    import sqlite3
+
+    probe = sqlite3.connect(path)
+    try:
+        busy, log_frames, checkpointed = probe.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return log_frames == checkpointed
+    finally:
+        probe.close()

@@ -254,23 +254,45 @@ def _sqlite_errors() -> Iterator[None]:
 
 
 class SQLiteDatabase:
+    """The single writer. WAL checkpoints run on a thread with their own connection: done
+    inline (SQLite's default) they would stall the event loop for the length of an fsync."""
+
     dialect: Dialect = "sqlite"
+    checkpoint_interval = 1.0
 
     def __init__(self, path: str, *, synchronous: str = "full") -> None:
         self.path = path
         self.synchronous = synchronous.upper()
         self._raw: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
+        self._checkpointer: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
         if self._raw is None:
             self._raw = connect_sqlite(self.path, synchronous=self.synchronous)
+            self._raw.execute("PRAGMA wal_autocheckpoint=0")
+            self._checkpointer = asyncio.create_task(self._checkpoint_forever())
 
     async def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpointer
+            self._checkpointer = None
         if self._raw is not None:
             async with self._lock:
+                self._raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 self._raw.close()
                 self._raw = None
+
+    async def _checkpoint_forever(self) -> None:
+        checkpoint_conn = await asyncio.to_thread(connect_sqlite, self.path, synchronous=self.synchronous)
+        try:
+            while True:
+                await asyncio.sleep(self.checkpoint_interval)
+                await asyncio.to_thread(checkpoint_conn.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            checkpoint_conn.close()
 
     @contextlib.asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[Connection]:
