@@ -46,7 +46,7 @@ def key_digest(api_key: str) -> str:
 
 
 def is_well_formed_key(api_key: str) -> bool:
-    return KEY_PATTERN.match(api_key) is not None
+    return KEY_PATTERN.fullmatch(api_key) is not None
 
 
 def generate_webhook_secret() -> str:

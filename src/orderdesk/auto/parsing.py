@@ -51,7 +51,7 @@ def idempotency_key(request: Request) -> str:
     value = request.headers.get("idempotency-key", "")
     if not value:
         raise errors.missing_idempotency_key()
-    if not _UUID.match(value):
+    if not _UUID.fullmatch(value):
         raise errors.validation_error([Issue("header", "Idempotency-Key",
                                              "must be a UUID (8-4-4-4-12 hexadecimal digits)")])
     return value.lower()
@@ -129,7 +129,7 @@ class BodyReader:
         if max_length is not None and len(value) > max_length:
             self.problem(name, f"must be at most {max_length} characters")
             return None
-        if pattern is not None and not pattern.match(value):
+        if pattern is not None and not pattern.fullmatch(value):
             self.problem(name, f"must match {pattern.pattern}")
             return None
         return value
@@ -213,7 +213,7 @@ class QueryReader:
         value = self.text(name)
         if value is None:
             return None
-        if not _QUERY_INTEGER.match(value):
+        if not _QUERY_INTEGER.fullmatch(value):
             self.problem(name, "must be an integer")
             return None
         if len(value.lstrip("-")) > _QUERY_INTEGER_DIGITS:
@@ -276,7 +276,7 @@ class QueryReader:
         value = self.text("limit")
         if value is None:
             return 50
-        if not _LIMIT.match(value) or not 1 <= int(value) <= 200:
+        if not _LIMIT.fullmatch(value) or not 1 <= int(value) <= 200:
             self.problem("limit", "must be an integer from 1 to 200")
             return 50
         return int(value)

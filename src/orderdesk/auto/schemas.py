@@ -80,7 +80,7 @@ def _is_http_url(value: str) -> bool:
 
 
 def is_valid_vehicle_id(value: str) -> bool:
-    return VEHICLE_ID.match(value) is not None
+    return VEHICLE_ID.fullmatch(value) is not None
 
 
 # --------------------------------------------------------------------------- orders
@@ -243,7 +243,7 @@ def vehicle_list(request: Request) -> VehicleList:
     keep("exterior_grade", query.csv_enum("exterior_grade", GRADES, fold_upper=True))
     tokens = query.csv("options_include")
     if tokens:
-        bad = [token for token in tokens if not OPTION_TOKEN.match(token)]
+        bad = [token for token in tokens if not OPTION_TOKEN.fullmatch(token)]
         if bad:
             query.problem("options_include", f"{bad[0]!r} is not an option token (^[a-z0-9_]{{1,64}}$)")
         keep("options_include", sorted(tokens))
@@ -331,7 +331,7 @@ def _options(body: BodyReader) -> list[str]:
         body.problem("options", "must hold at most 100 tokens")
     seen: set[str] = set()
     for index, token in enumerate(value):
-        if not isinstance(token, str) or not OPTION_TOKEN.match(token):
+        if not isinstance(token, str) or not OPTION_TOKEN.fullmatch(token):
             body.problem(f"options.{index}", "must match ^[a-z0-9_]{1,64}$")
         elif token in seen:
             body.problem(f"options.{index}", "duplicates an earlier token")

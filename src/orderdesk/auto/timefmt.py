@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 KST = timezone(timedelta(hours=9))
 
 _TIMESTAMP = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([+-])(\d{2}):(\d{2})$")
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+    r"^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?([+-])([0-9]{2}):([0-9]{2})$")
+_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 
 
 def kst(instant: datetime) -> str:
@@ -33,7 +33,7 @@ def utc_key(instant: datetime) -> str:
 def parse_timestamp(text: str) -> datetime | None:
     """An aware datetime (offset kept, fraction truncated), or None when `text` is not a
     date-time with an explicit ±HH:MM offset."""
-    match = _TIMESTAMP.match(text)
+    match = _TIMESTAMP.fullmatch(text)
     if not match:
         return None
     year, month, day, hour, minute, second, _fraction, sign, off_h, off_m = match.groups()
@@ -48,7 +48,7 @@ def parse_timestamp(text: str) -> datetime | None:
 
 
 def parse_date(text: str) -> date | None:
-    match = _DATE.match(text)
+    match = _DATE.fullmatch(text)
     if not match:
         return None
     try:
