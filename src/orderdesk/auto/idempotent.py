@@ -14,6 +14,7 @@ from starlette.responses import Response
 from orderdesk.auto import errors
 from orderdesk.platform import idempotency
 from orderdesk.platform.db import Connection
+from orderdesk.platform.errors import ApiError
 from orderdesk.platform.http import raw_json_response
 from orderdesk.platform.runtime import Runtime
 
@@ -63,7 +64,15 @@ async def run(runtime: Runtime, call: Call, work: Work) -> Response:
             stored = await idempotency.claim(conn, call.scope, call.key)
             if stored is not None:
                 return _answer_stored(call, stored)
-            status, body = await work(conn)
+            try:
+                status, body = await work(conn)
+            except ApiError:
+                # A request with this key that committed after our check explains the refusal
+                # (e.g. duplicate_order for its own order): answer as the record says.
+                stored = await idempotency.load(conn, call.scope, call.key)
+                if stored is None:
+                    raise
+                return _answer_stored(call, stored)
             await idempotency.save(conn, call.scope, call.key, call.endpoint, call.fingerprint, status, body,
                                    runtime.clock.now())
     except idempotency.KeyInUse:
