@@ -63,6 +63,19 @@ def issue_paths(response: httpx.Response) -> list[tuple[str, str]]:
     return [(issue["location"], issue["path"]) for issue in error["details"]["issues"]]
 
 
+async def stored_events(client: httpx.AsyncClient, order_id: str) -> list[dict[str, Any]]:
+    """The auto_events rows of an order, oldest first, with their outbox rows' kind and FIFO key."""
+    runtime = client.runtime  # type: ignore[attr-defined]
+    async with runtime.db.transaction(write=False) as conn:
+        rows = await conn.fetch(
+            "SELECT e.id, e.order_id, e.partner_id, e.type, e.payload, e.delivery_status, e.attempts,"
+            " e.last_response_code, e.last_attempt_at, e.created_at, o.kind AS outbox_kind, o.fifo_key,"
+            " o.due_at AS outbox_due_at"
+            " FROM auto_events e LEFT JOIN outbox o ON o.ref = e.id"
+            " WHERE e.order_id = :order_id ORDER BY e.seq", {"order_id": order_id})
+    return [dict(zip(row.keys(), row, strict=True)) for row in rows]
+
+
 class Partner:
     """A partner as its integration sees it: an API key and a way to call."""
 
