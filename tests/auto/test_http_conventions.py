@@ -7,7 +7,8 @@ import re
 import httpx
 import pytest
 
-from tests.auto.conftest import Partner, assert_error
+from tests.auto.conftest import Operator, Partner, assert_error
+from tests.conftest import ClientFactory
 
 PARTNER_OPERATIONS = {
     ("get", "/v1/vehicles/facets"), ("get", "/v1/vehicles"), ("get", "/v1/vehicles/{vehicle_id}"),
@@ -84,3 +85,30 @@ async def test_operator_api_is_not_in_the_partner_document(client: httpx.AsyncCl
     document = (await client.get("/auto/v1/openapi.json")).json()
     assert not any("partners" in path or path.startswith("/ops") for path in document["paths"])
     assert_error(await client.get("/ops/v1/auto/openapi.json"), 404, "route_not_found")
+
+
+async def test_bodies_sent_to_bodyless_endpoints(make_client: ClientFactory) -> None:
+    client = await make_client(max_body_bytes=2000)
+    operator = Operator(client)
+    partner = await operator.partner()
+    await operator.vehicle("glovis-1")
+    order = (await partner.place("glovis-1", 18200)).json()
+    small = await client.request("GET", f"/auto/v1/orders/{order['id']}", content=b"not json", headers=partner.headers)
+    assert small.status_code == 200  # ignored
+    for method, path in (("GET", f"/auto/v1/orders/{order['id']}"), ("GET", "/auto/v1/orders"),
+                         ("GET", "/auto/v1/vehicles/glovis-1"), ("DELETE", f"/auto/v1/orders/{order['id']}")):
+        response = await client.request(method, path, content=b"x" * 2001, headers={
+            **partner.headers, "Idempotency-Key": "93470a1b-d783-4b58-b2a3-9732e9b78361"})
+        assert_error(response, 413, "payload_too_large", {"max_bytes": 2000}, "Request body exceeds 2000 bytes")
+    assert (await partner.get(f"/v1/orders/{order['id']}")).json()["status"] == "proceed"
+    unauthenticated = await client.request("GET", "/auto/v1/orders", content=b"x" * 2001)
+    assert_error(unauthenticated, 401, "missing_api_key")  # the key is checked first
+
+
+async def test_path_parameters_are_documented(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/auto/v1/openapi.json")).json()
+    for path, method, name in (("/v1/orders/{order_id}", "get", "order_id"),
+                               ("/v1/orders/{order_id}", "delete", "order_id"),
+                               ("/v1/vehicles/{vehicle_id}", "get", "vehicle_id")):
+        parameters = document["paths"][path][method]["parameters"]
+        assert {"name": name, "in": "path", "required": True, "schema": {"type": "string"}} in parameters

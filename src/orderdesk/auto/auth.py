@@ -8,16 +8,21 @@ import hashlib
 import ipaddress
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import orjson
 from fastapi import Request
 
 from orderdesk.auto import errors, repository
+from orderdesk.platform.db import Database
 from orderdesk.platform.errors import RateLimited
 from orderdesk.platform.http import context
 from orderdesk.platform.runtime import Runtime
+
+T = TypeVar("T")
+Lookup = Callable[[Database, str], Awaitable[tuple["repository.FoundKey | None", T]]]
 
 Environment = Literal["sandbox", "production"]
 KEY_PREFIXES: dict[str, str] = {"sandbox": "lmn_stg_", "production": "lmn_prd_"}
@@ -109,25 +114,44 @@ def address_allowed(address: str, allowlist_json: str | None) -> bool:
 # --------------------------------------------------------------------------- the check
 
 
-async def authenticate(request: Request) -> Principal:
-    """Key → IP allowlist → rate limit (spec 2.13 steps 2–4). Raises the contract's error."""
-    runtime: Runtime = request.app.state.runtime
+def presented_key_digest(request: Request, runtime: Runtime) -> str:
+    """The SHA-256 digest of the request's API key, once its presence and format are checked."""
     api_key = request.headers.get("x-api-key", "")
     if not api_key:
         raise errors.missing_api_key()
     if not is_well_formed_key(api_key) or not api_key.startswith(KEY_PREFIXES[runtime.settings.environment]):
         raise errors.invalid_api_key()
-    async with runtime.db.transaction(write=False) as conn:
-        found = await repository.find_api_key(conn, key_digest(api_key))
+    return key_digest(api_key)
+
+
+async def admit_key(request: Request, runtime: Runtime, found: repository.FoundKey | None) -> Principal:
+    """The checks after the key lookup: known and not revoked, IP allowlist, rate limit."""
     if found is None or found.revoked:
         raise errors.invalid_api_key()
     context(request).partner_id = found.partner_id
-    address = client_address(request, runtime.settings.trust_proxy_headers)
-    if not address_allowed(address, found.ip_allowlist):
-        raise errors.ip_not_allowed(address)
+    if found.ip_allowlist is not None:
+        address = client_address(request, runtime.settings.trust_proxy_headers)
+        if not address_allowed(address, found.ip_allowlist):
+            raise errors.ip_not_allowed(address)
     limit = runtime.settings.rate_limit
     if limit is not None:
         retry_after = await runtime.rate_limiter.hit(found.key_id, limit, runtime.clock.now().timestamp())
         if retry_after is not None:
             raise RateLimited(retry_after)
     return Principal(found.partner_id, found.key_id)
+
+
+async def authenticate(request: Request) -> Principal:
+    """Key → IP allowlist → rate limit (spec 2.13 steps 2–4). Raises the contract's error."""
+    runtime: Runtime = request.app.state.runtime
+    digest = presented_key_digest(request, runtime)
+    return await admit_key(request, runtime, await repository.find_api_key(runtime.db, digest))
+
+
+async def authenticate_with(request: Request, lookup: Lookup[T]) -> tuple[Principal, T]:
+    """`authenticate`, with the key read by `lookup` together with what the endpoint needs next
+    (one round trip). What it read is looked at only once the key checks have passed."""
+    runtime: Runtime = request.app.state.runtime
+    digest = presented_key_digest(request, runtime)
+    found, extra = await lookup(runtime.db, digest)
+    return await admit_key(request, runtime, found), extra

@@ -88,6 +88,10 @@ def _query(name: str, description: str, schema: dict[str, Any] | None = None) ->
             "schema": schema or {"type": "string"}}
 
 
+def path_parameter(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
 IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": True,
                    "description": "UUID; replays return the original response (200, Idempotent-Replayed: true)",
                    "schema": {"type": "string", "format": "uuid"}}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -12,10 +13,11 @@ from orderdesk.auto import errors, idempotent, lifecycle, repository
 from orderdesk.auto.auth import Principal
 from orderdesk.auto.bidding import order_cutoff
 from orderdesk.auto.errors import Issue
+from orderdesk.auto.repository import FoundKey
 from orderdesk.auto.schemas import OpsOrderList, OrderList, PlaceOrder
 from orderdesk.auto.serializers import history_json, ops_order_from_row, order_from_row, order_json
 from orderdesk.platform import ids
-from orderdesk.platform.db import Connection, Row
+from orderdesk.platform.db import Connection, Database, Row
 from orderdesk.platform.runtime import Runtime
 
 
@@ -120,9 +122,17 @@ async def _cancel(conn: Connection, runtime: Runtime, partner_id: str, order_id:
 # --------------------------------------------------------------------------- read
 
 
-async def get_order(runtime: Runtime, partner_id: str, order_id: str) -> bytes:
-    async with runtime.db.transaction(write=False) as conn:
-        row = await repository.get_partner_order(conn, partner_id, order_id)
+def key_and_order_lookup(order_id: str) -> Callable[[Database, str], Awaitable[tuple[FoundKey | None, Row | None]]]:
+    """GET /v1/orders/{id} reads the key and the order in one statement (its hot path)."""
+
+    async def lookup(db: Database, digest: str) -> tuple[FoundKey | None, Row | None]:
+        return await repository.find_api_key_and_order(db, digest, order_id)
+
+    return lookup
+
+
+def order_body(row: Row | None) -> bytes:
+    """The Order of a row read with its vehicle's leader; an unknown or foreign id is 404."""
     if row is None:
         raise errors.order_not_found()
     return orjson.dumps(order_from_row(row))

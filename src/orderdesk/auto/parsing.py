@@ -15,6 +15,7 @@ from fastapi import Request
 from orderdesk.auto import errors
 from orderdesk.auto.errors import Issue, Location
 from orderdesk.auto.timefmt import parse_date, parse_timestamp
+from orderdesk.platform.errors import PayloadTooLarge
 
 MAX_AMOUNT = 1_000_000_000
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -57,7 +58,17 @@ def idempotency_key(request: Request) -> str:
     return value.lower()
 
 
-# --------------------------------------------------------------------------- JSON bodies
+# --------------------------------------------------------------------------- bodies
+
+
+def refuse_declared_oversize(request: Request, max_bytes: int) -> None:
+    """For endpoints that take no body: a body is ignored (never read) unless its Content-Length
+    announces more than the limit (spec 2.7)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
+        raise PayloadTooLarge(max_bytes)
+
+
 
 
 def _is_json_content_type(header: str | None) -> bool:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from orderdesk.auto.bidding import Bid
-from orderdesk.platform.db import Connection, Row
+from orderdesk.platform.db import Connection, Database, Row
 
 # --------------------------------------------------------------------------- partners and keys
 
@@ -22,15 +22,34 @@ class FoundKey:
     ip_allowlist: str | None
 
 
-async def find_api_key(conn: Connection, digest: str) -> FoundKey | None:
-    row = await conn.fetchrow(
-        "SELECT k.id, k.partner_id, k.revoked_at, p.ip_allowlist FROM auto_api_keys k"
-        " JOIN auto_partners p ON p.id = k.partner_id WHERE k.digest = :digest",
-        {"digest": digest},
-    )
+_KEY_COLUMNS = ("k.id AS key_id, k.partner_id AS key_partner_id, k.revoked_at AS key_revoked_at,"
+                " p.ip_allowlist AS key_ip_allowlist")
+_KEY_JOIN = "auto_api_keys k JOIN auto_partners p ON p.id = k.partner_id"
+
+
+def _found_key(row: Row | None) -> FoundKey | None:
     if row is None:
         return None
-    return FoundKey(row["id"], row["partner_id"], row["revoked_at"] is not None, row["ip_allowlist"])
+    return FoundKey(row["key_id"], row["key_partner_id"], row["key_revoked_at"] is not None, row["key_ip_allowlist"])
+
+
+async def find_api_key(db: Database, digest: str) -> FoundKey | None:
+    """The key and its partner's allowlist: one statement, outside any transaction."""
+    return _found_key(await db.fetchrow(f"SELECT {_KEY_COLUMNS} FROM {_KEY_JOIN} WHERE k.digest = :digest",
+                                        {"digest": digest}))
+
+
+async def find_api_key_and_order(db: Database, digest: str, order_id: str) -> tuple[FoundKey | None, Row | None]:
+    """The key lookup and, in the same statement, the key's partner's order `order_id` with its
+    vehicle's leader: the whole of GET /v1/orders/{id} in one round trip. The caller still runs
+    the key checks before it looks at the order."""
+    row = await db.fetchrow(
+        f"SELECT {_KEY_COLUMNS}, {ORDER_COLUMNS}, v.leader_order_id, v.leader_max_bid_usd FROM {_KEY_JOIN}"
+        " LEFT JOIN auto_orders o ON o.id = :order_id AND o.partner_id = k.partner_id"
+        " LEFT JOIN auto_vehicles v ON v.id = o.vehicle_id WHERE k.digest = :digest",
+        {"digest": digest, "order_id": order_id},
+    )
+    return _found_key(row), (row if row is not None and row["id"] is not None else None)
 
 
 PARTNER_COLUMNS = "id, name, environment, ip_allowlist, webhook_url, created_at"
@@ -228,11 +247,6 @@ async def top_bid(conn: Connection, vehicle_id: str) -> Bid | None:
         {"vehicle_id": vehicle_id},
     )
     return None if row is None else Bid(row["id"], row["max_bid_amount_usd"], row["created_at"])
-
-
-async def get_partner_order(conn: Connection, partner_id: str, order_id: str) -> Row | None:
-    return await conn.fetchrow(f"{_ORDER_WITH_LEADER} WHERE o.id = :id AND o.partner_id = :partner_id",
-                               {"id": order_id, "partner_id": partner_id})
 
 
 async def get_order(conn: Connection, order_id: str) -> Row | None:
