@@ -16,7 +16,7 @@ import orjson
 
 from orderdesk.auto import repository
 from orderdesk.auto.bidding import Competition
-from orderdesk.auto.serializers import order_json
+from orderdesk.auto.serializers import Record, order_json
 from orderdesk.auto.timefmt import kst
 from orderdesk.platform import ids, outbox
 from orderdesk.platform.db import Connection
@@ -33,7 +33,7 @@ def envelope(event_id: str, event_type: str, occurred_at: datetime, previous: Ma
 
 
 async def emit(
-    conn: Connection, *, event_type: str, order: Mapping[str, Any], previous: Mapping[str, Any],
+    conn: Connection, *, event_type: str, order: Record, previous: Mapping[str, Any],
     competition: Competition, webhook_url: str | None, now: datetime,
 ) -> str:
     """Record one event about `order` (its state after the change) and queue its delivery."""

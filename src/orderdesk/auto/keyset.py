@@ -8,7 +8,7 @@ column is set, then, once those run out, the rows where it is null (ordered by i
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -34,7 +34,7 @@ class Sort:
 
     # ---------------------------------------------------------------- keys
 
-    def key_of(self, row: Mapping[str, Any]) -> list[Any]:
+    def key_of(self, row: Any) -> list[Any]:
         value = row[self.field]
         if self.kind == "timestamp" and value is not None:
             value = utc_key(value)
@@ -92,8 +92,7 @@ class Sort:
             return await fetch(condition, params, self._order_set(), limit)
         rows: list[Any] = []
         if after is None or not after[0]:
-            condition = f"{self.column} IS NOT NULL"
-            params: dict[str, Any] = {}
+            condition, params = f"{self.column} IS NOT NULL", {}
             if after is not None:
                 more, params = self._after(after[1], after[2])
                 condition += " AND " + more

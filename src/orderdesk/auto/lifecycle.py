@@ -23,6 +23,7 @@ from typing import Any
 
 from orderdesk.auto import events, repository
 from orderdesk.auto.bidding import Bid, Competition, leader_after_new_bid
+from orderdesk.auto.serializers import Record
 from orderdesk.auto.timefmt import kst_or_none
 from orderdesk.platform.db import Connection
 
@@ -70,7 +71,7 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
 )}
 
 # What each webhook type tells about the order's previous state (spec 6.1).
-WEBHOOK_PREVIOUS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+WEBHOOK_PREVIOUS: dict[str, Callable[[Record], dict[str, Any]]] = {
     STATUS_CHANGED: lambda before: {"previous_status": before["status"]},
     FULFILLMENT_UPDATED: lambda before: {"previous_fulfillment_detail": before["fulfillment_detail"]},
     AUCTION_RESCHEDULED: lambda before: {"previous_auction_date": kst_or_none(before["auction_date"])},
@@ -83,15 +84,15 @@ class IllegalTransition(Exception):
         self.current_status = current_status
 
 
-def is_auction_order(order: Mapping[str, Any]) -> bool:
+def is_auction_order(order: Record) -> bool:
     return order["max_bid_amount_usd"] is not None
 
 
-def _bid(order: Mapping[str, Any]) -> Bid:
+def _bid(order: Record) -> Bid:
     return Bid(order["id"], order["max_bid_amount_usd"], order["created_at"])
 
 
-async def place(conn: Connection, order: dict[str, Any], vehicle: Mapping[str, Any]) -> Competition:
+async def place(conn: Connection, order: dict[str, Any], vehicle: Record) -> Competition:
     """Row 1: store a new `proceed` order, its history entry, and the vehicle's new leader.
     Returns the competition the new order sees."""
     await repository.insert_order(conn, order)
@@ -110,15 +111,15 @@ async def place(conn: Connection, order: dict[str, Any], vehicle: Mapping[str, A
 class VehicleChange:
     """One call's changes to the orders of one locked vehicle (see the module docstring)."""
 
-    def __init__(self, conn: Connection, vehicle: Mapping[str, Any], *, actor: str, now: datetime) -> None:
+    def __init__(self, conn: Connection, vehicle: Record, *, actor: str, now: datetime) -> None:
         self.conn = conn
         self.vehicle_id: str = vehicle["id"]
         self.competition = Competition(vehicle["leader_order_id"], vehicle["leader_max_bid_usd"])
         self.actor = actor
         self.now = now
-        self._leader_changed = False
+        self._leader_left = False
 
-    async def apply(self, order: Mapping[str, Any], name: str, changes: Mapping[str, Any] | None = None,
+    async def apply(self, order: Record, name: str, changes: Mapping[str, Any] | None = None,
                     *, webhook_url: str | None = None) -> dict[str, Any]:
         """Move one order along row `name`; returns the order as stored afterwards."""
         transition = TRANSITIONS[name]
@@ -131,7 +132,7 @@ class VehicleChange:
         if is_auction_order(order) and order["status"] in ACTIVE and after["status"] not in ACTIVE:
             after["frozen_is_highest_bid"] = self.competition.is_highest(order["id"])
             after["frozen_current_max_bid_usd"] = self.competition.leader_max_bid_usd
-            self._leader_changed = True
+            self._leader_left = self._leader_left or after["frozen_is_highest_bid"]
         await repository.update_order(self.conn, after)
         if after["status"] != order["status"] or after["fulfillment_detail"] != order["fulfillment_detail"]:
             await repository.insert_history(
@@ -145,7 +146,8 @@ class VehicleChange:
         return after
 
     async def finish(self) -> None:
-        """Recompute the vehicle's leader when an order left the active set."""
-        if self._leader_changed:
+        """Recompute the vehicle's leader if the leader left the active set (another order
+        leaving changes nothing: the ranking of the rest stands)."""
+        if self._leader_left:
             leader = await repository.top_bid(self.conn, self.vehicle_id)
             await repository.set_leader(self.conn, self.vehicle_id, leader)

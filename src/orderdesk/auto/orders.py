@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -14,8 +15,8 @@ from orderdesk.auto.auth import Principal
 from orderdesk.auto.bidding import order_cutoff
 from orderdesk.auto.errors import Issue
 from orderdesk.auto.repository import FoundKey
-from orderdesk.auto.schemas import OpsOrderList, OrderList, PlaceOrder
-from orderdesk.auto.serializers import history_json, ops_order_from_row, order_from_row, order_json
+from orderdesk.auto.schemas import OpsOrderList, OrderList, Page, PlaceOrder
+from orderdesk.auto.serializers import Record, history_json, ops_order_from_row, order_from_row, order_json
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection, Database, Row
 from orderdesk.platform.runtime import Runtime
@@ -57,7 +58,7 @@ async def _place(conn: Connection, runtime: Runtime, partner_id: str, request: P
     return orjson.dumps(order_json(order, competition.leader_id, competition.leader_max_bid_usd))
 
 
-def _check_ceiling_and_cutoff(vehicle: Row, max_bid: int | None, runtime: Runtime, now: Any) -> Any:
+def _check_ceiling_and_cutoff(vehicle: Row, max_bid: int | None, runtime: Runtime, now: datetime) -> datetime:
     listing = vehicle["listing_usd"]
     if max_bid is None or max_bid < listing:
         raise errors.missing_max_bid(listing)
@@ -77,7 +78,8 @@ async def _check_claims(conn: Connection, vehicle_id: str, partner_id: str, auct
         raise errors.vehicle_unavailable("taken")
 
 
-def _new_order(partner_id: str, vehicle: Row, max_bid: int | None, cutoff: Any, now: Any) -> dict[str, Any]:
+def _new_order(partner_id: str, vehicle: Row, max_bid: int | None, cutoff: datetime | None,
+               now: datetime) -> dict[str, Any]:
     return {
         "id": ids.new_ulid(), "partner_id": partner_id, "vehicle_id": vehicle["id"],
         "status": lifecycle.PROCEED, "max_bid_amount_usd": max_bid,
@@ -167,8 +169,8 @@ async def ops_list_orders(runtime: Runtime, query: OpsOrderList) -> dict[str, An
     return await _order_page(runtime, conditions, params, query.page, ops_order_from_row)
 
 
-async def _order_page(runtime: Runtime, conditions: list[str], params: dict[str, Any], page: Any,
-                      render: Any) -> dict[str, Any]:
+async def _order_page(runtime: Runtime, conditions: list[str], params: dict[str, Any], page: Page,
+                      render: Callable[[Record], dict[str, Any]]) -> dict[str, Any]:
     async with runtime.db.transaction(write=False) as conn:
 
         async def fetch(condition: str, extra: dict[str, Any], order_by: str, limit: int) -> list[Row]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -20,7 +21,7 @@ def _allowlist_text(entries: list[str] | None) -> str | None:
     return None if entries is None else orjson.dumps(entries).decode()
 
 
-async def _issue_key(conn: Connection, partner_id: str, environment: str, now: Any) -> dict[str, str]:
+async def _issue_key(conn: Connection, partner_id: str, environment: str, now: datetime) -> dict[str, str]:
     api_key = generate_api_key(environment)
     key_id = ids.new_ulid()
     await repository.insert_api_key(conn, key_id=key_id, partner_id=partner_id, digest=key_digest(api_key),
@@ -36,7 +37,7 @@ async def create_partner(runtime: Runtime, new: NewPartner) -> dict[str, Any]:
                "webhook_secret": generate_webhook_secret(), "created_at": now}
     async with runtime.db.transaction() as conn:
         await repository.insert_partner(conn, partner)
-        key = await _issue_key(conn, partner["id"], new.environment, now)
+        key = await _issue_key(conn, str(partner["id"]), new.environment, now)
     return {"id": partner["id"], "name": new.name, "environment": new.environment,
             "ip_allowlist": new.ip_allowlist, "webhook_url": new.webhook_url, **key,
             "webhook_secret": partner["webhook_secret"], "created_at": kst(now)}

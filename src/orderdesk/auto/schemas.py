@@ -14,7 +14,7 @@ from fastapi import Request
 
 from orderdesk.auto import errors
 from orderdesk.auto.auth import canonical_entry
-from orderdesk.auto.keyset import Sort
+from orderdesk.auto.keyset import KeyKind, Sort
 from orderdesk.auto.lifecycle import STATUSES
 from orderdesk.auto.parsing import BodyReader, Issues, QueryReader
 from orderdesk.auto.timefmt import kst_midnight, utc_key
@@ -189,8 +189,8 @@ def partner_list(request: Request) -> Page:
 # --------------------------------------------------------------------------- vehicles (partner)
 
 
-def _vehicle_sort(name: str, column: str, descending: bool, kind: str, nullable: bool = False) -> Sort:
-    return Sort(name, column, column, "id", descending, nullable, kind)  # type: ignore[arg-type]
+def _vehicle_sort(name: str, column: str, descending: bool, kind: KeyKind, nullable: bool = False) -> Sort:
+    return Sort(name, column, column, "id", descending, nullable, kind)
 
 
 VEHICLE_SORTS = {

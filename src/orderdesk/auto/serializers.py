@@ -9,6 +9,9 @@ from typing import Any
 import orjson
 
 from orderdesk.auto.timefmt import kst, kst_or_none
+from orderdesk.platform.db import Row
+
+Record = Mapping[str, Any] | Row  # a database row or a dict with the same keys
 
 _ACTIVE = frozenset({"proceed", "acquiring"})
 
@@ -17,7 +20,7 @@ def _json_or_none(text: str | None) -> Any:
     return None if text is None else orjson.loads(text)
 
 
-def order_json(order: Mapping[str, Any], leader_id: str | None, leader_max_bid_usd: int | None) -> dict[str, Any]:
+def order_json(order: Record, leader_id: str | None, leader_max_bid_usd: int | None) -> dict[str, Any]:
     """The Order (spec 4.1). Competitive values are evaluated against the vehicle's current
     leader while the order is active, frozen afterwards, null for buy-now orders (4.2)."""
     max_bid = order["max_bid_amount_usd"]
@@ -47,19 +50,19 @@ def order_json(order: Mapping[str, Any], leader_id: str | None, leader_max_bid_u
     }
 
 
-def order_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
+def order_from_row(row: Record) -> dict[str, Any]:
     """An order row joined with its vehicle's leader columns."""
     return order_json(row, row["leader_order_id"], row["leader_max_bid_usd"])
 
 
-def ops_order_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
+def ops_order_from_row(row: Record) -> dict[str, Any]:
     """OpsOrder = Order + partner_id (spec 8.1)."""
     body = order_from_row(row)
     body["partner_id"] = row["partner_id"]
     return body
 
 
-def history_json(row: Mapping[str, Any]) -> dict[str, Any]:
+def history_json(row: Record) -> dict[str, Any]:
     return {
         "at": kst(row["at"]),
         "actor": row["actor"],
@@ -72,7 +75,7 @@ def history_json(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def vehicle_summary_json(row: Mapping[str, Any]) -> dict[str, Any]:
+def vehicle_summary_json(row: Record) -> dict[str, Any]:
     """VehicleSummary (spec 3.1)."""
     return {
         "id": row["id"],
@@ -97,7 +100,7 @@ def vehicle_summary_json(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def vehicle_json(row: Mapping[str, Any]) -> dict[str, Any]:
+def vehicle_json(row: Record) -> dict[str, Any]:
     """Vehicle (spec 3.2): the summary plus the detail fields."""
     body = vehicle_summary_json(row)
     body["vin"] = row["vin"]
@@ -108,7 +111,7 @@ def vehicle_json(row: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
-def partner_json(row: Mapping[str, Any]) -> dict[str, Any]:
+def partner_json(row: Record) -> dict[str, Any]:
     """Partner (spec 8.2)."""
     return {
         "id": row["id"],
@@ -120,7 +123,7 @@ def partner_json(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def key_json(row: Mapping[str, Any]) -> dict[str, Any]:
+def key_json(row: Record) -> dict[str, Any]:
     return {
         "key_id": row["id"],
         "key_prefix": row["key_prefix"],
