@@ -39,19 +39,6 @@ async def find_api_key(db: Database, digest: str) -> FoundKey | None:
                                         {"digest": digest}))
 
 
-async def find_api_key_and_order(db: Database, digest: str, order_id: str) -> tuple[FoundKey | None, Row | None]:
-    """The key lookup and, in the same statement, the key's partner's order `order_id` with its
-    vehicle's leader: the whole of GET /v1/orders/{id} in one round trip. The caller still runs
-    the key checks before it looks at the order."""
-    row = await db.fetchrow(
-        f"SELECT {_KEY_COLUMNS}, {ORDER_COLUMNS}, v.leader_order_id, v.leader_max_bid_usd FROM {_KEY_JOIN}"
-        " LEFT JOIN auto_orders o ON o.id = :order_id AND o.partner_id = k.partner_id"
-        " LEFT JOIN auto_vehicles v ON v.id = o.vehicle_id WHERE k.digest = :digest",
-        {"digest": digest, "order_id": order_id},
-    )
-    return _found_key(row), (row if row is not None and row["id"] is not None else None)
-
-
 PARTNER_COLUMNS = "id, name, environment, ip_allowlist, webhook_url, created_at"
 
 
@@ -247,6 +234,19 @@ async def top_bid(conn: Connection, vehicle_id: str) -> Bid | None:
         {"vehicle_id": vehicle_id},
     )
     return None if row is None else Bid(row["id"], row["max_bid_amount_usd"], row["created_at"])
+
+
+async def find_api_key_and_order(db: Database, digest: str, order_id: str) -> tuple[FoundKey | None, Row | None]:
+    """The key lookup and, in the same statement, the key's partner's order `order_id` with its
+    vehicle's leader: the whole of GET /v1/orders/{id} in one round trip. The caller still runs
+    the key checks before it looks at the order."""
+    row = await db.fetchrow(
+        f"SELECT {_KEY_COLUMNS}, {ORDER_COLUMNS}, v.leader_order_id, v.leader_max_bid_usd FROM {_KEY_JOIN}"
+        " LEFT JOIN auto_orders o ON o.id = :order_id AND o.partner_id = k.partner_id"
+        " LEFT JOIN auto_vehicles v ON v.id = o.vehicle_id WHERE k.digest = :digest",
+        {"digest": digest, "order_id": order_id},
+    )
+    return _found_key(row), (row if row is not None and row["id"] is not None else None)
 
 
 async def get_order(conn: Connection, order_id: str) -> Row | None:
