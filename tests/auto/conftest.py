@@ -59,7 +59,10 @@ def assert_error(response: httpx.Response, status: int, code: str, details: dict
 
 
 def issue_paths(response: httpx.Response) -> list[tuple[str, str]]:
-    error = assert_error(response, 400, "validation_error")
+    error = assert_error(response, 400, "validation_error", message="Request validation failed")
+    assert set(error["details"]) == {"issues"}
+    for issue in error["details"]["issues"]:
+        assert set(issue) == {"location", "path", "message"} and issue["message"], issue
     return [(issue["location"], issue["path"]) for issue in error["details"]["issues"]]
 
 

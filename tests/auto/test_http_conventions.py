@@ -112,3 +112,18 @@ async def test_path_parameters_are_documented(client: httpx.AsyncClient) -> None
                                ("/v1/vehicles/{vehicle_id}", "get", "vehicle_id")):
         parameters = document["paths"][path][method]["parameters"]
         assert {"name": name, "in": "path", "required": True, "schema": {"type": "string"}} in parameters
+
+
+async def test_unexpected_failure_is_an_internal_error_and_writes_nothing(
+        partner: Partner, auction_car: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    from orderdesk.auto import repository
+
+    async def broken(conn: object, order_id: str, *args: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(repository, "insert_history", broken)
+    response = await partner.place("glovis-20260512-0418", 18200)
+    assert_error(response, 500, "internal_error", {}, "Internal server error")
+    assert "secret" not in response.text
+    monkeypatch.undo()
+    assert (await partner.get("/v1/orders")).json()["data"] == []  # the order insert was rolled back
