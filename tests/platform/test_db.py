@@ -116,3 +116,43 @@ def _checkpointed(path: str) -> bool:
         return log_frames == checkpointed
     finally:
         probe.close()
+
+
+async def test_fetchrow_outside_a_transaction(scratch: Database) -> None:
+    assert await scratch.fetchrow("SELECT id FROM scratch WHERE id = :id", {"id": "x"}) is None
+    async with scratch.transaction() as conn:
+        await conn.execute("INSERT INTO scratch (id, flag) VALUES (:id, :flag)", {"id": "x", "flag": True})
+    row = await scratch.fetchrow("SELECT id, flag FROM scratch WHERE id = :id", {"id": "x"})
+    assert row is not None and row["id"] == "x" and row["flag"] is True
+
+
+async def test_connection_reused_after_a_cancelled_transaction(database_url: str, engine: str) -> None:
+    if engine != "postgres":
+        pytest.skip("pool reuse is a PostgreSQL matter")
+    import asyncio
+
+    from orderdesk.platform.db import open_database
+
+    db = open_database(database_url, pool_size=1)  # one connection: the next use gets the same one
+    await db.open()
+    try:
+        async with db.transaction() as conn:
+            await conn.execute("DROP TABLE IF EXISTS scratch")
+            await conn.execute(SCRATCH["postgresql"])
+
+        async def stuck() -> None:
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO scratch (id) VALUES ('uncommitted')")
+                await conn.execute("SELECT pg_sleep(5)")
+
+        task = asyncio.create_task(stuck())
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with db.transaction() as conn:  # no transaction leaks into the next use
+            assert await conn.fetchval("SELECT count(*) FROM scratch") == 0
+            await conn.execute("INSERT INTO scratch (id) VALUES ('next')")
+        assert await db.fetchrow("SELECT id FROM scratch WHERE id = 'next'") is not None
+    finally:
+        await db.close()

@@ -60,3 +60,36 @@ async def test_unexpected_error_is_a_500_envelope_without_trace(client: httpx.As
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "internal_error"
     assert "secret" not in response.text
+
+
+async def test_method_not_allowed_names_the_methods_of_included_routers() -> None:
+    from fastapi import APIRouter
+
+    from orderdesk.platform.errors import AUTO
+    from orderdesk.platform.http import RequestContextMiddleware, make_subapp
+
+    router = APIRouter()
+
+    @router.get("/things")
+    async def list_things() -> None:
+        return None
+
+    @router.post("/things")
+    async def add_thing() -> None:
+        return None
+
+    @router.delete("/things/{thing_id}")
+    async def drop_thing(thing_id: str) -> None:
+        return None
+
+    root = FastAPI()
+    sub = make_subapp(None, AUTO, title="sub")
+    sub.include_router(router)
+    root.mount("/auto", sub)
+    transport = httpx.ASGITransport(app=RequestContextMiddleware(root))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        collection = await client.put("/auto/things")
+        item = await client.get("/auto/things/1")
+    assert collection.status_code == 405 and collection.headers["allow"] == "GET, POST"
+    assert collection.json()["error"]["details"] == {"allowed": ["GET", "POST"]}
+    assert item.status_code == 405 and item.headers["allow"] == "DELETE"

@@ -55,3 +55,10 @@ async def test_continuous_refill_and_keys_are_independent(limiter: RateLimiter) 
     for _ in range(2):
         assert await limiter.hit(a, limit, now + 100) is None
     assert await limiter.hit(a, limit, now + 100) is not None
+
+
+async def test_full_burst_at_a_real_unix_time(limiter: RateLimiter) -> None:
+    # A Unix time with microseconds needs 16 significant digits; rounding the stored bucket
+    # state would refuse the last token of a burst.
+    key, limit, now = uuid.uuid4().hex, RateLimit(2, 60.0), 1778026467.123456
+    assert [await limiter.hit(key, limit, now) for _ in range(3)] == [None, None, 30]

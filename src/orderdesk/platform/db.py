@@ -70,6 +70,10 @@ class Database(Protocol):
     async def open(self) -> None: ...
     async def close(self) -> None: ...
     def transaction(self, *, write: bool = True) -> contextlib.AbstractAsyncContextManager[Connection]: ...
+    async def fetchrow(self, sql: str, params: Params = None) -> Row | None:
+        """One read statement on its own, outside any explicit transaction (it sees one
+        snapshot). For hot single-query reads; anything else uses transaction()."""
+        ...
     async def ping(self) -> bool: ...
 
 
@@ -169,6 +173,14 @@ def _pg_errors() -> Iterator[None]:
         raise UniqueViolation(getattr(exc, "constraint_name", None), str(exc)) from exc
 
 
+async def _keep_session(raw: Any) -> None:
+    """Pool release hook. asyncpg's default sends RESET ALL, CLOSE ALL, UNLISTEN * and
+    pg_advisory_unlock_all() on every release: a round trip per transaction for session state
+    orderdesk never creates (advisory locks are transaction-scoped). asyncpg still rolls back
+    a transaction left open before the connection is reused."""
+    return None
+
+
 class PostgresDatabase:
     dialect: Dialect = "postgresql"
 
@@ -184,6 +196,7 @@ class PostgresDatabase:
             self._pool = await asyncpg.create_pool(
                 self.url, min_size=1, max_size=self.pool_size, command_timeout=60,
                 server_settings={"application_name": "orderdesk", "timezone": "UTC"},
+                reset=_keep_session,
             )
 
     async def close(self) -> None:
@@ -195,6 +208,10 @@ class PostgresDatabase:
     async def transaction(self, *, write: bool = True) -> AsyncIterator[Connection]:
         async with self._pool.acquire() as raw, raw.transaction(readonly=not write):
             yield PostgresConnection(raw)
+
+    async def fetchrow(self, sql: str, params: Params = None) -> Row | None:
+        async with self._pool.acquire() as raw:
+            return await PostgresConnection(raw).fetchrow(sql, params)
 
     async def ping(self) -> bool:
         try:
@@ -307,6 +324,13 @@ class SQLiteDatabase:
                 raise
             else:
                 raw.execute("COMMIT")
+
+    async def fetchrow(self, sql: str, params: Params = None) -> Row | None:
+        async with self._lock:
+            raw = self._raw
+            assert raw is not None, "database is not open"
+            with _sqlite_errors():
+                return raw.execute(sql, params or {}).fetchone()
 
     async def ping(self) -> bool:
         try:

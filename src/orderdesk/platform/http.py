@@ -178,14 +178,19 @@ def install_error_handlers(app: FastAPI, profile: ErrorProfile) -> None:
     app.add_exception_handler(Exception, unexpected)
 
 
+_PROBED_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+
+
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route of this app serves at the request's path."""
+    """Every method some route of this app serves at the request's path. Each method is probed
+    because a route may be a whole included router (FastAPI's include_router) that names no
+    methods of its own."""
     methods: set[str] = set()
     for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        if match != Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
-    methods.discard("HEAD")
+        for method in _PROBED_METHODS:
+            match, _ = route.matches({**request.scope, "method": method})
+            if match == Match.FULL:
+                methods.add(method)
     return sorted(methods)
 
 

@@ -11,7 +11,7 @@ from orderdesk.platform.errors import OpsUnauthorized
 
 def require_operator(request: Request) -> None:
     """FastAPI dependency: `Authorization: Bearer <ORDERDESK_OPS_TOKEN>`, constant-time."""
-    expected = request.app.state.settings.ops_token
+    expected = request.app.state.runtime.settings.ops_token
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if not expected or scheme.lower() != "bearer" or not token:

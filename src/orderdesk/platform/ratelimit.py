@@ -55,7 +55,8 @@ if tat < now then tat = now end
 local new_tat = tat + interval
 local wait = new_tat - now - period
 if wait > 0.000001 then return tostring(wait) end
-redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil(period * 1000) + 1000)
+-- tostring() keeps 14 significant digits, which rounds a Unix time's fraction: keep microseconds.
+redis.call('SET', KEYS[1], string.format('%.6f', new_tat), 'PX', math.ceil(period * 1000) + 1000)
 return false
 """
 

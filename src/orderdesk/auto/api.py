@@ -1,0 +1,111 @@
+"""Partner routes (spec 3 and 4), served under /auto. Each route runs the checks of spec 2.13
+in order: (routing,) key, IP, rate limit, body size, Idempotency-Key, input, then the use case.
+
+Routes read path parameters from the request rather than declaring them: a declared parameter
+makes FastAPI validate it on every call, and every path string is acceptable here (an id that
+is malformed is simply not found). openapi.py documents them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from orderdesk.auto import openapi, orders, parsing, schemas, vehicles
+from orderdesk.auto.auth import Principal, authenticate, authenticate_with
+from orderdesk.auto.openapi import extra, responses
+from orderdesk.platform.http import json_response, raw_json_response, read_body
+from orderdesk.platform.runtime import Runtime
+
+router = APIRouter()
+FACETS_CACHE = {"Cache-Control": "private, max-age=300"}
+
+
+async def admit(request: Request) -> tuple[Runtime, Principal]:
+    """Steps 2–5 for endpoints without a body: key, IP allowlist, rate limit, declared size."""
+    principal = await authenticate(request)
+    runtime: Runtime = request.app.state.runtime
+    parsing.refuse_declared_oversize(request, runtime.settings.max_body_bytes)
+    return runtime, principal
+
+
+async def admit_with_body(request: Request) -> tuple[Runtime, Principal, bytes]:
+    """Steps 2–5: key, IP allowlist, rate limit, then the body (size-limited)."""
+    principal = await authenticate(request)
+    runtime: Runtime = request.app.state.runtime
+    return runtime, principal, await read_body(request, runtime.settings.max_body_bytes)
+
+
+@router.get("/v1/vehicles/facets", summary="Distinct values for search filters",
+            responses=responses(200, openapi.FACETS_EXAMPLE, "Facets", "validation_error"),
+            openapi_extra=extra(openapi._query("source", "CSV of source codes")))
+async def vehicle_facets(request: Request) -> Response:
+    runtime, _principal = await admit(request)
+    sources = schemas.facet_sources(request)
+    return json_response(await vehicles.facets(runtime, sources), headers=FACETS_CACHE)
+
+
+@router.get("/v1/vehicles", summary="Search vehicles",
+            responses=responses(200, {"data": [openapi.VEHICLE_SUMMARY_EXAMPLE], "next_cursor": None},
+                                "A page of VehicleSummary; X-LMN-Filtered-Out: dealer=<N> with null-strict filters",
+                                "invalid_cursor"),
+            openapi_extra=extra(*openapi.VEHICLE_LIST_PARAMETERS))
+async def list_vehicles(request: Request) -> Response:
+    runtime, _principal = await admit(request)
+    query = schemas.vehicle_list(request)
+    page, filtered_out = await vehicles.list_vehicles(runtime, query)
+    headers = {"X-LMN-Filtered-Out": f"dealer={filtered_out}"} if filtered_out else None
+    return json_response(page, headers=headers)
+
+
+@router.get("/v1/vehicles/{vehicle_id}", summary="Vehicle detail",
+            responses=responses(200, openapi.VEHICLE_EXAMPLE, "Vehicle", "vehicle_not_found"),
+            openapi_extra=extra(openapi.path_parameter("vehicle_id")))
+async def get_vehicle(request: Request) -> Response:
+    runtime, _principal = await admit(request)
+    return json_response(await vehicles.get_vehicle(runtime, request.path_params["vehicle_id"]))
+
+
+@router.post("/v1/orders", status_code=201, summary="Place an order (a bid ceiling or a buy-now purchase)",
+             responses=responses(201, openapi.ORDER_EXAMPLE, "Order (200 with the original body on a replay)",
+                                 "missing_idempotency_key", "missing_max_bid", "vehicle_not_found",
+                                 "past_order_cutoff", "duplicate_order", "idempotency_key_in_use",
+                                 "vehicle_unavailable", "payload_too_large", "idempotency_key_reused"),
+             openapi_extra=extra(openapi.IDEMPOTENCY_KEY, body=openapi.PLACE_ORDER_BODY))
+async def place_order(request: Request) -> Response:
+    runtime, principal, body = await admit_with_body(request)
+    key = parsing.idempotency_key(request)
+    order = schemas.place_order(parsing.json_object(request, body))
+    return await orders.place_order(runtime, principal, key, order)
+
+
+@router.get("/v1/orders", summary="List own orders",
+            responses=responses(200, {"data": [openapi.ORDER_EXAMPLE], "next_cursor": None}, "A page of Order",
+                                "invalid_cursor"),
+            openapi_extra=extra(*openapi.ORDER_LIST_PARAMETERS))
+async def list_orders(request: Request) -> Response:
+    runtime, principal = await admit(request)
+    query = schemas.order_list(request)
+    return json_response(await orders.list_orders(runtime, principal.partner_id, query))
+
+
+@router.get("/v1/orders/{order_id}", summary="Order detail",
+            responses=responses(200, openapi.ORDER_EXAMPLE, "Order", "order_not_found"),
+            openapi_extra=extra(openapi.path_parameter("order_id")))
+async def get_order(request: Request) -> Response:
+    order_id = request.path_params["order_id"]
+    _principal, row = await authenticate_with(request, orders.key_and_order_lookup(order_id))
+    parsing.refuse_declared_oversize(request, request.app.state.runtime.settings.max_body_bytes)
+    return raw_json_response(orders.order_body(row))
+
+
+@router.delete("/v1/orders/{order_id}", summary="Cancel an order still in proceed",
+               responses=responses(200, {**openapi.ORDER_EXAMPLE, "status": "cancelled",
+                                         "cancellation_reason": "dealer_cancelled"},
+                                   "The cancelled Order", "missing_idempotency_key", "order_not_found",
+                                   "invalid_status_transition", "idempotency_key_in_use",
+                                   "idempotency_key_reused"),
+               openapi_extra=extra(openapi.path_parameter("order_id"), openapi.IDEMPOTENCY_KEY))
+async def cancel_order(request: Request) -> Response:
+    runtime, principal = await admit(request)
+    key = parsing.idempotency_key(request)
+    return await orders.cancel_order(runtime, principal, key, request.path_params["order_id"])

@@ -1,0 +1,100 @@
+"""The auto contract's errors (spec section 7): one constructor per code, so the message and
+details of each code are written once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from orderdesk.auto.timefmt import kst
+from orderdesk.platform.errors import ApiError
+
+Location = Literal["body", "query", "header", "path"]
+
+
+@dataclass(frozen=True)
+class Issue:
+    location: Location
+    path: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"location": self.location, "path": self.path, "message": self.message}
+
+
+def validation_error(issues: list[Issue], status: int = 400) -> ApiError:
+    return ApiError(status, "validation_error", "Request validation failed",
+                    details={"issues": [issue.as_dict() for issue in issues]})
+
+
+def missing_idempotency_key() -> ApiError:
+    return ApiError(400, "missing_idempotency_key", "Idempotency-Key header is required")
+
+
+def missing_max_bid(listing_usd: int) -> ApiError:
+    return ApiError(400, "missing_max_bid",
+                    "max_bid_amount_usd is required for auction vehicles and must be at least the listing price",
+                    details={"listing_usd": listing_usd})
+
+
+def invalid_cursor() -> ApiError:
+    return ApiError(400, "invalid_cursor", "Cursor is not valid for this query; restart pagination")
+
+
+def missing_api_key() -> ApiError:
+    return ApiError(401, "missing_api_key", "x-api-key header is required")
+
+
+def invalid_api_key() -> ApiError:
+    return ApiError(401, "invalid_api_key", "API key is invalid")
+
+
+def ip_not_allowed(ip: str) -> ApiError:
+    return ApiError(403, "ip_not_allowed", "Source IP address is not allowed", details={"ip": ip})
+
+
+def vehicle_not_found() -> ApiError:
+    return ApiError(404, "vehicle_not_found", "Vehicle not found")
+
+
+def order_not_found() -> ApiError:
+    return ApiError(404, "order_not_found", "Order not found")
+
+
+def partner_not_found() -> ApiError:
+    return ApiError(404, "partner_not_found", "Partner not found")
+
+
+def api_key_not_found() -> ApiError:
+    return ApiError(404, "api_key_not_found", "API key not found")
+
+
+def invalid_status_transition(current_status: str) -> ApiError:
+    return ApiError(409, "invalid_status_transition", "The order's current status does not allow this change",
+                    details={"current_status": current_status})
+
+
+def past_order_cutoff(cutoff_at: datetime, now: datetime) -> ApiError:
+    return ApiError(409, "past_order_cutoff", "The order cutoff for this vehicle has passed",
+                    details={"cutoff_at": kst(cutoff_at), "now": kst(now)})
+
+
+def duplicate_order(existing_order_id: str) -> ApiError:
+    return ApiError(409, "duplicate_order", "An active order for this vehicle already exists",
+                    details={"existing_order_id": existing_order_id})
+
+
+def idempotency_key_in_use() -> ApiError:
+    return ApiError(409, "idempotency_key_in_use",
+                    "A request with this Idempotency-Key is still in progress; retry shortly",
+                    headers={"Retry-After": "1"})
+
+
+def vehicle_unavailable(reason: Literal["withdrawn", "sold", "taken"]) -> ApiError:
+    return ApiError(410, "vehicle_unavailable", "Vehicle is no longer available", details={"reason": reason})
+
+
+def idempotency_key_reused(details: dict[str, str]) -> ApiError:
+    return ApiError(422, "idempotency_key_reused", "Idempotency-Key was already used for a different request",
+                    details=details)

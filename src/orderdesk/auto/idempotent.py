@@ -1,0 +1,86 @@
+"""The partner API's idempotency policy (spec 2.12) over the platform's record store.
+
+The key space belongs to the partner (all its API keys share it). A record is written only
+for a success, in the business transaction; a replay answers 200 with the stored bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from starlette.responses import Response
+
+from orderdesk.auto import errors
+from orderdesk.platform import idempotency
+from orderdesk.platform.db import Connection
+from orderdesk.platform.errors import ApiError
+from orderdesk.platform.http import raw_json_response
+from orderdesk.platform.runtime import Runtime
+
+PLACE_ORDER = "POST /v1/orders"
+REPLAYED = {"Idempotent-Replayed": "true"}
+
+Work = Callable[[Connection], Awaitable[tuple[int, bytes]]]
+
+
+@dataclass(frozen=True)
+class Call:
+    partner_id: str
+    key: str
+    endpoint: str  # method + route template
+    fingerprint: str  # POST /v1/orders: the vehicle id; others: method, path and canonical body
+
+    @property
+    def scope(self) -> str:
+        return "auto:" + self.partner_id
+
+
+def path_fingerprint(method: str, path: str, canonical_body: str = "") -> str:
+    return f"{method} {path} {canonical_body}"
+
+
+def _original_request(stored: idempotency.StoredResponse) -> dict[str, str]:
+    if stored.endpoint == PLACE_ORDER:
+        method, path = PLACE_ORDER.split(" ")
+    else:
+        method, path, _body = stored.fingerprint.split(" ", 2)
+    return {"original_method": method, "original_path": path}
+
+
+def _answer_stored(call: Call, stored: idempotency.StoredResponse) -> Response:
+    if stored.endpoint == call.endpoint and stored.fingerprint == call.fingerprint:
+        return raw_json_response(stored.body, 200, headers=REPLAYED)
+    if stored.endpoint == PLACE_ORDER and call.endpoint == PLACE_ORDER:
+        raise errors.idempotency_key_reused({"original_vehicle_id": stored.fingerprint})
+    raise errors.idempotency_key_reused(_original_request(stored))
+
+
+async def run(runtime: Runtime, call: Call, work: Work) -> Response:
+    """Lock the key, answer from its record if there is one, else run `work` in the same
+    transaction and store its successful answer."""
+    try:
+        async with runtime.db.transaction() as conn:
+            stored = await idempotency.claim(conn, call.scope, call.key)
+            if stored is not None:
+                return _answer_stored(call, stored)
+            try:
+                status, body = await work(conn)
+            except ApiError:
+                # A request with this key that committed after our check explains the refusal
+                # (e.g. duplicate_order for its own order): answer as the record says.
+                stored = await idempotency.load(conn, call.scope, call.key)
+                if stored is None:
+                    raise
+                return _answer_stored(call, stored)
+            await idempotency.save(conn, call.scope, call.key, call.endpoint, call.fingerprint, status, body,
+                                   runtime.clock.now())
+    except idempotency.KeyInUse:
+        raise errors.idempotency_key_in_use() from None
+    except idempotency.Race:
+        # Another request committed this key first (unique-index backstop): answer from its record.
+        async with runtime.db.transaction(write=False) as conn:
+            stored = await idempotency.load(conn, call.scope, call.key)
+        assert stored is not None
+        return _answer_stored(call, stored)
+    return raw_json_response(body, status)

@@ -1,0 +1,293 @@
+"""Reading partner and operator input: headers, JSON bodies and query strings (spec 2.3, 2.5,
+2.6, 2.7). Readers collect every schema issue of a request in one pass; the endpoint raises
+them together as one `validation_error`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+from fastapi import Request
+
+from orderdesk.auto import errors
+from orderdesk.auto.errors import Issue, Location
+from orderdesk.auto.timefmt import parse_date, parse_timestamp
+from orderdesk.platform.errors import PayloadTooLarge
+
+MAX_AMOUNT = 1_000_000_000
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_QUERY_INTEGER = re.compile(r"^-?[0-9]+$")
+_QUERY_INTEGER_DIGITS = 15  # beyond this no filter value can matter, and the database would overflow
+_LIMIT = re.compile(r"^[0-9]{1,3}$")
+
+
+class Issues:
+    def __init__(self) -> None:
+        self.items: list[Issue] = []
+
+    def add(self, location: Location, path: str, message: str) -> None:
+        self.items.append(Issue(location, path, message))
+
+    def raise_if_any(self, status: int = 400) -> None:
+        if self.items:
+            raise errors.validation_error(self.items, status)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def is_integer(value: Any) -> bool:
+    """A JSON integer: not a float such as 15500.0 or 1e4, not a string, not a boolean."""
+    return type(value) is int
+
+
+# --------------------------------------------------------------------------- headers
+
+
+def idempotency_key(request: Request) -> str:
+    """The Idempotency-Key header, lower-cased (spec 2.3)."""
+    value = request.headers.get("idempotency-key", "")
+    if not value:
+        raise errors.missing_idempotency_key()
+    if not _UUID.fullmatch(value):
+        raise errors.validation_error([Issue("header", "Idempotency-Key",
+                                             "must be a UUID (8-4-4-4-12 hexadecimal digits)")])
+    return value.lower()
+
+
+# --------------------------------------------------------------------------- bodies
+
+
+def refuse_declared_oversize(request: Request, max_bytes: int) -> None:
+    """For endpoints that take no body: a body is ignored (never read) unless its Content-Length
+    announces more than the limit (spec 2.7)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
+        raise PayloadTooLarge(max_bytes)
+
+
+
+
+def _is_json_content_type(header: str | None) -> bool:
+    if not header:
+        return False
+    media_type, _, params = header.partition(";")
+    if media_type.strip().lower() != "application/json":
+        return False
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            return False
+    return True
+
+
+def json_object(request: Request, body: bytes) -> dict[str, Any]:
+    """The body as a JSON object, or 400 `validation_error` (content type, JSON, top level)."""
+    if not _is_json_content_type(request.headers.get("content-type")):
+        raise errors.validation_error([Issue("header", "Content-Type", "must be application/json")])
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise errors.validation_error([Issue("body", "", "must be valid UTF-8 JSON")]) from None
+    if not isinstance(data, dict):
+        raise errors.validation_error([Issue("body", "", "must be a JSON object")])
+    return data
+
+
+class BodyReader:
+    """Typed access to the fields of one JSON object; explicit null reads as absent unless the
+    caller asks for the raw value."""
+
+    def __init__(self, data: Mapping[str, Any], issues: Issues, prefix: str = "") -> None:
+        self.data = data
+        self.issues = issues
+        self.prefix = prefix
+
+    def path(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    def problem(self, name: str, message: str) -> None:
+        self.issues.add("body", self.path(name), message)
+
+    def reject_unknown(self, allowed: Collection[str]) -> None:
+        for name in self.data:
+            if name not in allowed:
+                self.problem(name, "unknown field")
+
+    def value(self, name: str, *, required: bool = False) -> Any:
+        value = self.data.get(name)
+        if value is None and required:
+            self.problem(name, "is required")
+        return value
+
+    def has(self, name: str) -> bool:
+        return name in self.data
+
+    def string(self, name: str, *, required: bool = False, min_length: int = 1, max_length: int | None = None,
+               pattern: re.Pattern[str] | None = None) -> str | None:
+        value = self.value(name, required=required)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.problem(name, "must be a string")
+            return None
+        if len(value) < min_length:
+            self.problem(name, f"must be at least {min_length} characters")
+            return None
+        if max_length is not None and len(value) > max_length:
+            self.problem(name, f"must be at most {max_length} characters")
+            return None
+        if pattern is not None and not pattern.fullmatch(value):
+            self.problem(name, f"must match {pattern.pattern}")
+            return None
+        return value
+
+    def enum(self, name: str, allowed: Collection[str], *, required: bool = False) -> str | None:
+        value = self.value(name, required=required)
+        if value is None:
+            return None
+        if not isinstance(value, str) or value not in allowed:
+            self.problem(name, "must be one of: " + ", ".join(sorted(allowed)))
+            return None
+        return value
+
+    def integer(self, name: str, *, required: bool = False, minimum: int | None = None,
+                maximum: int | None = None) -> int | None:
+        value = self.value(name, required=required)
+        if value is None:
+            return None
+        if not is_integer(value):
+            self.problem(name, "must be an integer")
+            return None
+        if minimum is not None and value < minimum:
+            self.problem(name, f"must be at least {minimum}")
+            return None
+        if maximum is not None and value > maximum:
+            self.problem(name, f"must be at most {maximum}")
+            return None
+        return value
+
+    def amount(self, name: str, *, required: bool = False, minimum: int | None = None) -> int | None:
+        """Whole US dollars (spec 2.6): a JSON integer no larger than 1,000,000,000."""
+        return self.integer(name, required=required, minimum=minimum, maximum=MAX_AMOUNT)
+
+    def timestamp(self, name: str, *, required: bool = False) -> datetime | None:
+        value = self.value(name, required=required)
+        if value is None:
+            return None
+        parsed = parse_timestamp(value) if isinstance(value, str) else None
+        if parsed is None:
+            self.problem(name, "must be an ISO 8601 date-time with an explicit offset, e.g. 2026-05-12T13:30:00+09:00")
+        return parsed
+
+    def json_object(self, name: str) -> dict[str, Any] | None:
+        value = self.value(name)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.problem(name, "must be an object or null")
+            return None
+        return value
+
+
+# --------------------------------------------------------------------------- query strings
+
+
+class QueryReader:
+    """Typed access to query parameters (spec 2.7): unknown ones are ignored, a known one given
+    twice is an issue, an empty value counts as absent."""
+
+    def __init__(self, request: Request, issues: Issues) -> None:
+        self.params = request.query_params
+        self.issues = issues
+
+    def problem(self, name: str, message: str) -> None:
+        self.issues.add("query", name, message)
+
+    def raw(self, name: str) -> str | None:
+        """The value as sent ('' kept), None when absent or repeated (the repeat is an issue)."""
+        values = self.params.getlist(name)
+        if not values:
+            return None
+        if len(values) > 1:
+            self.problem(name, "must be given at most once")
+            return None
+        return values[0]
+
+    def text(self, name: str) -> str | None:
+        return self.raw(name) or None
+
+    def integer(self, name: str, *, minimum: int | None = None) -> int | None:
+        value = self.text(name)
+        if value is None:
+            return None
+        if not _QUERY_INTEGER.fullmatch(value):
+            self.problem(name, "must be an integer")
+            return None
+        if len(value.lstrip("-")) > _QUERY_INTEGER_DIGITS:
+            self.problem(name, "is out of range")
+            return None
+        number = int(value)
+        if minimum is not None and number < minimum:
+            self.problem(name, f"must be at least {minimum}")
+            return None
+        return number
+
+    def enum(self, name: str, allowed: Collection[str]) -> str | None:
+        value = self.text(name)
+        if value is not None and value not in allowed:
+            self.problem(name, "must be one of: " + ", ".join(allowed))
+            return None
+        return value
+
+    def csv(self, name: str) -> list[str] | None:
+        """Items split on commas, trimmed, empty ones dropped, duplicates merged (first kept)."""
+        value = self.raw(name)
+        if value is None:
+            return None
+        return list(dict.fromkeys(item.strip() for item in value.split(",") if item.strip()))
+
+    def csv_enum(self, name: str, allowed: Collection[str], *, fold_upper: bool = False) -> list[str] | None:
+        items = self.csv(name)
+        if not items:
+            return None
+        if fold_upper:
+            items = list(dict.fromkeys(item.upper() for item in items))
+        unknown = [item for item in items if item not in allowed]
+        if unknown:
+            self.problem(name, f"unknown value {unknown[0]!r}; allowed: " + ", ".join(allowed))
+            return None
+        return sorted(items)
+
+    def timestamp(self, name: str) -> datetime | None:
+        value = self.text(name)
+        if value is None:
+            return None
+        if len(value) >= 6 and value[-6] == " ":  # an unencoded "+" arrives as a space
+            value = value[:-6] + "+" + value[-5:]
+        parsed = parse_timestamp(value)
+        if parsed is None:
+            self.problem(name, "must be an ISO 8601 date-time with an explicit offset, e.g. "
+                               "2026-05-12T13:30:00%2B09:00")
+        return parsed
+
+    def date(self, name: str) -> date | None:
+        value = self.text(name)
+        if value is None:
+            return None
+        parsed = parse_date(value)
+        if parsed is None:
+            self.problem(name, "must be a calendar date YYYY-MM-DD")
+        return parsed
+
+    def limit(self) -> int:
+        value = self.text("limit")
+        if value is None:
+            return 50
+        if not _LIMIT.fullmatch(value) or not 1 <= int(value) <= 200:
+            self.problem("limit", "must be an integer from 1 to 200")
+            return 50
+        return int(value)

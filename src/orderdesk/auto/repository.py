@@ -1,0 +1,325 @@
+"""All of auto's SQL. Every partner-facing query is scoped by the calling partner, so another
+partner's id is simply not found."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from orderdesk.auto.bidding import Bid
+from orderdesk.platform.db import Connection, Database, Row
+
+# --------------------------------------------------------------------------- partners and keys
+
+
+@dataclass(frozen=True)
+class FoundKey:
+    key_id: str
+    partner_id: str
+    revoked: bool
+    ip_allowlist: str | None
+
+
+_KEY_COLUMNS = ("k.id AS key_id, k.partner_id AS key_partner_id, k.revoked_at AS key_revoked_at,"
+                " p.ip_allowlist AS key_ip_allowlist")
+_KEY_JOIN = "auto_api_keys k JOIN auto_partners p ON p.id = k.partner_id"
+
+
+def _found_key(row: Row | None) -> FoundKey | None:
+    if row is None:
+        return None
+    return FoundKey(row["key_id"], row["key_partner_id"], row["key_revoked_at"] is not None, row["key_ip_allowlist"])
+
+
+async def find_api_key(db: Database, digest: str) -> FoundKey | None:
+    """The key and its partner's allowlist: one statement, outside any transaction."""
+    return _found_key(await db.fetchrow(f"SELECT {_KEY_COLUMNS} FROM {_KEY_JOIN} WHERE k.digest = :digest",
+                                        {"digest": digest}))
+
+
+PARTNER_COLUMNS = "id, name, environment, ip_allowlist, webhook_url, created_at"
+
+
+async def insert_partner(conn: Connection, partner: Mapping[str, Any]) -> None:
+    await conn.execute(
+        "INSERT INTO auto_partners (id, name, environment, ip_allowlist, webhook_url, webhook_secret, created_at)"
+        " VALUES (:id, :name, :environment, :ip_allowlist, :webhook_url, :webhook_secret, :created_at)",
+        partner,
+    )
+
+
+async def insert_api_key(conn: Connection, *, key_id: str, partner_id: str, digest: str, key_prefix: str,
+                         now: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO auto_api_keys (id, partner_id, digest, key_prefix, created_at, revoked_at)"
+        " VALUES (:id, :partner_id, :digest, :key_prefix, :now, NULL)",
+        {"id": key_id, "partner_id": partner_id, "digest": digest, "key_prefix": key_prefix, "now": now},
+    )
+
+
+async def get_partner(conn: Connection, partner_id: str, *, lock: bool = False) -> Row | None:
+    return await conn.fetchrow(
+        f"SELECT {PARTNER_COLUMNS} FROM auto_partners WHERE id = :id" + (conn.for_update if lock else ""),
+        {"id": partner_id},
+    )
+
+
+async def find_partner_by_name(conn: Connection, name: str, environment: str) -> Row | None:
+    return await conn.fetchrow(
+        f"SELECT {PARTNER_COLUMNS} FROM auto_partners WHERE name = :name AND environment = :environment"
+        " ORDER BY created_at, id LIMIT 1",
+        {"name": name, "environment": environment},
+    )
+
+
+async def update_partner(conn: Connection, partner_id: str, *, ip_allowlist: str | None,
+                         webhook_url: str | None) -> None:
+    await conn.execute(
+        "UPDATE auto_partners SET ip_allowlist = :ip_allowlist, webhook_url = :webhook_url WHERE id = :id",
+        {"id": partner_id, "ip_allowlist": ip_allowlist, "webhook_url": webhook_url},
+    )
+
+
+async def list_partners(conn: Connection, condition: str, params: dict[str, Any], order_by: str,
+                        limit: int) -> list[Row]:
+    where = f" WHERE {condition}" if condition else ""
+    return await conn.fetch(
+        f"SELECT {PARTNER_COLUMNS} FROM auto_partners{where} ORDER BY {order_by} LIMIT :limit",
+        {**params, "limit": limit},
+    )
+
+
+async def partner_keys(conn: Connection, partner_id: str) -> list[Row]:
+    return await conn.fetch(
+        "SELECT id, key_prefix, created_at, revoked_at FROM auto_api_keys WHERE partner_id = :partner_id"
+        " ORDER BY created_at, id",
+        {"partner_id": partner_id},
+    )
+
+
+async def get_key(conn: Connection, partner_id: str, key_id: str) -> Row | None:
+    return await conn.fetchrow(
+        "SELECT id, revoked_at FROM auto_api_keys WHERE id = :id AND partner_id = :partner_id" + conn.for_update,
+        {"id": key_id, "partner_id": partner_id},
+    )
+
+
+async def revoke_key(conn: Connection, key_id: str, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE auto_api_keys SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL",
+        {"id": key_id, "now": now},
+    )
+
+
+# --------------------------------------------------------------------------- vehicles
+
+VEHICLE_FIELDS = (
+    "source", "make", "make_ci", "model", "model_ci", "trim", "year", "mileage_km", "fuel", "transmission",
+    "color", "engine_cc", "drivetrain", "options", "accident_grade", "exterior_grade", "auction_date",
+    "auction_count", "auction_result", "listing_usd", "vin", "license_plate", "images", "inspection_report",
+    "body_condition",
+)
+VEHICLE_COLUMNS = ", ".join(("id", *VEHICLE_FIELDS, "withdrawn", "leader_order_id", "leader_max_bid_usd",
+                             "leader_created_at"))
+SUMMARY_COLUMNS = ", ".join(("id", *VEHICLE_FIELDS[:20]))
+
+
+async def lock_vehicle(conn: Connection, vehicle_id: str) -> Row | None:
+    """Take the vehicle's row lock (spec 2.14) and read it."""
+    return await conn.fetchrow(
+        f"SELECT {VEHICLE_COLUMNS} FROM auto_vehicles WHERE id = :id" + conn.for_update, {"id": vehicle_id})
+
+
+async def get_vehicle(conn: Connection, vehicle_id: str) -> Row | None:
+    return await conn.fetchrow(f"SELECT {VEHICLE_COLUMNS} FROM auto_vehicles WHERE id = :id", {"id": vehicle_id})
+
+
+async def insert_vehicle(conn: Connection, vehicle_id: str, values: Mapping[str, Any], now: datetime) -> None:
+    columns = ", ".join(VEHICLE_FIELDS)
+    marks = ", ".join(f":{name}" for name in VEHICLE_FIELDS)
+    await conn.execute(
+        f"INSERT INTO auto_vehicles (id, {columns}, withdrawn, created_at, updated_at)"
+        f" VALUES (:id, {marks}, FALSE, :now, :now)",
+        {**values, "id": vehicle_id, "now": now},
+    )
+
+
+async def replace_vehicle(conn: Connection, vehicle_id: str, values: Mapping[str, Any], now: datetime) -> None:
+    assignments = ", ".join(f"{name} = :{name}" for name in VEHICLE_FIELDS)
+    await conn.execute(
+        f"UPDATE auto_vehicles SET {assignments}, withdrawn = FALSE, updated_at = :now WHERE id = :id",
+        {**values, "id": vehicle_id, "now": now},
+    )
+
+
+async def withdraw_vehicle(conn: Connection, vehicle_id: str, now: datetime) -> None:
+    await conn.execute("UPDATE auto_vehicles SET withdrawn = TRUE, updated_at = :now WHERE id = :id",
+                       {"id": vehicle_id, "now": now})
+
+
+async def set_leader(conn: Connection, vehicle_id: str, leader: Bid | None) -> None:
+    await conn.execute(
+        "UPDATE auto_vehicles SET leader_order_id = :order_id, leader_max_bid_usd = :max_bid,"
+        " leader_created_at = :created_at WHERE id = :id",
+        {"id": vehicle_id, "order_id": leader and leader.order_id, "max_bid": leader and leader.max_bid_usd,
+         "created_at": leader and leader.created_at},
+    )
+
+
+async def list_vehicles(conn: Connection, where: str, params: dict[str, Any], order_by: str,
+                        limit: int) -> list[Row]:
+    return await conn.fetch(
+        f"SELECT {SUMMARY_COLUMNS} FROM auto_vehicles WHERE {where} ORDER BY {order_by} LIMIT :limit",
+        {**params, "limit": limit},
+    )
+
+
+async def count_vehicles(conn: Connection, where: str, params: dict[str, Any]) -> int:
+    return int(await conn.fetchval(f"SELECT count(*) FROM auto_vehicles WHERE {where}", params))
+
+
+async def facet_rows(conn: Connection, where: str, params: dict[str, Any]) -> list[Row]:
+    return await conn.fetch(
+        f"SELECT DISTINCT source, make, model, fuel, transmission FROM auto_vehicles WHERE {where}", params)
+
+
+# --------------------------------------------------------------------------- orders
+
+ORDER_FIELDS = (
+    "status", "max_bid_amount_usd", "frozen_is_highest_bid", "frozen_current_max_bid_usd",
+    "purchase_price_usd", "auction_fee_usd", "auction_date", "order_cutoff_at", "failure_reason",
+    "cancellation_reason", "fulfillment_detail", "shipment", "created_at", "updated_at",
+)
+ORDER_COLUMNS = ", ".join(f"o.{name}" for name in ("id", "partner_id", "vehicle_id", *ORDER_FIELDS))
+_MUTABLE_ORDER_FIELDS = tuple(name for name in ORDER_FIELDS if name not in ("max_bid_amount_usd", "created_at"))
+_ORDER_WITH_LEADER = (f"SELECT {ORDER_COLUMNS}, v.leader_order_id, v.leader_max_bid_usd"
+                      " FROM auto_orders o JOIN auto_vehicles v ON v.id = o.vehicle_id")
+
+
+async def insert_order(conn: Connection, order: Mapping[str, Any]) -> None:
+    columns = ("id", "partner_id", "vehicle_id", *ORDER_FIELDS)
+    await conn.execute(
+        f"INSERT INTO auto_orders ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})",
+        {name: order[name] for name in columns},
+    )
+
+
+async def update_order(conn: Connection, order: Mapping[str, Any]) -> None:
+    assignments = ", ".join(f"{name} = :{name}" for name in _MUTABLE_ORDER_FIELDS)
+    await conn.execute(
+        f"UPDATE auto_orders SET {assignments} WHERE id = :id",
+        {"id": order["id"], **{name: order[name] for name in _MUTABLE_ORDER_FIELDS}},
+    )
+
+
+async def claims_on_vehicle(conn: Connection, vehicle_id: str, partner_id: str | None) -> list[Row]:
+    """Orders that hold the vehicle (any status but cancelled/failed): the partner's own when
+    `partner_id` is given, else every partner's."""
+    scope = " AND partner_id = :partner_id" if partner_id is not None else ""
+    return await conn.fetch(
+        "SELECT id, partner_id, status FROM auto_orders WHERE vehicle_id = :vehicle_id"
+        f" AND status NOT IN ('cancelled', 'failed'){scope} ORDER BY created_at, id",
+        {"vehicle_id": vehicle_id, "partner_id": partner_id} if partner_id is not None else {"vehicle_id": vehicle_id},
+    )
+
+
+async def top_bid(conn: Connection, vehicle_id: str) -> Bid | None:
+    """The leader among the vehicle's active auction orders (spec 4.2 ranking)."""
+    row = await conn.fetchrow(
+        "SELECT id, max_bid_amount_usd, created_at FROM auto_orders WHERE vehicle_id = :vehicle_id"
+        " AND status IN ('proceed', 'acquiring') AND max_bid_amount_usd IS NOT NULL"
+        " ORDER BY max_bid_amount_usd DESC, created_at ASC, id ASC LIMIT 1",
+        {"vehicle_id": vehicle_id},
+    )
+    return None if row is None else Bid(row["id"], row["max_bid_amount_usd"], row["created_at"])
+
+
+async def find_api_key_and_order(db: Database, digest: str, order_id: str) -> tuple[FoundKey | None, Row | None]:
+    """The key lookup and, in the same statement, the key's partner's order `order_id` with its
+    vehicle's leader: the whole of GET /v1/orders/{id} in one round trip. The caller still runs
+    the key checks before it looks at the order."""
+    row = await db.fetchrow(
+        f"SELECT {_KEY_COLUMNS}, {ORDER_COLUMNS}, v.leader_order_id, v.leader_max_bid_usd FROM {_KEY_JOIN}"
+        " LEFT JOIN auto_orders o ON o.id = :order_id AND o.partner_id = k.partner_id"
+        " LEFT JOIN auto_vehicles v ON v.id = o.vehicle_id WHERE k.digest = :digest",
+        {"digest": digest, "order_id": order_id},
+    )
+    return _found_key(row), (row if row is not None and row["id"] is not None else None)
+
+
+async def get_order(conn: Connection, order_id: str) -> Row | None:
+    return await conn.fetchrow(f"{_ORDER_WITH_LEADER} WHERE o.id = :id", {"id": order_id})
+
+
+async def order_vehicle_id(conn: Connection, partner_id: str, order_id: str) -> str | None:
+    return await conn.fetchval("SELECT vehicle_id FROM auto_orders WHERE id = :id AND partner_id = :partner_id",
+                               {"id": order_id, "partner_id": partner_id})
+
+
+async def lock_order(conn: Connection, order_id: str) -> Row | None:
+    """Read an order under its row lock; take the vehicle's lock first (spec 2.14)."""
+    return await conn.fetchrow(f"SELECT {ORDER_COLUMNS} FROM auto_orders o WHERE o.id = :id" + conn.for_update,
+                               {"id": order_id})
+
+
+async def lock_active_orders(conn: Connection, vehicle_id: str) -> list[Row]:
+    """The vehicle's active orders, oldest first, with each partner's current webhook URL."""
+    return await conn.fetch(
+        f"SELECT {ORDER_COLUMNS},"
+        " (SELECT p.webhook_url FROM auto_partners p WHERE p.id = o.partner_id) AS webhook_url"
+        " FROM auto_orders o WHERE o.vehicle_id = :vehicle_id AND o.status IN ('proceed', 'acquiring')"
+        " ORDER BY o.created_at, o.id" + conn.for_update,
+        {"vehicle_id": vehicle_id},
+    )
+
+
+async def list_orders(conn: Connection, where: str, params: dict[str, Any], order_by: str,
+                      limit: int) -> list[Row]:
+    return await conn.fetch(f"{_ORDER_WITH_LEADER} WHERE {where} ORDER BY {order_by} LIMIT :limit",
+                            {**params, "limit": limit})
+
+
+# --------------------------------------------------------------------------- history and events
+
+
+async def insert_history(
+    conn: Connection, order_id: str, *, at: datetime, actor: str, from_status: str | None, to_status: str,
+    from_detail: str | None = None, to_detail: str | None = None, occurred_at: str | None = None,
+    notes: str | None = None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO auto_order_history (order_id, at, actor, from_status, to_status, from_fulfillment_detail,"
+        " to_fulfillment_detail, occurred_at, notes)"
+        " VALUES (:order_id, :at, :actor, :from_status, :to_status, :from_detail, :to_detail, :occurred_at, :notes)",
+        {"order_id": order_id, "at": at, "actor": actor, "from_status": from_status, "to_status": to_status,
+         "from_detail": from_detail, "to_detail": to_detail, "occurred_at": occurred_at, "notes": notes},
+    )
+
+
+async def order_history(conn: Connection, order_id: str) -> list[Row]:
+    return await conn.fetch(
+        "SELECT at, actor, from_status, to_status, from_fulfillment_detail, to_fulfillment_detail,"
+        " occurred_at, notes FROM auto_order_history WHERE order_id = :order_id ORDER BY id",
+        {"order_id": order_id},
+    )
+
+
+async def insert_event(
+    conn: Connection, *, event_id: str, order_id: str, partner_id: str, event_type: str, payload: bytes,
+    delivery_status: str, now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO auto_events (id, order_id, partner_id, type, payload, delivery_status, attempts,"
+        " last_response_code, last_attempt_at, created_at)"
+        " VALUES (:id, :order_id, :partner_id, :type, :payload, :delivery_status, 0, NULL, NULL, :now)",
+        {"id": event_id, "order_id": order_id, "partner_id": partner_id, "type": event_type,
+         "payload": payload, "delivery_status": delivery_status, "now": now},
+    )
+
+
+def in_list(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    """`:name_0, :name_1, ...` and their parameters, for `column IN (...)`."""
+    params = {f"{name}_{i}": value for i, value in enumerate(values)}
+    return ", ".join(f":{key}" for key in params), params

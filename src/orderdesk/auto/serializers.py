@@ -1,0 +1,132 @@
+"""Response bodies. Every documented field is always present (spec 2.7); timestamps are
+written in +09:00, whole seconds (2.5)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from orderdesk.auto.timefmt import kst, kst_or_none
+from orderdesk.platform.db import Row
+
+Record = Mapping[str, Any] | Row  # a database row or a dict with the same keys
+
+_ACTIVE = frozenset({"proceed", "acquiring"})
+
+
+def _json_or_none(text: str | None) -> Any:
+    return None if text is None else orjson.loads(text)
+
+
+def order_json(order: Record, leader_id: str | None, leader_max_bid_usd: int | None) -> dict[str, Any]:
+    """The Order (spec 4.1). Competitive values are evaluated against the vehicle's current
+    leader while the order is active, frozen afterwards, null for buy-now orders (4.2)."""
+    max_bid = order["max_bid_amount_usd"]
+    if max_bid is None:
+        is_highest = current_max = None
+    elif order["status"] in _ACTIVE:
+        is_highest, current_max = order["id"] == leader_id, leader_max_bid_usd
+    else:
+        is_highest, current_max = order["frozen_is_highest_bid"], order["frozen_current_max_bid_usd"]
+    return {
+        "id": order["id"],
+        "vehicle_id": order["vehicle_id"],
+        "status": order["status"],
+        "max_bid_amount_usd": max_bid,
+        "is_highest_bid": is_highest,
+        "current_max_bid_usd": current_max,
+        "amounts": {"purchase_price_usd": order["purchase_price_usd"],
+                    "auction_fee_usd": order["auction_fee_usd"]},
+        "auction_date": kst_or_none(order["auction_date"]),
+        "order_cutoff_at": kst_or_none(order["order_cutoff_at"]),
+        "failure_reason": order["failure_reason"],
+        "cancellation_reason": order["cancellation_reason"],
+        "fulfillment_detail": order["fulfillment_detail"],
+        "shipment": _json_or_none(order["shipment"]),
+        "created_at": kst(order["created_at"]),
+        "updated_at": kst(order["updated_at"]),
+    }
+
+
+def order_from_row(row: Record) -> dict[str, Any]:
+    """An order row joined with its vehicle's leader columns."""
+    return order_json(row, row["leader_order_id"], row["leader_max_bid_usd"])
+
+
+def ops_order_from_row(row: Record) -> dict[str, Any]:
+    """OpsOrder = Order + partner_id (spec 8.1)."""
+    body = order_from_row(row)
+    body["partner_id"] = row["partner_id"]
+    return body
+
+
+def history_json(row: Record) -> dict[str, Any]:
+    return {
+        "at": kst(row["at"]),
+        "actor": row["actor"],
+        "from_status": row["from_status"],
+        "to_status": row["to_status"],
+        "from_fulfillment_detail": row["from_fulfillment_detail"],
+        "to_fulfillment_detail": row["to_fulfillment_detail"],
+        "occurred_at": row["occurred_at"],
+        "notes": row["notes"],
+    }
+
+
+def vehicle_summary_json(row: Record) -> dict[str, Any]:
+    """VehicleSummary (spec 3.1)."""
+    return {
+        "id": row["id"],
+        "source": row["source"],
+        "make": row["make"],
+        "model": row["model"],
+        "trim": row["trim"],
+        "year": row["year"],
+        "mileage_km": row["mileage_km"],
+        "fuel": row["fuel"],
+        "transmission": row["transmission"],
+        "color": row["color"],
+        "engine_cc": row["engine_cc"],
+        "drivetrain": row["drivetrain"],
+        "options": orjson.loads(row["options"]),
+        "accident_grade": row["accident_grade"],
+        "exterior_grade": row["exterior_grade"],
+        "auction_date": kst_or_none(row["auction_date"]),
+        "auction_count": row["auction_count"],
+        "auction_result": row["auction_result"],
+        "pricing": {"listing_usd": row["listing_usd"]},
+    }
+
+
+def vehicle_json(row: Record) -> dict[str, Any]:
+    """Vehicle (spec 3.2): the summary plus the detail fields."""
+    body = vehicle_summary_json(row)
+    body["vin"] = row["vin"]
+    body["license_plate"] = row["license_plate"]
+    body["images"] = orjson.loads(row["images"])
+    body["inspection_report"] = _json_or_none(row["inspection_report"])
+    body["body_condition"] = _json_or_none(row["body_condition"])
+    return body
+
+
+def partner_json(row: Record) -> dict[str, Any]:
+    """Partner (spec 8.2)."""
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "environment": row["environment"],
+        "ip_allowlist": _json_or_none(row["ip_allowlist"]),
+        "webhook_url": row["webhook_url"],
+        "created_at": kst(row["created_at"]),
+    }
+
+
+def key_json(row: Record) -> dict[str, Any]:
+    return {
+        "key_id": row["id"],
+        "key_prefix": row["key_prefix"],
+        "created_at": kst(row["created_at"]),
+        "revoked_at": kst_or_none(row["revoked_at"]),
+    }
