@@ -24,6 +24,7 @@ from orderdesk.platform.db import open_database
 
 OPS = {"Authorization": "Bearer bench-ops-token"}
 VEHICLES = 100
+DEEP_VEHICLE = "bench-deep"  # holds the deep partner's orders, away from the POST load
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,8 @@ async def _create_partners(client: httpx.AsyncClient, prefix: str, count: int) -
 
 async def _create_vehicles(client: httpx.AsyncClient) -> None:
     auction_date = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0).isoformat()
-    for i in range(VEHICLES):
-        response = await client.put(f"/ops/v1/auto/vehicles/bench-v-{i:03d}", headers=OPS, json={
+    for name in [f"bench-v-{i:03d}" for i in range(VEHICLES)] + [DEEP_VEHICLE]:
+        response = await client.put(f"/ops/v1/auto/vehicles/{name}", headers=OPS, json={
             "source": "glovis", "make": "Hyundai", "model": "Palisade", "year": 2022, "mileage_km": 38412,
             "auction_date": auction_date, "auction_count": 1, "auction_result": "upcoming",
             "pricing": {"listing_usd": 10000},
@@ -82,7 +83,7 @@ async def _bulk_orders(database_url: str, partner_id: str, count: int) -> None:
             for i in range(offset, min(count, offset + 20_000)):
                 created = start + timedelta(seconds=i)
                 rows.append({
-                    "id": ids.new_ulid(), "partner_id": partner_id, "vehicle_id": "bench-v-000",
+                    "id": ids.new_ulid(), "partner_id": partner_id, "vehicle_id": DEEP_VEHICLE,
                     "status": "cancelled", "max_bid_amount_usd": 20000, "frozen_is_highest_bid": False,
                     "frozen_current_max_bid_usd": 20000, "purchase_price_usd": None, "auction_fee_usd": None,
                     "auction_date": start + timedelta(days=60), "order_cutoff_at": start + timedelta(days=59),
