@@ -268,6 +268,15 @@ async def order_vehicle_id(conn: Connection, partner_id: str, order_id: str) -> 
                                {"id": order_id, "partner_id": partner_id})
 
 
+async def any_order_vehicle_id(conn: Connection, order_id: str) -> str | None:
+    """The vehicle of any partner's order (operator calls; ids are global)."""
+    return await conn.fetchval("SELECT vehicle_id FROM auto_orders WHERE id = :id", {"id": order_id})
+
+
+async def partner_webhook_url(conn: Connection, partner_id: str) -> str | None:
+    return await conn.fetchval("SELECT webhook_url FROM auto_partners WHERE id = :id", {"id": partner_id})
+
+
 async def lock_order(conn: Connection, order_id: str) -> Row | None:
     """Read an order under its row lock; take the vehicle's lock first (spec 2.14)."""
     return await conn.fetchrow(f"SELECT {ORDER_COLUMNS} FROM auto_orders o WHERE o.id = :id" + conn.for_update,
