@@ -50,6 +50,7 @@ class Receiver:
     max_in_flight_per_event: int = 0
     port: int = 0
     _server: asyncio.Server | None = None
+    _writers: set[asyncio.StreamWriter] = field(default_factory=set)
 
     @property
     def url(self) -> str:
@@ -61,12 +62,16 @@ class Receiver:
         return self
 
     async def close(self) -> None:
+        """Stop listening and drop open keep-alive connections."""
         if self._server is not None:
             self._server.close()
+            for writer in list(self._writers):
+                writer.close()
             await self._server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = h11.Connection(h11.SERVER)
+        self._writers.add(writer)
         try:
             while True:
                 request, body = await self._read_request(conn, reader)
@@ -81,9 +86,10 @@ class Receiver:
                 if conn.our_state is h11.MUST_CLOSE:
                     return
                 conn.start_next_cycle()
-        except (ConnectionError, h11.RemoteProtocolError):
-            return
+        except (ConnectionError, h11.RemoteProtocolError, asyncio.CancelledError):
+            return  # the client gave up (timeout) or the test is over
         finally:
+            self._writers.discard(writer)
             writer.close()
 
     async def _read_request(self, conn: h11.Connection, reader: asyncio.StreamReader) -> tuple[Any, bytes]:
