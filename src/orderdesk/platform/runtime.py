@@ -37,7 +37,8 @@ class Runtime:
         runtime = cls(
             settings=settings, clock=clock, db=db,
             rate_limiter=make_rate_limiter(settings.redis_url),
-            dispatcher=Dispatcher(db, clock, interval=settings.dispatch_interval),
+            dispatcher=Dispatcher(db, clock, interval=settings.dispatch_interval,
+                                  lease_seconds=settings.dispatch_lease),
             http=make_client(),
         )
         if settings.smtp_url:
