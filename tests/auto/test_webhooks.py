@@ -11,6 +11,7 @@ import httpx
 import orjson
 import pytest
 
+from orderdesk.auto import webhooks
 from orderdesk.platform.clock import ManualClock
 from orderdesk.platform.dispatcher import Dispatcher
 from tests.auto.conftest import Operator, Partner, assert_error, stored_events
@@ -243,7 +244,7 @@ async def test_two_dispatchers_never_run_one_attempt_twice(operator: Operator, r
     partner = await operator.partner(webhook_url=receiver.url)
     orders = [await won_and_shipped(operator, partner, f"glovis-{i}") for i in range(8)]
     second = Dispatcher(runtime.db, clock, batch_size=5)
-    second.register("auto.webhook", runtime.dispatcher._handlers["auto.webhook"])
+    webhooks.register(runtime, second)
     for _ in range(30):
         await asyncio.gather(runtime.dispatcher.drain(), second.drain())
         clock.advance(seconds=30)

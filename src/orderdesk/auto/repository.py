@@ -355,28 +355,30 @@ async def list_events(conn: Connection, order_id: str, condition: str, params: d
     )
 
 
-async def event_for_delivery(db: Database, event_id: str) -> Row | None:
-    """An event with its partner's current webhook URL and secret: one statement, no transaction."""
-    return await db.fetchrow(
-        "SELECT e.payload, e.delivery_status, p.webhook_url, p.webhook_secret"
-        " FROM auto_events e JOIN auto_partners p ON p.id = e.partner_id WHERE e.id = :id",
-        {"id": event_id},
-    )
+async def events_for_delivery(db: Database, event_ids: Sequence[str]) -> list[Row]:
+    """Events with their partners' current webhook URL and secret: one statement, no transaction."""
+    if not event_ids:
+        return []
+    marks, params = in_list("event", event_ids)
+    async with db.transaction(write=False) as conn:
+        return await conn.fetch(
+            "SELECT e.id, e.payload, e.delivery_status, p.webhook_url, p.webhook_secret"
+            f" FROM auto_events e JOIN auto_partners p ON p.id = e.partner_id WHERE e.id IN ({marks})", params)
 
 
-async def record_delivery_attempt(conn: Connection, event_id: str, *, delivery_status: str,
-                                  response_code: int | None, at: datetime) -> None:
-    await conn.execute(
+async def record_delivery_attempts(conn: Connection, attempts: Sequence[Any]) -> None:
+    """Each attempt (event_id, delivery_status, response_code, at) counted on its event."""
+    await conn.executemany(
         "UPDATE auto_events SET delivery_status = :status, attempts = attempts + 1,"
         " last_response_code = :code, last_attempt_at = :at WHERE id = :id AND delivery_status = 'pending'",
-        {"id": event_id, "status": delivery_status, "code": response_code, "at": at},
+        [{"id": a.event_id, "status": a.delivery_status, "code": a.response_code, "at": a.at} for a in attempts],
     )
 
 
-async def skip_delivery(conn: Connection, event_id: str) -> None:
-    await conn.execute(
+async def skip_deliveries(conn: Connection, event_ids: Sequence[str]) -> None:
+    await conn.executemany(
         "UPDATE auto_events SET delivery_status = 'delivery_skipped' WHERE id = :id AND delivery_status = 'pending'",
-        {"id": event_id},
+        [{"id": event_id} for event_id in event_ids],
     )
 
 

@@ -25,8 +25,8 @@ class AttemptResult:
 
 
 def make_client() -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-    return httpx.AsyncClient(follow_redirects=False, limits=limits, timeout=None,
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    return httpx.AsyncClient(follow_redirects=False, limits=limits, timeout=None, trust_env=False,
                              headers={"User-Agent": USER_AGENT})
 
 
