@@ -141,3 +141,29 @@ async def test_concurrent_starts_places_cancels_and_sweeps(operator: Operator, c
     result = (await operator.result(CAR, "won", purchase_price_usd=18000)).json()
     assert sorted(result["failed_order_ids"]) == sorted(o["id"] for o in proceed)
     assert all(o["status"] in ("secured", "failed") for o in await operator.orders(vehicle_id=CAR))
+
+
+async def test_cancel_racing_the_start(operator: Operator, clock: ManualClock) -> None:
+    """A DELETE racing the start either cancels first (and is not the winner) or sees the new
+    status and gets 409 with it (spec 4.7)."""
+    placed = await bids(operator, clock, *(18000 + i for i in range(8)))
+    owners = {o["id"]: o for o in placed}
+    responses = await asyncio.gather(operator.request("POST", f"/vehicles/{CAR}/auction/start"),
+                                     *(_cancel_as_owner(operator, order_id) for order_id in owners))
+    winner = responses[0].json()["winner_order_id"]
+    final = {o["id"]: o for o in await operator.orders(vehicle_id=CAR)}
+    for order_id, response in zip(owners, responses[1:], strict=True):
+        if response.status_code == 200:
+            assert final[order_id]["status"] == "cancelled" and order_id != winner
+        else:
+            assert_error(response, 409, "invalid_status_transition",
+                         {"current_status": final[order_id]["status"]})
+            assert final[order_id]["status"] in ("acquiring", "failed")
+    assert [o for o in final.values() if o["status"] == "acquiring"] == ([final[winner]] if winner else [])
+
+
+async def _cancel_as_owner(operator: Operator, order_id: str) -> Any:
+    """DELETE the order with a fresh key of its own partner."""
+    order = await operator.order(order_id)
+    key = (await operator.request("POST", f"/partners/{order['partner_id']}/keys")).json()["api_key"]
+    return await Partner(operator.client, {"id": order["partner_id"], "api_key": key}).cancel(order_id)
