@@ -71,8 +71,9 @@ class WebhookDelivery:
         attempted_at = self.runtime.clock.now()
         body = bytes(event["payload"])
         headers = signed_headers(event_id, event["webhook_secret"], int(attempted_at.timestamp()), body)
-        result = await webhooks.post(self.runtime.http, event["webhook_url"], body, headers,
-                                     self.runtime.settings.webhook_timeout)
+        async with self.runtime.webhook_clients.client() as client:
+            result = await webhooks.post(client, event["webhook_url"], body, headers,
+                                         self.runtime.settings.webhook_timeout)
         return self._outcome(job, result, attempted_at)
 
     def _outcome(self, job: Job, result: webhooks.AttemptResult, attempted_at: datetime) -> Outcome:
