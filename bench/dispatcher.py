@@ -152,14 +152,27 @@ async def emit_events(url: str, orders: list[dict[str, Any]], per_order: int, we
         await db.close()
 
 
-async def delivered_count(url: str) -> int:
-    db = open_database(url)
-    await db.open()
-    try:
-        async with db.transaction(write=False) as conn:
-            return int(await conn.fetchval("SELECT count(*) FROM auto_events WHERE delivery_status = 'delivered'"))
-    finally:
-        await db.close()
+class DeliveredCounter:
+    """Counts delivered events over one plain connection (opening one per poll would cost the
+    workers: closing a SQLite database checkpoints its WAL)."""
+
+    SQL = "SELECT count(*) FROM auto_events WHERE delivery_status = 'delivered'"
+
+    def __init__(self, url: str) -> None:
+        if url.startswith("sqlite"):
+            import sqlite3
+
+            self.conn: Any = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        else:
+            import psycopg
+
+            self.conn = psycopg.connect(url, autocommit=True)
+
+    def count(self) -> int:
+        return int(self.conn.execute(self.SQL).fetchone()[0])
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def throughput(engine: str, workers: int, total_events: int, workdir: Path) -> tuple[float, float]:
@@ -171,13 +184,15 @@ def throughput(engine: str, workers: int, total_events: int, workdir: Path) -> t
     running = start_workers(url, workers, workdir)
     try:
         time.sleep(3)  # workers imported, connected and idle
+        counter = DeliveredCounter(url)
         committed = asyncio.run(emit_events(url, orders, 2, webhook_url))
         expected = len(orders) * 2
-        while asyncio.run(delivered_count(url)) < expected:
+        while counter.count() < expected:
             if any(w.poll() is not None for w in running):
                 raise RuntimeError(f"a worker exited; see {workdir / 'workers.log'}")
-            time.sleep(0.05)
+            time.sleep(0.1)
         elapsed = time.perf_counter() - committed
+        counter.close()
     finally:
         stop_workers(running)
         far_end.stop()
