@@ -389,27 +389,27 @@ _WAITING_AUCTION = "o.status = 'proceed' AND o.max_bid_amount_usd IS NOT NULL"
 
 
 async def vehicles_due_to_start(conn: Connection, now: datetime, not_before: datetime, limit: int) -> list[str]:
-    """Listed vehicles whose auction date is in [not_before, now] and that still have a
-    `proceed` auction order (spec 9.1)."""
+    """Listed vehicles whose auction date is in (not_before, now] and that still have a
+    `proceed` auction order (spec 9.1). Read along auto_orders_waiting_auction, by date."""
     rows = await conn.fetch(
-        "SELECT DISTINCT o.vehicle_id FROM auto_orders o JOIN auto_vehicles v ON v.id = o.vehicle_id"
+        "SELECT o.vehicle_id FROM auto_orders o JOIN auto_vehicles v ON v.id = o.vehicle_id"
         f" WHERE {_WAITING_AUCTION} AND o.auction_date <= :now AND o.auction_date > :not_before"
         " AND v.withdrawn = FALSE AND v.auction_date <= :now AND v.auction_date > :not_before"
-        " ORDER BY o.vehicle_id LIMIT :limit",
+        " ORDER BY o.auction_date LIMIT :limit",
         {"now": now, "not_before": not_before, "limit": limit},
     )
-    return [row["vehicle_id"] for row in rows]
+    return list(dict.fromkeys(row["vehicle_id"] for row in rows))
 
 
 async def vehicles_with_passed_orders(conn: Connection, passed_before: datetime, limit: int) -> list[str]:
     """Vehicles with a `proceed` auction order whose auction date is at or before `passed_before`
-    (spec 9.2)."""
+    (spec 9.2). Read along auto_orders_waiting_auction, by date."""
     rows = await conn.fetch(
-        f"SELECT DISTINCT o.vehicle_id FROM auto_orders o WHERE {_WAITING_AUCTION}"
-        " AND o.auction_date <= :passed_before ORDER BY o.vehicle_id LIMIT :limit",
+        f"SELECT o.vehicle_id FROM auto_orders o WHERE {_WAITING_AUCTION}"
+        " AND o.auction_date <= :passed_before ORDER BY o.auction_date LIMIT :limit",
         {"passed_before": passed_before, "limit": limit},
     )
-    return [row["vehicle_id"] for row in rows]
+    return list(dict.fromkeys(row["vehicle_id"] for row in rows))
 
 
 async def lock_vehicle_if_free(conn: Connection, vehicle_id: str) -> Row | None:
