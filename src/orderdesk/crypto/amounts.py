@@ -111,6 +111,19 @@ def exactly(value: Number, places: int) -> Decimal:
     return result
 
 
+def from_units(count: int, places: int) -> Decimal:
+    """`count` smallest units of a currency with `places` decimals (`from_units(15, 2)` = 0.15)."""
+    return _decimal_of(count, places)
+
+
+def to_units(value: Number, places: int) -> int:
+    """How many smallest units `value` is; it must fit `places` decimals."""
+    scaled = exact(value) * 10**places
+    if scaled.denominator != 1:
+        raise ValueError(f"{value} does not fit {places} decimal places")
+    return scaled.numerator
+
+
 def unit(places: int) -> Decimal:
     """The smallest amount of a currency with `places` decimals."""
     return _decimal_of(1, places)

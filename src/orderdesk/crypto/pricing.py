@@ -29,7 +29,8 @@ from orderdesk.crypto.amounts import (
     floor_to,
     format_amount,
     format_percent,
-    unit,
+    from_units,
+    to_units,
 )
 from orderdesk.platform.errors import ApiError
 
@@ -509,23 +510,72 @@ class _RedeemMaths:
         return min(self.held, ceil_to((exact(wanted) + _fixed(self.commission)) / u, token_places))
 
 
+# The 8.10 search walks one token unit at a time; that is a few steps when the token and
+# the quote asset have the same decimals, but up to 10^k steps when the token has k more
+# (its gross only moves every 10^k units). After this many single steps the walk continues
+# with a galloping binary search for the same boundary.
+_LOCAL_STEPS = 64
+
+
 def _redeem_tokens_for(maths: _RedeemMaths, wanted: Decimal, token_places: int, token: str) -> _Redemption:
-    """The fewest tokens (from the 8.10 search) whose net covers `wanted`; `r > H` →
+    """The tokens to redeem for a net of `wanted` (8.10): from the first guess, up while the
+    net falls short, then down while one unit less still covers it; `r > H` →
     `insufficient_funds`."""
-    step = unit(token_places)
-    r = max(maths.first_guess(wanted, token_places), step)
-    current = maths.at(r)
+    held = to_units(maths.held, token_places)
+
+    def at(count: int) -> _Redemption:
+        return maths.at(from_units(count, token_places))
+
+    count = max(to_units(maths.first_guess(wanted, token_places), token_places), 1)
+    current, steps = at(count), 0
     while current.net < wanted:
-        if r >= maths.held:
+        if count >= held:
             raise _insufficient(token)
-        r += step
-        current = maths.at(r)
-    while r > step:
-        lower = maths.at(r - step)
+        if steps == _LOCAL_STEPS:
+            count = _first_covering_above(at, count, held, wanted, token)
+            return at(count)
+        count, steps = count + 1, steps + 1
+        current = at(count)
+    steps = 0
+    while count > 1:
+        lower = at(count - 1)
         if lower.net < wanted:
             break
-        r, current = r - step, lower
+        if steps == _LOCAL_STEPS:
+            return at(_first_covering_below(at, count, wanted))
+        count, current, steps = count - 1, lower, steps + 1
     return current
+
+
+def _first_covering_above(at: Any, short: int, held: int, wanted: Decimal, token: str) -> int:
+    """Gallop up from `short` (net below `wanted`) to a count that covers it, then bisect."""
+    step, covering = 1, min(short + 1, held)
+    while at(covering).net < wanted:
+        if covering >= held:
+            raise _insufficient(token)
+        short, step = covering, step * 2
+        covering = min(short + step, held)
+    return _bisect(at, short, covering, wanted)
+
+
+def _first_covering_below(at: Any, covering: int, wanted: Decimal) -> int:
+    """Gallop down from `covering` to a count whose net is short of `wanted` (0 always is),
+    then bisect."""
+    step, short = 1, covering - 1
+    while short > 0 and at(short).net >= wanted:
+        covering, step = short, step * 2
+        short = max(covering - step, 0)
+    return _bisect(at, short, covering, wanted)
+
+
+def _bisect(at: Any, short: int, covering: int, wanted: Decimal) -> int:
+    while covering - short > 1:
+        middle = (short + covering) // 2
+        if at(middle).net >= wanted:
+            covering = middle
+        else:
+            short = middle
+    return covering
 
 
 def quote_redeem(investment: Investment, quote_asset: Asset, position: Position, *, token_price: Decimal,
