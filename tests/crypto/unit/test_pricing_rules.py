@@ -210,3 +210,13 @@ def test_huge_amounts_stay_exact() -> None:
     # 57 significant digits: a precision-50 context would have rounded V and the ceiling.
     assert str(quote.value_usd) == "1999999999999999999999.999999999999999998"
     assert str(quote.settlement_amount) == "2000000000000000000000.00"
+
+
+def test_redemption_search_is_quick_when_tokens_have_more_decimals_than_the_quote_asset() -> None:
+    # The gross only moves every 10^18 token units here: a unit-by-unit walk would never end.
+    whole = Asset("WHOLE", 0, D("1"), D("1"))
+    fine = Investment("FINE", 18, D("10"), D("1"), D("0"), D("1"), D("0"))
+    quote = quote_redeem(fine, whole, Position(D("1000"), D("900")), token_price=D("1.5"), amount=D("100"))
+    assert quote.amount == 100 and quote.gross - quote.house_fee - quote.residue == 100
+    # r = 70: g = 105, b = 63, e = 42, l = ⌈4.2⌉ = 5, net = 100; any fewer tokens gross 104 at most.
+    assert quote.tokens == 70 and (quote.gross, quote.principal, quote.earnings, quote.house_fee) == (105, 63, 42, 5)
