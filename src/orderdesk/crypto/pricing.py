@@ -438,6 +438,11 @@ def quote_subscribe(investment: Investment, quote_asset: Asset, *, amount: Decim
     places = quote_asset.places
     fixed = bool(commission and commission.is_fixed)
     q = amount
+    # The limits bear on the amount as sent, so they answer before the maths (as for redemptions).
+    if q < investment.subscription_min:
+        raise _invalid(_min_message("subscription", investment.subscription_min, quote_asset.code, places))
+    if investment.subscription_max and q > investment.subscription_max:
+        raise _too_high(format_amount(investment.subscription_max, places), format_amount(q, places))
     c = (exactly(_fixed(commission), places) if fixed
          else ceil_to(exact(q) * _percent(commission, PERCENTAGE), places))
     if c >= q:
@@ -446,10 +451,6 @@ def quote_subscribe(investment: Investment, quote_asset: Asset, *, amount: Decim
     t = floor_to(exact(n) / exact(token_price), investment.places)
     if t == 0:
         raise _invalid(TOO_SMALL)
-    if q < investment.subscription_min:
-        raise _invalid(_min_message("subscription", investment.subscription_min, quote_asset.code, places))
-    if investment.subscription_max and q > investment.subscription_max:
-        raise _too_high(format_amount(investment.subscription_max, places), format_amount(q, places))
     fees: tuple[Fee, ...] = ()
     if commission is not None:
         fees = (Fee("partner_commission", commission.type, commission.value, q, "subscription", c, places),)
@@ -484,7 +485,7 @@ class _RedeemMaths:
         q = self.places
         g = floor_to(exact(r) * self.price, q)
         b = self.principal if r == self.held else floor_to(exact(self.principal) * exact(r) / exact(self.held), q)
-        e = max(Decimal(0), exactly(exact(g) - exact(b), q))
+        e = exactly(max(Fraction(0), exact(g) - exact(b)), q)
         l_fee = ceil_to(exact(e) * self.house_rate, q)
         k = self._commission(g, e)
         net = exactly(exact(g) - exact(l_fee) - exact(k), q)

@@ -60,7 +60,7 @@ def refused(call, *args, **kwargs) -> ApiError:  # type: ignore[no-untyped-def]
      "asset.amount must be greater than the network fee plus the commission"),
     (lambda: quote_subscribe(A_ETH_USDC, USDC, amount=D("5"), token_price=D("1.02"), commission=fixed("5")),
      COMMISSION_TOO_HIGH),
-    (lambda: quote_subscribe(A_ETH_USDC, USDC, amount=D("0.000001"), token_price=D("1.02")), TOO_SMALL),
+    (lambda: quote_subscribe(A_ETH_USDC, USDC, amount=D("1.000001"), token_price=D("2000000")), TOO_SMALL),
 ])
 def test_amount_sanity_sentences(call, message: str) -> None:  # type: ignore[no-untyped-def]
     error = refused(call)
@@ -96,6 +96,8 @@ def test_non_usd_settlement_value_converts_at_the_assets_usd_rate() -> None:
 
 
 def test_subscription_limits() -> None:
+    error = refused(quote_subscribe, A_ETH_USDC, USDC, amount=D("0.000001"), token_price=D("1.02"))
+    assert error.message == "asset.amount is below the minimum subscription amount (1 USDC)"
     error = refused(quote_subscribe, A_ETH_USDC, USDC, amount=D("0.5"), token_price=D("1"))
     assert (error.code, error.message) == (
         "invalid_parameters", "asset.amount is below the minimum subscription amount (1 USDC)")
