@@ -57,6 +57,7 @@ def _networks(fields: Fields, node: Node, currency: str, places: int | None) -> 
         fields.add(("networks",), "Must contain at least one item.")
         return None
     networks: list[dict[str, str]] = []
+    seen: set[str] = set()
     for position, item in enumerate(items):
         if not isinstance(item, dict):
             fields.add(("networks", position), "Not a valid object.")
@@ -67,9 +68,11 @@ def _networks(fields: Fields, node: Node, currency: str, places: int | None) -> 
                              pattern_message="Not a valid network name.")
         fee = fields.amount(entry, "send_fee", required=True, positive=False, currency=currency,
                             places=places if places is not None else MAX_PLACES)
-        if name is not None and any(n["network"] == name for n in networks):
+        if name is not None and name in seen:
             fields.add(("networks", position, "network"), "Must be unique.")
-        elif name is not None and fee is not None:
+        elif name is not None:
+            seen.add(name)
+        if name is not None and fee is not None and not fields.has_errors_under(("networks", position)):
             networks.append({"network": name, "send_fee": format(fee, "f")})
     return networks
 
