@@ -226,3 +226,21 @@ async def test_put_price_errors(client: httpx.AsyncClient, operator: Operator) -
         invalid(await operator.request("PUT", "/crypto/prices/BTC", json=body), message)
     response = await client.put("/ops/v1/crypto/prices/BTC", content=b"[]", headers=OPS_HEADERS)
     assert_error(response, 400, "body_parse_error")
+
+
+async def test_openapi_lists_every_partner_endpoint_with_its_errors(client: httpx.AsyncClient) -> None:
+    response = await client.get(BASE + "/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    expected = {"/v1/partner": ["get"], "/v1/exchange_rates": ["get"], "/v1/customers": ["get", "post"],
+                "/v1/customers/{customer_id}": ["get", "patch"], "/v1/customers/{customer_id}/documents": ["post"],
+                "/v1/customers/{customer_id}/accounts": ["get"], "/v1/customers/{customer_id}/orders": ["get"],
+                "/v1/customers/{customer_id}/orders/{order_id}": ["get"]}
+    for route, methods in expected.items():
+        for method in methods:
+            operation = paths[route][method]
+            assert "401" in operation["responses"] and "429" in operation["responses"], route
+            assert "requestBody" not in operation or method != "get"
+    created = paths["/v1/customers"]["post"]["responses"]
+    assert set(created["409"]["content"]["application/json"]["examples"]) == {"conflict"}
+    assert (await client.get("/crypto/docs")).status_code == 200
