@@ -43,4 +43,6 @@ async def on_startup(runtime: Runtime) -> None:
 
 async def load_demo(runtime: Runtime, base_url: str) -> str:
     """Load demo data; return what to print for a newcomer (keys, a ready-to-paste call)."""
-    return ""
+    from orderdesk.crypto.demo import load
+
+    return await load(runtime, base_url)
