@@ -32,3 +32,17 @@ class Entry:
     def label(self) -> str:
         owner = f"{self.owner}:" if self.owner else ""
         return f"{self.kind}:{owner}{self.currency}"
+
+
+def customer(customer_id: str, currency: str, amount: Decimal) -> Entry:
+    return Entry(CUSTOMER, customer_id, currency, amount)
+
+
+def house(kind: str, currency: str, amount: Decimal) -> Entry:
+    return Entry(kind, None, currency, amount)
+
+
+def deposit(customer_id: str, currency: str, amount: Decimal, fee: Decimal) -> list[Entry]:
+    """Operator deposit (6.3): external:A −a; customer:A +(a − fee); house:fees:A +fee."""
+    return [house(EXTERNAL, currency, -amount), customer(customer_id, currency, amount - fee),
+            house(HOUSE_FEES, currency, fee)]
