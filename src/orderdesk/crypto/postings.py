@@ -38,6 +38,14 @@ class Entry:
         return f"{self.kind}:{owner}{self.currency}"
 
 
+def customer(customer_id: str, currency: str, amount: Decimal) -> Entry:
+    return Entry(CUSTOMER, customer_id, currency, amount)
+
+
+def house(kind: str, currency: str, amount: Decimal) -> Entry:
+    return Entry(kind, None, currency, amount)
+
+
 # ---------------------------------------------------------------- the entries of each event (6.3)
 # Amounts come from the quotes of `crypto.pricing`; every function returns the entries of one
 # posting, zero amounts omitted, each currency summing to exactly zero. Negation uses
@@ -161,7 +169,7 @@ def redeem_confirmed(quote: RedeemQuote, *, customer_id: str, partner_id: str) -
     )
 
 
-def deposit(*, customer_id: str, currency: str, amount: Decimal, fee: Decimal) -> list[Entry]:
+def deposit(customer_id: str, currency: str, amount: Decimal, fee: Decimal) -> list[Entry]:
     """An operator deposit (11.5): `amount` arrives from outside, `fee` stays with the house."""
     return _posting(
         _debit(EXTERNAL, None, currency, amount),
