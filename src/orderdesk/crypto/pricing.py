@@ -15,7 +15,8 @@ Business refusals raise `ApiError` with the contract's code and message (step 11
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
@@ -658,7 +659,7 @@ def _redemption_fees(investment: Investment, commission: Commission | None, rede
 # ---------------------------------------------------------------- code and authorization (8.3, 8.15)
 
 def requires_security_code(*, operation: str, value_usd: Decimal, threshold_usd: Decimal,
-                           code_operations: frozenset[str] | set[str] | list[str] | tuple[str, ...],
+                           code_operations: Collection[str],
                            destination_type: str | None = None) -> bool:
     """8.3: the operation is one of the partner's `security_code_operations` (for `send`
     only towards `crypto_currency_address` / `address_book`), or `V` exceeds the threshold."""
@@ -676,3 +677,45 @@ def needs_partner_authorization(*, operation: str, value_usd: Decimal, threshold
 def fees_json(fees: tuple[Fee, ...]) -> list[dict[str, Any]] | None:
     """The `fees` array of an investment node, or None when it must be omitted."""
     return [fee.to_json() for fee in fees] or None
+
+
+# ---------------------------------------------------------------- storing a locked quote
+
+Quote = BuyQuote | SellQuote | SwapQuote | SendQuote | SubscribeQuote | RedeemQuote
+_QUOTE_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in (
+    BuyQuote, SellQuote, SwapQuote, SendQuote, SubscribeQuote, RedeemQuote)}
+
+
+def dump_quote(quote: Quote) -> dict[str, Any]:
+    """A JSON-ready dict of a quote (decimals as exact strings) to lock it with the order."""
+    return {"type": type(quote).__name__, **_dump_fields(quote)}
+
+
+def load_quote(data: dict[str, Any]) -> Quote:
+    """The quote `dump_quote` stored, equal to the original."""
+    cls = _QUOTE_TYPES[data["type"]]
+    return cls(**_load_fields(cls, data))  # type: ignore[no-any-return]
+
+
+def _dump_fields(obj: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for field in fields(obj):
+        value = getattr(obj, field.name)
+        if isinstance(value, Decimal):
+            value = str(value)
+        elif isinstance(value, tuple):
+            value = [_dump_fields(item) for item in value]
+        out[field.name] = value
+    return out
+
+
+def _load_fields(cls: type[Any], data: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for field in fields(cls):
+        raw = data[field.name]
+        if field.type == "Decimal":
+            raw = Decimal(raw)
+        elif field.type == "tuple[Fee, ...]":
+            raw = tuple(Fee(**_load_fields(Fee, item)) for item in raw)
+        values[field.name] = raw
+    return values

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal as D
 
 import pytest
@@ -12,6 +13,8 @@ from orderdesk.crypto.pricing import (
     Investment,
     Position,
     Settlement,
+    dump_quote,
+    load_quote,
     needs_partner_authorization,
     quote_buy,
     quote_redeem,
@@ -222,3 +225,19 @@ def test_redemption_search_is_quick_when_tokens_have_more_decimals_than_the_quot
     assert quote.amount == 100 and quote.gross - quote.house_fee - quote.residue == 100
     # r = 70: g = 105, b = 63, e = 42, l = ⌈4.2⌉ = 5, net = 100; any fewer tokens gross 104 at most.
     assert quote.tokens == 70 and (quote.gross, quote.principal, quote.earnings, quote.house_fee) == (105, 63, 42, 5)
+
+
+def test_a_locked_quote_survives_storage_as_json() -> None:
+    quotes = [
+        quote_buy(BTC, Settlement.usd(BTC), settlement_amount=D("10000.00"), commission=pct("1.5")),
+        quote_sell(ETH, Settlement.usd(ETH), settlement_amount=D("200.00"), commission=pct("2")),
+        quote_swap(ETH, USDC, destination_amount=D("500"), commission=pct("1")),
+        quote_send(BTC, network_fee=D("0.00005"), asset_amount=D("0.01"), commission=fixed("0.0001")),
+        quote_subscribe(A_ETH_USDC, USDC, amount=D("1000"), token_price=D("1.02"), commission=pct("0.5")),
+        quote_redeem(A_ETH_USDC, USDC, POSITION, token_price=D("1.05"), amount=D("500"), commission=pct("0.5")),
+    ]
+    for quote in quotes:
+        stored = json.loads(json.dumps(dump_quote(quote)))
+        loaded = load_quote(stored)
+        assert loaded == quote
+        assert all(str(getattr(loaded, name)) == str(getattr(quote, name)) for name in vars(quote))
