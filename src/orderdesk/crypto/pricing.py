@@ -288,10 +288,14 @@ def _check_order_limit(value_usd: Fraction, max_order_value: Decimal, requested:
                     format_amount(requested, places, fiat=fiat))
 
 
-def _exactly_one(first: Decimal | None, second: Decimal | None) -> None:
-    # The HTTP layer answers the seed's sentences for these; reaching here is a caller bug.
-    if (first is None) == (second is None):
-        raise ValueError("exactly one of the two amounts must be given")
+def _given(first: Decimal | None, second: Decimal | None) -> tuple[bool, Decimal]:
+    """(whether the first amount is the one given, that amount). The HTTP layer answers the
+    seed's sentences when neither or both are sent; reaching here so is a caller bug."""
+    if first is not None and second is None:
+        return True, first
+    if first is None and second is not None:
+        return False, second
+    raise ValueError("exactly one of the two amounts must be given")
 
 
 # ---------------------------------------------------------------- buy, sell, swap (8.5-8.7)
@@ -299,19 +303,18 @@ def _exactly_one(first: Decimal | None, second: Decimal | None) -> None:
 def quote_buy(asset: Asset, settlement: Settlement, *, asset_amount: Decimal | None = None,
               settlement_amount: Decimal | None = None, commission: Commission | None = None) -> BuyQuote:
     """8.5. Fixed commissions are in the settlement currency."""
-    _exactly_one(asset_amount, settlement_amount)
+    by_asset, amount = _given(asset_amount, settlement_amount)
     price = exact(settlement.ask)
     p, fixed = _percent(commission, PERCENTAGE), bool(commission and commission.is_fixed)
-    if asset_amount is not None:
-        q = asset_amount
+    if by_asset:
+        q = amount
         gross = ceil_to(exact(q) * price, FIAT_PLACES)
         c = exactly(_fixed(commission), FIAT_PLACES) if fixed else ceil_to(exact(gross) * p, FIAT_PLACES)
         s = exactly(exact(gross) + exact(c), FIAT_PLACES)
         value = exact(q) * exact(asset.usd_ask)
         _check_order_limit(value, asset.max_order_value, q, asset.places, fiat=False)
     else:
-        s = settlement_amount
-        assert s is not None
+        s = amount
         c = exactly(_fixed(commission), FIAT_PLACES) if fixed else ceil_to(exact(s) * p / (1 + p), FIAT_PLACES)
         if c >= s:
             raise _invalid(COMMISSION_TOO_HIGH)
@@ -328,11 +331,11 @@ def quote_buy(asset: Asset, settlement: Settlement, *, asset_amount: Decimal | N
 def quote_sell(asset: Asset, settlement: Settlement, *, asset_amount: Decimal | None = None,
                settlement_amount: Decimal | None = None, commission: Commission | None = None) -> SellQuote:
     """8.6. Fixed commissions are in the settlement currency."""
-    _exactly_one(asset_amount, settlement_amount)
+    by_asset, amount = _given(asset_amount, settlement_amount)
     price = exact(settlement.bid)
     p, fixed = _percent(commission, PERCENTAGE), bool(commission and commission.is_fixed)
-    if asset_amount is not None:
-        q = asset_amount
+    if by_asset:
+        q = amount
         gross = floor_to(exact(q) * price, FIAT_PLACES)
         if gross == 0:
             raise _invalid(TOO_SMALL)
@@ -343,8 +346,7 @@ def quote_sell(asset: Asset, settlement: Settlement, *, asset_amount: Decimal | 
         value = exact(q) * exact(asset.usd_bid)
         _check_order_limit(value, asset.max_order_value, q, asset.places, fiat=False)
     else:
-        s = settlement_amount
-        assert s is not None
+        s = amount
         c = exactly(_fixed(commission), FIAT_PLACES) if fixed else ceil_to(exact(s) * p / (1 - p), FIAT_PLACES)
         q = ceil_to((exact(s) + exact(c)) / price, asset.places)
         value = exact(s) * exact(asset.usd_bid) / price
@@ -358,11 +360,11 @@ def quote_swap(source: Asset, destination: Asset, *, source_amount: Decimal | No
                destination_amount: Decimal | None = None, commission: Commission | None = None) -> SwapQuote:
     """8.7, at the USD bid of the source and the USD ask of the destination. Fixed commissions
     are in the source asset; the order limit is the source asset's."""
-    _exactly_one(source_amount, destination_amount)
+    by_source, amount = _given(source_amount, destination_amount)
     rate = exact(source.usd_bid) / exact(destination.usd_ask)
     p, fixed = _percent(commission, PERCENTAGE), bool(commission and commission.is_fixed)
-    if source_amount is not None:
-        q_s = source_amount
+    if by_source:
+        q_s = amount
         c = exactly(_fixed(commission), source.places) if fixed else ceil_to(exact(q_s) * p, source.places)
         if c >= q_s:
             raise _invalid(COMMISSION_TOO_HIGH)
@@ -372,8 +374,7 @@ def quote_swap(source: Asset, destination: Asset, *, source_amount: Decimal | No
             raise _invalid(TOO_SMALL)
         requested, req_places = q_s, source.places
     else:
-        q_d = destination_amount
-        assert q_d is not None
+        q_d = amount
         n = ceil_to(exact(q_d) / rate, source.places)
         c = exactly(_fixed(commission), source.places) if fixed else ceil_to(exact(n) * p / (1 - p), source.places)
         q_s = exactly(exact(n) + exact(c), source.places)
@@ -392,17 +393,16 @@ def quote_send(asset: Asset, *, network_fee: Decimal, asset_amount: Decimal | No
                destination_amount: Decimal | None = None, commission: Commission | None = None) -> SendQuote:
     """8.8. `network_fee` is the network's `send_fee`, 0 for a `lirium_customer` send. Fixed
     commissions are in the sent asset. `V` is valued on the total debit `T` at the USD bid."""
-    _exactly_one(asset_amount, destination_amount)
+    by_total, amount = _given(asset_amount, destination_amount)
     places, fee = asset.places, exact(network_fee)
     p, fixed = _percent(commission, PERCENTAGE), bool(commission and commission.is_fixed)
-    if destination_amount is not None:
-        d = destination_amount
+    if not by_total:
+        d = amount
         c = exactly(_fixed(commission), places) if fixed else ceil_to(exact(d) * p, places)
         total = exactly(exact(d) + fee + exact(c), places)
         requested = d
     else:
-        total = asset_amount
-        assert total is not None
+        total = amount
         if total <= network_fee:
             raise _invalid(SEND_BELOW_FEE)
         c = exactly(_fixed(commission), places) if fixed else ceil_to((exact(total) - fee) * p / (1 + p), places)
