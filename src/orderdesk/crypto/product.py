@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import FastAPI
 
+from orderdesk.crypto import api, kyc, ops
+from orderdesk.crypto.openapi import install_security_scheme
 from orderdesk.platform.errors import CRYPTO
 from orderdesk.platform.http import make_subapp
 from orderdesk.platform.runtime import Runtime
 
+PARTNER_DESCRIPTION = (
+    "Crypto-as-a-service partner API. Every request except the public ones carries "
+    "`Authorization: Bearer <JWT>` (RS512, `iss` = API key, `iat` = now). Errors use the envelope "
+    '`{"error_code", "error_msg", "request_id"}`.'
+)
+
 
 def mount(root: FastAPI, runtime: Runtime) -> None:
     partner = make_subapp(runtime, CRYPTO, title="Lirium API", openapi_url="/v1/openapi.json",
-                          docs_url="/docs")
-    ops = make_subapp(runtime, CRYPTO, title="Lirium operator API")
+                          docs_url="/docs", description=PARTNER_DESCRIPTION)
+    partner.router.routes.extend(api.router.routes)
+    install_security_scheme(partner)
+    operator = make_subapp(runtime, CRYPTO, title="Lirium operator API")
+    operator.include_router(ops.router)
     root.mount("/crypto", partner)
-    root.mount("/ops/v1", ops)
+    root.mount("/ops/v1", operator)
 
 
 def register_jobs(runtime: Runtime) -> None:
-    return None
+    async def kyc_deadlines(now: datetime) -> int:
+        return await kyc.expire_deadlines(runtime, now)
+
+    runtime.dispatcher.add_sweep("crypto.kyc_deadlines", kyc_deadlines)
 
 
 async def on_startup(runtime: Runtime) -> None:
@@ -27,4 +43,6 @@ async def on_startup(runtime: Runtime) -> None:
 
 async def load_demo(runtime: Runtime, base_url: str) -> str:
     """Load demo data; return what to print for a newcomer (keys, a ready-to-paste call)."""
-    return ""
+    from orderdesk.crypto.demo import load
+
+    return await load(runtime, base_url)

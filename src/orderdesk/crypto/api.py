@@ -1,0 +1,168 @@
+"""Partner routes (spec/crypto.md 4-6, 8.14), served under /crypto/v1. Each route runs the
+checks of 3.10 in order: (routing,) token, rate limit, body size and parsing, path resources,
+then the endpoint's own checks inside its use case.
+
+Routes read path parameters from the request: a malformed id is simply not found (3.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from orderdesk.crypto import customers, errors, kyc, ledger, partners
+from orderdesk.crypto import openapi as doc
+from orderdesk.crypto.auth import Partner, authenticate
+from orderdesk.crypto.openapi import PAGING, extra, path, query, responses
+from orderdesk.crypto.orders import reads
+from orderdesk.crypto.requests import json_body, page, refuse_declared_oversize
+from orderdesk.platform.errors import PayloadTooLarge
+from orderdesk.platform.http import json_response, read_body
+from orderdesk.platform.runtime import Runtime
+
+router = APIRouter()
+
+
+async def admit(request: Request) -> tuple[Runtime, Partner]:
+    """Token and rate limit, then the declared size of a body the endpoint does not read."""
+    partner = await authenticate(request)
+    refuse_declared_oversize(request)
+    return request.app.state.runtime, partner
+
+
+async def admit_json(request: Request) -> tuple[Runtime, Partner, dict[str, Any]]:
+    partner = await authenticate(request)
+    return request.app.state.runtime, partner, await json_body(request)
+
+
+# --------------------------------------------------------------------------- partner and catalogue
+
+
+@router.get("/v1/partner", summary="The calling partner, its products and catalogue",
+            responses=responses(200, doc.PARTNER_EXAMPLE, "Partner"), openapi_extra=extra())
+async def get_partner(request: Request) -> Response:
+    runtime, partner = await admit(request)
+    return json_response(await partners.partner_view(runtime, partner))
+
+
+async def _exchange_rates(request: Request) -> Response:
+    runtime, partner = await admit(request)
+    return json_response(await partners.exchange_rates(runtime, partner, request.query_params.get("quote_currency")))
+
+
+router.add_api_route("/v1/exchange_rates", _exchange_rates, methods=["GET"], summary="Indicative prices",
+                     responses=responses(200, doc.RATES_EXAMPLE, "Rates", "invalid_settlement_currency"),
+                     openapi_extra=extra(query("quote_currency", "a settlement currency of the partner")))
+router.add_api_route("/v1/exchange-rates", _exchange_rates, methods=["GET"], include_in_schema=False)
+
+
+# --------------------------------------------------------------------------- customers
+
+
+@router.post("/v1/customers", status_code=201, summary="Create a customer",
+             responses=responses(201, doc.CUSTOMER_EXAMPLE, "Customer", "body_parse_error", "invalid_parameters",
+                                 "conflict"),
+             openapi_extra=extra(body=doc.NEW_CUSTOMER))
+async def create_customer(request: Request) -> Response:
+    runtime, partner, body = await admit_json(request)
+    new = customers.new_customer_input(body, runtime.clock.now().date())
+    return json_response(await customers.create_customer(runtime, partner, new), status=201)
+
+
+@router.get("/v1/customers", summary="List customers",
+            responses=responses(200, {"customers": [doc.CUSTOMER_EXAMPLE], "total": 1}, "Customers, newest first",
+                                "invalid_parameters"),
+            openapi_extra=extra(query("reference_id", "exact, case-insensitive"),
+                                query("state", "active, closing, closed or banned"), *PAGING))
+async def list_customers(request: Request) -> Response:
+    runtime, partner = await admit(request)
+    tree: dict[Any, Any] = {}
+    state = customers.state_filter(request.query_params.get("state"), tree)
+    paging = page(request, tree)
+    if tree:
+        raise errors.field_errors(tree)
+    return json_response(await customers.list_customers(
+        runtime, partner, request.query_params.get("reference_id"), state, paging))
+
+
+@router.get("/v1/customers/{customer_id}", summary="Get a customer",
+            responses=responses(200, doc.CUSTOMER_EXAMPLE, "Customer", "not_found"),
+            openapi_extra=extra(path("customer_id")))
+async def get_customer(request: Request) -> Response:
+    runtime, partner = await admit(request)
+    return json_response(await customers.get_customer(runtime, partner, request.path_params["customer_id"]))
+
+
+@router.patch("/v1/customers/{customer_id}", summary="Update a customer's profile and contact",
+              responses=responses(200, doc.CUSTOMER_EXAMPLE, "Customer", "body_parse_error", "not_found",
+                                  "invalid_parameters"),
+              openapi_extra=extra(path("customer_id"), body=doc.PATCH_EXAMPLE))
+async def patch_customer(request: Request) -> Response:
+    runtime, partner, body = await admit_json(request)
+    return json_response(await customers.patch_customer(runtime, partner, request.path_params["customer_id"], body))
+
+
+@router.post("/v1/customers/{customer_id}/documents", status_code=201, summary="Upload a KYC document",
+             responses=responses(201, doc.CUSTOMER_EXAMPLE, "Customer", "not_found", "invalid_parameters",
+                                 "invalid_state"),
+             openapi_extra=extra(path("customer_id"), body=doc.DOCUMENT_FORM, multipart=True))
+async def upload_document(request: Request) -> Response:
+    partner = await authenticate(request)
+    runtime: Runtime = request.app.state.runtime
+    settings = runtime.settings
+    try:
+        raw = await read_body(request, settings.crypto_document_max_bytes + kyc.REQUEST_OVERHEAD)
+    except PayloadTooLarge:
+        raise kyc.document_too_large(settings) from None
+    customer_id = request.path_params["customer_id"]
+    async with runtime.db.transaction(write=False) as conn:
+        await customers.require(conn, customer_id, partner.id)
+    upload = await kyc.parse_upload(request.headers, raw, settings)
+    return json_response(await kyc.upload_document(runtime, partner, customer_id, upload), status=201)
+
+
+# --------------------------------------------------------------------------- accounts and orders
+
+
+@router.get("/v1/customers/{customer_id}/accounts", summary="The customer's balances",
+            responses=responses(200, doc.ACCOUNTS_EXAMPLE, "Accounts", "not_found"),
+            openapi_extra=extra(path("customer_id")))
+async def get_accounts(request: Request) -> Response:
+    runtime, partner = await admit(request)
+    customer_id = request.path_params["customer_id"]
+    async with runtime.db.transaction(write=False) as conn:
+        await customers.require(conn, customer_id, partner.id)
+        rows = await ledger.customer_accounts(conn, customer_id)
+        places = await partners.currency_places(conn)
+    accounts = [{"currency": row["currency"], "amount": partners.format_amount(row["currency"], row["balance"], places)}
+                for row in sorted(rows, key=lambda r: r["currency"].encode())]
+    return json_response({"accounts": accounts})
+
+
+@router.get("/v1/customers/{customer_id}/orders", summary="List a customer's orders",
+            responses=responses(200, {"orders": [doc.RECEIVE_EXAMPLE], "total": 1}, "Orders, newest first",
+                                "not_found", "invalid_parameters"),
+            openapi_extra=extra(path("customer_id"), query("state", "effective state"),
+                                query("operation", "one of the seven operations"),
+                                query("reference_id", "exact, case-sensitive"), *PAGING))
+async def list_orders(request: Request) -> Response:
+    runtime, partner = await admit(request)
+    customer_id = request.path_params["customer_id"]
+    async with runtime.db.transaction(write=False) as conn:
+        await customers.require(conn, customer_id, partner.id)
+    tree: dict[Any, Any] = {}
+    filters = reads.list_filters(request.query_params, tree)
+    paging = page(request, tree)
+    if tree:
+        raise errors.field_errors(tree)
+    return json_response(await reads.list_orders(runtime, partner, customer_id, filters, paging))
+
+
+@router.get("/v1/customers/{customer_id}/orders/{order_id}", summary="Get an order",
+            responses=responses(200, doc.RECEIVE_EXAMPLE, "Order", "not_found"),
+            openapi_extra=extra(path("customer_id"), path("order_id")))
+async def get_order(request: Request) -> Response:
+    runtime, partner = await admit(request)
+    return json_response(await reads.get_order(runtime, partner, request.path_params["customer_id"],
+                                               request.path_params["order_id"]))

@@ -1,0 +1,147 @@
+"""Partner authentication (spec/crypto.md 2.1), the rate limit (3.9) and scopes (2.2): the
+first checks of every partner request, in the order of 3.10.
+
+A token is an RS512 JWT whose `iss` is the partner's API key. The API key is stored only as
+its SHA-256; the token's signature is checked with the partner's registered public key."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+import orjson
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from fastapi import Request
+
+from orderdesk.crypto import errors
+from orderdesk.platform.errors import RateLimited
+from orderdesk.platform.http import context
+from orderdesk.platform.runtime import Runtime
+
+ALGORITHM = "RS512"
+MISSING_BEARER = "Authorization header with a Bearer token is required"
+INVALID_TOKEN = "Invalid token"
+BAD_IAT = "Token iat is missing or outside the accepted window"
+_jws = jwt.PyJWS()
+
+
+@dataclass(frozen=True)
+class Partner:
+    """The calling partner, as stored."""
+
+    id: str
+    name: str
+    public_key_pem: str
+    scopes: tuple[str, ...]
+    settlement_currencies: tuple[str, ...]
+    products: tuple[str, ...]
+    security_code_operations: tuple[str, ...]
+    redemption_commission_enabled: bool
+    active: bool
+
+    @classmethod
+    def from_row(cls, row: Any) -> Partner:
+        return cls(
+            id=row["id"], name=row["name"], public_key_pem=row["public_key_pem"],
+            scopes=tuple(orjson.loads(row["scopes"])),
+            settlement_currencies=tuple(orjson.loads(row["settlement_currencies"])),
+            products=tuple(orjson.loads(row["products"])),
+            security_code_operations=tuple(orjson.loads(row["security_code_operations"])),
+            redemption_commission_enabled=bool(row["redemption_commission_enabled"]),
+            active=bool(row["active"]),
+        )
+
+
+PARTNER_COLUMNS = ("id, name, public_key_pem, scopes, settlement_currencies, products, security_code_operations,"
+                   " redemption_commission_enabled, active")
+
+
+def api_key_hash(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=1024)
+def public_key(pem: str) -> RSAPublicKey | None:
+    try:
+        key = load_pem_public_key(pem.encode())
+    except (ValueError, TypeError):
+        return None
+    return key if isinstance(key, RSAPublicKey) else None
+
+
+def bearer_token(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise errors.auth_required(MISSING_BEARER)
+    return token
+
+
+def unverified_claims(token: str) -> dict[str, Any]:
+    try:
+        header = jwt.get_unverified_header(token)
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        raise errors.auth_required(INVALID_TOKEN) from None
+    if header.get("alg") != ALGORITHM or not isinstance(claims.get("iss"), str):
+        raise errors.auth_required(INVALID_TOKEN)
+    return claims
+
+
+def verify_signature(token: str, pem: str) -> None:
+    key = public_key(pem)
+    if key is None:
+        raise errors.auth_required(INVALID_TOKEN)
+    try:
+        _jws.decode_complete(token, key, algorithms=[ALGORITHM])
+    except jwt.PyJWTError:
+        raise errors.auth_required(INVALID_TOKEN) from None
+
+
+def check_times(claims: dict[str, Any], now: float, leeway: float) -> None:
+    """`iat` an integer inside the window; `exp` and `nbf` enforced when present."""
+    iat = claims.get("iat")
+    if type(iat) is not int or abs(int(now) - iat) > leeway:  # whole seconds, like iat itself
+        raise errors.auth_required(BAD_IAT)
+    exp, nbf = claims.get("exp"), claims.get("nbf")
+    if exp is not None and (not _is_number(exp) or now >= exp):
+        raise errors.auth_required(INVALID_TOKEN)
+    if nbf is not None and (not _is_number(nbf) or now < nbf):
+        raise errors.auth_required(INVALID_TOKEN)
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) in (int, float)
+
+
+async def authenticate(request: Request) -> Partner:
+    """Steps 2 and 3 of 3.10: token, then the rate limit. Signature before `iat`, so nothing is
+    said about a token's times until it is known to be the partner's own."""
+    runtime: Runtime = request.app.state.runtime
+    token = bearer_token(request)
+    claims = unverified_claims(token)
+    row = await runtime.db.fetchrow(
+        f"SELECT {PARTNER_COLUMNS} FROM crypto_partners WHERE api_key_hash = :hash",
+        {"hash": api_key_hash(claims["iss"])})
+    if row is None or not row["active"]:
+        raise errors.auth_required(INVALID_TOKEN)
+    verify_signature(token, row["public_key_pem"])
+    now = runtime.clock.now().timestamp()
+    check_times(claims, now, runtime.settings.crypto_jwt_leeway)
+    partner = Partner.from_row(row)
+    context(request).partner_id = partner.id
+    limit = runtime.settings.crypto_rate_limit
+    if limit is not None:
+        retry_after = await runtime.rate_limiter.hit(f"crypto:{partner.id}", limit, now)
+        if retry_after is not None:
+            raise RateLimited(retry_after)
+    return partner
+
+
+def require_scope(partner: Partner, scope: str) -> None:
+    if scope not in partner.scopes:
+        raise errors.forbidden_scope(scope)

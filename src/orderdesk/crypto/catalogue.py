@@ -1,0 +1,165 @@
+"""The global catalogue (spec/crypto.md 4.1): assets, prices per (asset, quote currency) and
+investments, read from the database and shown as `GET /partner` shows them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_DOWN, Decimal, localcontext
+from typing import Any
+
+import orjson
+
+from orderdesk.crypto import formats
+from orderdesk.platform.db import Connection
+
+OPERATIONS = ("buy", "sell", "send", "receive", "transfer")
+PRODUCTS = ("crypto_buy_sell", "crypto_swap", "crypto_send", "crypto_transfer", "crypto_receive", "investments")
+SECONDS_PER_YEAR = Decimal(31536000)
+TOKEN_PRICE_PLACES = 18
+
+
+@dataclass(frozen=True)
+class Network:
+    network: str
+    send_fee: Decimal
+
+
+@dataclass(frozen=True)
+class Asset:
+    id: str
+    decimal_places: int
+    allowed_operations: tuple[str, ...]
+    networks: tuple[Network, ...]
+    max_order_value: Decimal
+
+    @classmethod
+    def from_row(cls, row: Any) -> Asset:
+        return cls(
+            id=row["id"], decimal_places=row["decimal_places"],
+            allowed_operations=tuple(orjson.loads(row["allowed_operations"])),
+            networks=tuple(Network(n["network"], Decimal(n["send_fee"])) for n in orjson.loads(row["networks"])),
+            max_order_value=row["max_order_value"],
+        )
+
+    def allows(self, operation: str) -> bool:
+        return operation in self.allowed_operations
+
+    def network(self, name: str) -> Network | None:
+        return next((n for n in self.networks if n.network == name), None)
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "decimal_places": self.decimal_places,
+            "allowed_operations": list(self.allowed_operations),
+            "networks": [{"network": n.network, "send_fee": formats.crypto(n.send_fee, self.decimal_places)}
+                         for n in self.networks],
+            "max_order_value": formats.fiat(self.max_order_value),
+        }
+
+
+@dataclass(frozen=True)
+class Price:
+    currency: str
+    quote_currency: str
+    bid: Decimal
+    ask: Decimal
+    updated_at: datetime
+
+    def view(self) -> dict[str, Any]:
+        return {"currency": self.currency, "quote_currency": self.quote_currency,
+                "bid": formats.price(self.bid), "ask": formats.price(self.ask),
+                "updated_at": formats.timestamp(self.updated_at)}
+
+
+@dataclass(frozen=True)
+class Investment:
+    id: str
+    name: str
+    quote_asset: str
+    network: str
+    provider_id: str
+    enabled: bool
+    decimal_places: int
+    subscription_min: Decimal
+    subscription_max: Decimal
+    redemption_min: Decimal
+    redemption_max: Decimal
+    fee_type: str
+    fee_value: Decimal
+    apy: Decimal
+    anchor_price: Decimal
+    anchor_at: datetime
+    rate_updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> Investment:
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+
+    def token_price(self, at: datetime) -> Decimal:
+        return token_price(self.anchor_price, self.anchor_at, self.apy, at)
+
+    def view(self, now: datetime, quote_places: int) -> dict[str, Any]:
+        def amount(value: Decimal) -> str:
+            return formats.crypto(value, quote_places)
+
+        return {
+            "id": self.id, "name": self.name, "quote_asset": self.quote_asset, "network": self.network,
+            "provider_id": self.provider_id, "enabled": self.enabled, "decimal_places": self.decimal_places,
+            "subscription": {"min_amount": amount(self.subscription_min), "max_amount": amount(self.subscription_max)},
+            "redemption": {"min_amount": amount(self.redemption_min), "max_amount": amount(self.redemption_max)},
+            "fee": {"type": self.fee_type, "value": formats.percent(self.fee_value)},
+            "rate": {"apy": formats.price(self.apy), "token_price": formats.price(self.token_price(now)),
+                     "updated_at": formats.timestamp(self.rate_updated_at)},
+        }
+
+
+def token_price(anchor_price: Decimal, anchor_at: datetime, apy: Decimal, at: datetime) -> Decimal:
+    """`P(t) = P_a × (1 + apy/100) ^ ((t − t_a) / 31536000 s)` at precision 50, rounded down
+    to 18 decimals (4.1)."""
+    delta = at - anchor_at
+    with localcontext() as ctx:
+        ctx.prec = 50
+        seconds = Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / Decimal(10**6)
+        growth = (1 + apy / 100) ** (seconds / SECONDS_PER_YEAR)
+        value = anchor_price * growth
+    return value.quantize(formats.quantum(TOKEN_PRICE_PLACES), rounding=ROUND_DOWN)
+
+
+ASSET_COLUMNS = "id, decimal_places, allowed_operations, networks, max_order_value"
+INVESTMENT_COLUMNS = ", ".join(Investment.__dataclass_fields__)
+
+
+async def assets(conn: Connection) -> list[Asset]:
+    rows = await conn.fetch(f"SELECT {ASSET_COLUMNS} FROM crypto_assets")
+    return sorted((Asset.from_row(r) for r in rows), key=lambda a: a.id.encode())
+
+
+async def asset(conn: Connection, currency: str) -> Asset | None:
+    row = await conn.fetchrow(f"SELECT {ASSET_COLUMNS} FROM crypto_assets WHERE id = :id", {"id": currency})
+    return Asset.from_row(row) if row else None
+
+
+async def prices(conn: Connection, quote_currency: str | None = None) -> list[Price]:
+    where = " WHERE quote_currency = :quote" if quote_currency else ""
+    rows = await conn.fetch(f"SELECT currency, quote_currency, bid, ask, updated_at FROM crypto_prices{where}",
+                            {"quote": quote_currency} if quote_currency else None)
+    return [Price(r["currency"], r["quote_currency"], r["bid"], r["ask"], r["updated_at"]) for r in rows]
+
+
+async def price(conn: Connection, currency: str, quote_currency: str) -> Price | None:
+    row = await conn.fetchrow(
+        "SELECT currency, quote_currency, bid, ask, updated_at FROM crypto_prices"
+        " WHERE currency = :currency AND quote_currency = :quote", {"currency": currency, "quote": quote_currency})
+    return Price(row["currency"], row["quote_currency"], row["bid"], row["ask"], row["updated_at"]) if row else None
+
+
+async def investments(conn: Connection) -> list[Investment]:
+    rows = await conn.fetch(f"SELECT {INVESTMENT_COLUMNS} FROM crypto_investments")
+    return sorted((Investment.from_row(r) for r in rows), key=lambda i: i.id.encode())
+
+
+async def investment(conn: Connection, investment_id: str) -> Investment | None:
+    row = await conn.fetchrow(f"SELECT {INVESTMENT_COLUMNS} FROM crypto_investments WHERE id = :id",
+                              {"id": investment_id})
+    return Investment.from_row(row) if row else None

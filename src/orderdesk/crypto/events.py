@@ -1,0 +1,41 @@
+"""Webhook events (spec/crypto.md 9.2), recorded in the transaction that causes them.
+
+`emit` writes one `crypto_events` row whose body is fixed at creation: compact UTF-8 JSON
+`{"id", "action", "created_at", <entity keys>}`, entities being snapshots as GET shows them
+at that moment. Delivery (subscriptions, signing, retries: 9.1, 9.3) is not built yet; when it
+is, `emit` also enqueues one outbox row per matching subscription, in this same transaction.
+Until then the rows are the record of what would have been sent, in creation order (`seq`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from orderdesk.crypto import formats
+from orderdesk.platform import ids
+from orderdesk.platform.db import Connection
+
+ACTIONS = ("order-created", "order-updated", "order-closed", "incoming-funds", "customer-state-changed",
+           "customer-product-changed", "customer-requirement-rejected")
+
+
+async def emit(conn: Connection, partner_id: str, action: str, entities: dict[str, Any], now: datetime) -> str:
+    """Record one event for `partner_id` (the partner that owns the customer). Returns its id."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown webhook action {action!r}")
+    event_id = ids.new_hex_id()
+    body = orjson.dumps({"id": event_id, "action": action, "created_at": formats.timestamp(now), **entities})
+    await conn.execute(
+        "INSERT INTO crypto_events (id, partner_id, action, body, created_at)"
+        " VALUES (:id, :partner_id, :action, :body, :now)",
+        {"id": event_id, "partner_id": partner_id, "action": action, "body": body, "now": now})
+    return event_id
+
+
+async def recorded(conn: Connection, partner_id: str) -> list[dict[str, Any]]:
+    """The partner's events, oldest first, as their bodies (tests and the future dispatcher)."""
+    rows = await conn.fetch("SELECT body FROM crypto_events WHERE partner_id = :partner_id ORDER BY seq",
+                            {"partner_id": partner_id})
+    return [orjson.loads(row["body"]) for row in rows]

@@ -1,0 +1,57 @@
+"""How the crypto API writes timestamps and numbers (spec/crypto.md 3.2, 3.3). Decimal in,
+text out; exponent notation never appears."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import ROUND_DOWN, Decimal
+
+FIAT_PLACES = 2
+
+
+def timestamp(value: datetime | None) -> str | None:
+    """`2026-03-02T10:15:30.412907+00:00`: UTC, six fractional digits."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _plain(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def _strip(text: str) -> str:
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def quantum(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
+def fiat(value: Decimal) -> str:
+    """Fiat amounts: exactly two decimals (`"10000.00"`)."""
+    return _plain(value.quantize(quantum(FIAT_PLACES), rounding=ROUND_DOWN))
+
+
+def crypto(value: Decimal, places: int) -> str:
+    """Crypto and token amounts: quantized to the currency's places, trailing zeros dropped."""
+    return _strip(_plain(value.quantize(quantum(places), rounding=ROUND_DOWN)))
+
+
+def price(value: Decimal) -> str:
+    """Prices and APY: normalized, but at least two decimals (`"65050.00"`, `"0.999"`)."""
+    text = _strip(_plain(value))
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
+
+
+def percent(value: Decimal) -> str:
+    """Percentages: normalized without padding (`"1.5"`, `"10"`)."""
+    return _strip(_plain(value))
+
+
+def places_of(text: str) -> int:
+    """Fractional digits as written (trailing zeros count)."""
+    return len(text.partition(".")[2])

@@ -1,0 +1,238 @@
+"""Data requirements and the KYC flag (spec/crypto.md 5.6, 5.7): document uploads by the
+partner, reviews by the operator (11.7), and the deadline sweep (12)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from starlette.datastructures import FormData, Headers, UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+
+from orderdesk.crypto import customers, errors, events
+from orderdesk.crypto.auth import Partner
+from orderdesk.crypto.validation import REQUIRED, UNKNOWN_FIELD, one_of
+from orderdesk.platform import ids
+from orderdesk.platform.db import Connection
+from orderdesk.platform.runtime import Runtime
+from orderdesk.settings import Settings
+
+FILE_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/gif")
+REQUEST_OVERHEAD = 1_048_576  # a request may exceed the file limit by this much (3 MiB for 2 MiB files)
+REJECTION_REASONS = ("document_not_readable", "document_expired", "document_does_not_match", "document_invalid")
+REVIEW_TRANSITIONS = {"approved": ("pending_review",), "rejected": ("pending_review", "approved")}
+_DIGITS = re.compile(r"^[0-9]{1,12}$")
+
+
+# --------------------------------------------------------------------------- upload input
+
+
+@dataclass(frozen=True)
+class Upload:
+    document_type: str
+    file_type: str
+    filename: str
+    content: bytes
+
+
+def document_too_large(settings: Settings) -> errors.ApiError:
+    return errors.payload_too_large(f"Document exceeds {settings.crypto_document_max_bytes} bytes")
+
+
+async def parse_upload(headers: Headers, body: bytes, settings: Settings) -> Upload:
+    """The multipart form, checked in the order of 5.6 (after the request-size check)."""
+    if not headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        raise errors.invalid_parameters("Request must be multipart/form-data")
+
+    async def stream() -> Any:
+        yield body
+
+    try:
+        form: FormData = await MultiPartParser(headers, stream(), max_files=10, max_fields=100,
+                                               max_part_size=REQUEST_OVERHEAD).parse()
+    except MultiPartException:
+        raise errors.invalid_parameters("Request must be multipart/form-data") from None
+    try:
+        return await _read_form(form, settings)
+    finally:
+        await form.close()
+
+
+async def _read_form(form: FormData, settings: Settings) -> Upload:
+    file = form.get("file")
+    content = await file.read() if isinstance(file, UploadFile) else None
+    if content is not None and len(content) > settings.crypto_document_max_bytes:
+        raise document_too_large(settings)
+    tree: dict[str, list[str]] = {}
+    for key in form:
+        if key not in ("document_type", "file_type", "file", "file_length"):
+            tree[key] = [UNKNOWN_FIELD]
+    document_type = _choice(form, "document_type", customers.DOCUMENT_TYPES, tree)
+    file_type = _choice(form, "file_type", FILE_TYPES, tree)
+    if file is None:
+        tree["file"] = [REQUIRED]
+    elif not isinstance(file, UploadFile) or not file.filename:
+        tree["file"] = ["A filename is required."]
+    length = form.get("file_length")
+    if length is not None:
+        if not isinstance(length, str) or not _DIGITS.match(length):
+            tree["file_length"] = ["Not a valid integer."]
+        elif content is not None and int(length) != len(content):
+            tree["file_length"] = ["Does not match the file size."]
+    if tree:
+        raise errors.field_errors(tree)
+    assert isinstance(file, UploadFile) and content is not None and document_type and file_type
+    return Upload(document_type, file_type, file.filename or "", content)
+
+
+def _choice(form: FormData, key: str, values: tuple[str, ...], tree: dict[str, list[str]]) -> str | None:
+    value = form.get(key)
+    if value is None or value == "":
+        tree[key] = [REQUIRED]
+        return None
+    if not isinstance(value, str) or value not in values:
+        tree[key] = [one_of(values)]
+        return None
+    return value
+
+
+# --------------------------------------------------------------------------- the KYC flag
+
+
+def kyc_satisfied(statuses: list[str], settings: Settings) -> bool:
+    accepted = ("pending_review", "approved") if settings.crypto_kyc_preapproval else ("approved",)
+    return all(status in accepted for status in statuses)
+
+
+async def reevaluate(conn: Connection, runtime: Runtime, customer: Any, now: datetime) -> None:
+    """After an upload or an approval: switch the flag on when the requirements allow it, and
+    clear a pending deadline once nothing is rejected any more."""
+    if not runtime.settings.crypto_require_kyc:
+        return
+    statuses = [r["status"] for r in await customers.requirements_of(conn, customer["id"])]
+    if customer["kyc_deadline"] is not None and "rejected" not in statuses:
+        await conn.execute("UPDATE crypto_customers SET kyc_deadline = NULL WHERE id = :id", {"id": customer["id"]})
+    if not customer["kyc"] and kyc_satisfied(statuses, runtime.settings):
+        await set_flag(conn, runtime, customer, True, now)
+
+
+async def set_flag(conn: Connection, runtime: Runtime, customer: Any, value: bool, now: datetime) -> None:
+    """Change the flag and fire `customer-product-changed` with the enabled products it moved."""
+    await conn.execute(
+        "UPDATE crypto_customers SET kyc = :kyc, kyc_deadline = NULL, last_updated_at = :now WHERE id = :id",
+        {"kyc": value, "now": now, "id": customer["id"]})
+    products = await customers.partner_products(conn, customer["partner_id"])
+    snapshot = await customers.snapshot(conn, customer["id"], runtime.settings, products)
+    changed = [p["id"] for p in snapshot["products"]]
+    if changed:
+        await events.emit(conn, customer["partner_id"], "customer-product-changed",
+                          {"products": changed, "customer": snapshot}, now)
+
+
+# --------------------------------------------------------------------------- use cases
+
+
+async def upload_document(runtime: Runtime, partner: Partner, customer_id: str, upload: Upload) -> dict[str, Any]:
+    now = runtime.clock.now()
+    requirement_id = f"document_{upload.document_type}"
+    async with runtime.db.transaction() as conn:
+        customer = await customers.require(conn, customer_id, partner.id, lock=True)
+        status = await conn.fetchval(
+            "SELECT status FROM crypto_requirements WHERE customer_id = :customer_id AND id = :id",
+            {"customer_id": customer_id, "id": requirement_id})
+        if status == "approved":
+            raise errors.invalid_state(f"Requirement {requirement_id} is already approved")
+        await conn.execute(
+            "INSERT INTO crypto_documents (id, customer_id, document_type, file_type, filename, size, sha256,"
+            " content, created_at) VALUES (:id, :customer_id, :document_type, :file_type, :filename, :size,"
+            " :sha256, :content, :now)",
+            {"id": ids.new_hex_id(), "customer_id": customer_id, "document_type": upload.document_type,
+             "file_type": upload.file_type, "filename": upload.filename, "size": len(upload.content),
+             "sha256": hashlib.sha256(upload.content).hexdigest(), "content": upload.content, "now": now})
+        await conn.execute(
+            "UPDATE crypto_requirements SET status = 'pending_review', rejection_reason = NULL, submitted_at = :now,"
+            " last_updated_at = :now WHERE customer_id = :customer_id AND id = :id",
+            {"now": now, "customer_id": customer_id, "id": requirement_id})
+        await conn.execute("UPDATE crypto_customers SET last_updated_at = :now WHERE id = :id",
+                           {"now": now, "id": customer_id})
+        await reevaluate(conn, runtime, customer, now)
+        return await customers.snapshot(conn, customer_id, runtime.settings, partner.products)
+
+
+def review_input(data: dict[str, Any]) -> tuple[str, str | None]:
+    from orderdesk.crypto.validation import Fields
+
+    fields = Fields()
+    body = fields.root(data, ("status", "rejection_reason"))
+    status = fields.choice(body, "status", ("approved", "rejected"), required=True)
+    reason = None
+    if status == "approved" and body.present("rejection_reason"):
+        fields.add(("rejection_reason",), UNKNOWN_FIELD)
+    elif status == "rejected" or status is None:
+        reason = fields.choice(body, "rejection_reason", REJECTION_REASONS, required=status == "rejected")
+    fields.raise_if_any()
+    assert status is not None
+    return status, reason
+
+
+async def review_requirement(runtime: Runtime, customer_id: str, requirement_id: str,
+                             data: dict[str, Any]) -> dict[str, Any]:
+    now = runtime.clock.now()
+    async with runtime.db.transaction() as conn:
+        customer = await customers.require(conn, customer_id, None, lock=True)
+        current = await conn.fetchval(
+            "SELECT status FROM crypto_requirements WHERE customer_id = :customer_id AND id = :id",
+            {"customer_id": customer_id, "id": requirement_id})
+        if current is None:
+            raise errors.not_found("Requirement not found")
+        status, reason = review_input(data)
+        if current not in REVIEW_TRANSITIONS[status]:
+            raise errors.invalid_state(f"Cannot change requirement from {current} to {status}")
+        await conn.execute(
+            "UPDATE crypto_requirements SET status = :status, rejection_reason = :reason, last_updated_at = :now"
+            " WHERE customer_id = :customer_id AND id = :id",
+            {"status": status, "reason": reason, "now": now, "customer_id": customer_id, "id": requirement_id})
+        await conn.execute("UPDATE crypto_customers SET last_updated_at = :now WHERE id = :id",
+                           {"now": now, "id": customer_id})
+        if status == "approved":
+            await reevaluate(conn, runtime, customer, now)
+        else:
+            await _rejected(conn, runtime, customer, requirement_id, now)
+        return await customers.snapshot(conn, customer_id, runtime.settings)
+
+
+async def _rejected(conn: Connection, runtime: Runtime, customer: Any, requirement_id: str, now: datetime) -> None:
+    if runtime.settings.crypto_require_kyc and customer["kyc"] and customer["kyc_deadline"] is None:
+        deadline = now + timedelta(days=runtime.settings.crypto_kyc_grace_days)
+        await conn.execute("UPDATE crypto_customers SET kyc_deadline = :deadline WHERE id = :id",
+                           {"deadline": deadline, "id": customer["id"]})
+    snapshot = await customers.snapshot(conn, customer["id"], runtime.settings)
+    requirement = next(r for r in snapshot["data_requirements"] if r["id"] == requirement_id)
+    await events.emit(conn, customer["partner_id"], "customer-requirement-rejected",
+                      {"data_requirement": requirement, "customer": snapshot}, now)
+
+
+async def expire_deadlines(runtime: Runtime, now: datetime) -> int:
+    """Sweep (12, KYC deadline): a passed deadline with a requirement still rejected turns the
+    flag off. Each customer is locked and re-checked, so racing an upload is harmless."""
+    async with runtime.db.transaction(write=False) as conn:
+        due = [r["id"] for r in await conn.fetch(
+            "SELECT id FROM crypto_customers WHERE kyc_deadline IS NOT NULL AND kyc_deadline <= :now"
+            " ORDER BY kyc_deadline LIMIT 100", {"now": now})]
+    changed = 0
+    for customer_id in due:
+        async with runtime.db.transaction() as conn:
+            customer = await customers.find(conn, customer_id, None, lock=True)
+            if customer is None or customer["kyc_deadline"] is None or customer["kyc_deadline"] > now:
+                continue
+            statuses = [r["status"] for r in await customers.requirements_of(conn, customer_id)]
+            if "rejected" in statuses and customer["kyc"]:
+                await set_flag(conn, runtime, customer, False, now)
+                changed += 1
+            else:
+                await conn.execute("UPDATE crypto_customers SET kyc_deadline = NULL WHERE id = :id",
+                                   {"id": customer_id})
+    return changed

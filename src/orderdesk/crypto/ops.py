@@ -1,0 +1,134 @@
+"""Operator routes (spec/crypto.md 11), served under /ops/v1 behind the operator token:
+/ops/v1/crypto/... and the shared mail outbox /ops/v1/mail (11.11)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from orderdesk.crypto import assets, customers, errors, formats, kyc, ledger, partners
+from orderdesk.crypto.orders import deposits
+from orderdesk.crypto.requests import json_body, refuse_declared_oversize
+from orderdesk.platform import mail
+from orderdesk.platform.http import json_response
+from orderdesk.platform.ids import is_hex32
+from orderdesk.platform.opsauth import require_operator
+from orderdesk.platform.runtime import Runtime
+
+router = APIRouter(dependencies=[Depends(require_operator)])
+
+
+def admit(request: Request) -> Runtime:
+    refuse_declared_oversize(request)
+    return request.app.state.runtime
+
+
+async def admit_json(request: Request) -> tuple[Runtime, dict[str, Any]]:
+    return request.app.state.runtime, await json_body(request)
+
+
+def _partner_id(request: Request) -> str:
+    partner_id = request.path_params["partner_id"]
+    if not is_hex32(partner_id):
+        raise errors.not_found("Partner not found")
+    return partner_id
+
+
+# --------------------------------------------------------------------------- partners (11.2)
+
+
+@router.post("/crypto/partners", status_code=201)
+async def create_partner(request: Request) -> Response:
+    runtime, body = await admit_json(request)
+    values = partners.partner_input(body, creating=True)
+    return json_response(await partners.create_partner(runtime, values), status=201)
+
+
+@router.patch("/crypto/partners/{partner_id}")
+async def patch_partner(request: Request) -> Response:
+    runtime, body = await admit_json(request)
+    partner_id = _partner_id(request)
+    async with runtime.db.transaction(write=False) as conn:
+        if await partners.load(conn, partner_id) is None:
+            raise errors.not_found("Partner not found")
+    values = partners.partner_input(body, creating=False)
+    return json_response(await partners.patch_partner(runtime, partner_id, values))
+
+
+@router.get("/crypto/partners/{partner_id}")
+async def get_partner(request: Request) -> Response:
+    runtime = admit(request)
+    return json_response(await partners.get_partner(runtime, _partner_id(request)))
+
+
+# --------------------------------------------------------------------------- catalogue (11.3, 11.4)
+
+
+@router.put("/crypto/assets/{currency}")
+async def put_asset(request: Request) -> Response:
+    runtime, body = await admit_json(request)
+    currency = request.path_params["currency"]
+    if not assets.ASSET_CODE.match(currency):
+        raise errors.not_found()
+    values = assets.asset_input(body, currency, runtime.settings.crypto_default_max_order_value_usd)
+    status, asset = await assets.put_asset(runtime, currency, values)
+    return json_response(asset, status=status)
+
+
+@router.put("/crypto/prices/{currency}")
+async def put_price(request: Request) -> Response:
+    runtime, body = await admit_json(request)
+    currency = request.path_params["currency"]
+    if not await assets.asset_exists(runtime, currency):
+        raise errors.not_found("Asset not found")
+    quote, bid, ask = assets.price_input(body)
+    return json_response(await assets.put_price(runtime, currency, quote, bid, ask))
+
+
+# --------------------------------------------------------------------------- customers (11.5-11.7)
+
+
+@router.post("/crypto/customers/{customer_id}/deposits", status_code=201)
+async def create_deposit(request: Request) -> Response:
+    runtime, body = await admit_json(request)
+    return json_response(await deposits.deposit(runtime, request.path_params["customer_id"], body), status=201)
+
+
+@router.patch("/crypto/customers/{customer_id}")
+async def change_customer_state(request: Request) -> Response:
+    runtime, body = await admit_json(request)
+    return json_response(await customers.change_state(runtime, request.path_params["customer_id"], body))
+
+
+@router.patch("/crypto/customers/{customer_id}/requirements/{requirement_id}")
+async def review_requirement(request: Request) -> Response:
+    runtime, body = await admit_json(request)
+    return json_response(await kyc.review_requirement(runtime, request.path_params["customer_id"],
+                                                      request.path_params["requirement_id"], body))
+
+
+# --------------------------------------------------------------------------- ledger (11.10) and mail (11.11)
+
+
+@router.get("/crypto/ledger/check")
+async def ledger_check(request: Request) -> Response:
+    runtime = admit(request)
+    async with runtime.db.transaction(write=False) as conn:
+        return json_response(await ledger.check(conn))
+
+
+@router.get("/mail")
+async def mail_outbox(request: Request) -> Response:
+    runtime = admit(request)
+    limit_text = request.query_params.get("limit", "50")
+    if not re.fullmatch(r"-?[0-9]{1,18}", limit_text):
+        raise errors.field_error(("limit",), "Not a valid integer.")
+    if not 1 <= int(limit_text) <= 100:
+        raise errors.field_error(("limit",), "Must be between 1 and 100.")
+    async with runtime.db.transaction(write=False) as conn:
+        messages = await mail.list_messages(conn, request.query_params.get("to") or None, int(limit_text))
+    return json_response({"messages": [{**m, "sent_at": formats.timestamp(m["sent_at"])}  # type: ignore[arg-type]
+                                       for m in messages]})

@@ -1,0 +1,1 @@
+"""Crypto orders (spec/crypto.md 8): the order object, reads, and system-created receives."""

@@ -1,0 +1,241 @@
+"""Partners: registration and changes by the operator (spec/crypto.md 11.2), and the partner's
+own view with its catalogue (4.2) and indicative prices (4.3)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+from orderdesk.crypto import catalogue, errors, formats
+from orderdesk.crypto.auth import PARTNER_COLUMNS, Partner, api_key_hash
+from orderdesk.crypto.catalogue import PRODUCTS
+from orderdesk.crypto.validation import CURRENCY, Fields, Node, one_of
+from orderdesk.platform import ids
+from orderdesk.platform.db import Connection
+from orderdesk.platform.runtime import Runtime
+
+SCOPES = ("operation_buy", "operation_sell", "operation_swap", "operation_send",
+          "operation_subscribe_investment", "operation_redeem_investment", "partner_order_authorization")
+CREATABLE_OPERATIONS = ("buy", "sell", "swap", "send", "subscribe_investment", "redeem_investment")
+MIN_KEY_BITS = 2048
+PARTNER_FIELDS = ("name", "public_key_pem", "scopes", "settlement_currencies", "products",
+                  "security_code_operations", "redemption_commission_enabled")
+READ_ONLY = ("id", "api_key", "created_at")
+
+
+# --------------------------------------------------------------------------- input
+
+
+def valid_rsa_public_key(pem: str) -> bool:
+    try:
+        key = load_pem_public_key(pem.encode())
+    except (ValueError, TypeError):
+        return False
+    return isinstance(key, RSAPublicKey) and key.key_size >= MIN_KEY_BITS
+
+
+def _subset(fields: Fields, node: Node, key: str, values: tuple[str, ...]) -> list[str] | None:
+    items = fields.list(node, key)
+    if items is None:
+        return None
+    chosen: list[str] = []
+    for position, item in enumerate(items):
+        if not isinstance(item, str):
+            fields.add((key, position), "Not a valid string.")
+        elif item not in values:
+            fields.add((key, position), one_of(values))
+        elif item not in chosen:
+            chosen.append(item)
+    return chosen
+
+
+def _currencies(fields: Fields, node: Node) -> list[str] | None:
+    items = fields.list(node, "settlement_currencies")
+    if items is None:
+        return None
+    if not items:
+        fields.add(("settlement_currencies",), "Must contain at least one item.")
+        return None
+    chosen: list[str] = []
+    for position, item in enumerate(items):
+        if not isinstance(item, str):
+            fields.add(("settlement_currencies", position), "Not a valid string.")
+        elif not CURRENCY.match(item):
+            fields.add(("settlement_currencies", position), "Not a valid currency code.")
+        elif item not in chosen:
+            chosen.append(item)
+    return chosen
+
+
+def partner_input(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """The fields present in a create or patch body, validated (absent keys stay absent)."""
+    fields = Fields()
+    allowed = PARTNER_FIELDS if creating else (*PARTNER_FIELDS, "active")
+    node = fields.root(data, allowed, immutable=() if creating else READ_ONLY)
+    values: dict[str, Any] = {
+        "name": fields.string(node, "name", required=creating, max_length=200),
+        "public_key_pem": fields.string(node, "public_key_pem", required=creating, max_length=16384),
+        "scopes": _subset(fields, node, "scopes", SCOPES),
+        "settlement_currencies": _currencies(fields, node),
+        "products": _subset(fields, node, "products", PRODUCTS),
+        "security_code_operations": _subset(fields, node, "security_code_operations", CREATABLE_OPERATIONS),
+        "redemption_commission_enabled": fields.boolean(node, "redemption_commission_enabled"),
+    }
+    if not creating:
+        values["active"] = fields.boolean(node, "active")
+    pem = values["public_key_pem"]
+    if pem is not None and not valid_rsa_public_key(pem):
+        fields.add(("public_key_pem",), "Not a valid RSA public key.")
+    fields.raise_if_any()
+    return {key: value for key, value in values.items() if value is not None}
+
+
+# --------------------------------------------------------------------------- views
+
+
+@dataclass(frozen=True)
+class StoredPartner:
+    partner: Partner
+    created_at: Any
+
+    def ops_view(self) -> dict[str, Any]:
+        p = self.partner
+        return {
+            "id": p.id, "name": p.name, "scopes": list(p.scopes),
+            "settlement_currencies": list(p.settlement_currencies), "products": list(p.products),
+            "security_code_operations": list(p.security_code_operations),
+            "redemption_commission_enabled": p.redemption_commission_enabled, "active": p.active,
+            "created_at": formats.timestamp(self.created_at),
+        }
+
+
+def ordered_products(products: tuple[str, ...] | list[str]) -> list[str]:
+    return [product for product in PRODUCTS if product in products]
+
+
+def products_view(products: tuple[str, ...], active: bool = True) -> list[dict[str, Any]]:
+    return [{"id": product, "enabled": True, "active": active} for product in ordered_products(products)]
+
+
+async def load(conn: Connection, partner_id: str, *, lock: bool = False) -> StoredPartner | None:
+    row = await conn.fetchrow(
+        f"SELECT {PARTNER_COLUMNS}, created_at FROM crypto_partners WHERE id = :id"
+        + (conn.for_update if lock else ""), {"id": partner_id})
+    return StoredPartner(Partner.from_row(row), row["created_at"]) if row else None
+
+
+# --------------------------------------------------------------------------- operator use cases
+
+
+async def create_partner(runtime: Runtime, values: dict[str, Any]) -> dict[str, Any]:
+    now = runtime.clock.now()
+    api_key = secrets.token_hex(16)
+    partner_id = ids.new_hex_id()
+    row = {
+        "id": partner_id, "name": values["name"], "api_key_hash": api_key_hash(api_key),
+        "public_key_pem": values["public_key_pem"],
+        "scopes": _json(values.get("scopes", SCOPES)),
+        "settlement_currencies": _json(values.get("settlement_currencies", ["USD"])),
+        "products": _json(ordered_products(values.get("products", PRODUCTS))),
+        "security_code_operations": _json(values.get("security_code_operations", ["send"])),
+        "redemption_commission_enabled": values.get("redemption_commission_enabled", True),
+        "now": now,
+    }
+    async with runtime.db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO crypto_partners (id, name, api_key_hash, public_key_pem, scopes, settlement_currencies,"
+            " products, security_code_operations, redemption_commission_enabled, active, created_at, updated_at)"
+            " VALUES (:id, :name, :api_key_hash, :public_key_pem, :scopes, :settlement_currencies, :products,"
+            " :security_code_operations, :redemption_commission_enabled, TRUE, :now, :now)", row)
+        stored = await load(conn, partner_id)
+    assert stored is not None
+    view = stored.ops_view()
+    return {**view, "api_key": api_key}
+
+
+async def patch_partner(runtime: Runtime, partner_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    async with runtime.db.transaction() as conn:
+        if await load(conn, partner_id, lock=True) is None:
+            raise errors.not_found("Partner not found")
+        columns = {key: (_json(ordered_products(value)) if key == "products" else
+                         _json(value) if isinstance(value, list) else value)
+                   for key, value in values.items()}
+        if columns:
+            assignments = ", ".join(f"{key} = :{key}" for key in columns)
+            await conn.execute(f"UPDATE crypto_partners SET {assignments}, updated_at = :now WHERE id = :id",
+                               {**columns, "now": runtime.clock.now(), "id": partner_id})
+        stored = await load(conn, partner_id)
+    assert stored is not None
+    return stored.ops_view()
+
+
+async def get_partner(runtime: Runtime, partner_id: str) -> dict[str, Any]:
+    async with runtime.db.transaction(write=False) as conn:
+        stored = await load(conn, partner_id)
+        if stored is None:
+            raise errors.not_found("Partner not found")
+        rows = await conn.fetch(
+            "SELECT kind, currency, balance FROM crypto_accounts WHERE owner = :owner"
+            " AND kind IN ('settlement', 'commission')", {"owner": partner_id})
+        places = await currency_places(conn)
+    balances: dict[str, list[dict[str, str]]] = {"settlement": [], "commission": []}
+    for row in sorted(rows, key=lambda r: r["currency"].encode()):
+        balances[row["kind"]].append({"currency": row["currency"],
+                                      "amount": format_amount(row["currency"], row["balance"], places)})
+    return {**stored.ops_view(), "balances": balances}
+
+
+# --------------------------------------------------------------------------- partner use cases
+
+
+async def partner_view(runtime: Runtime, partner: Partner) -> dict[str, Any]:
+    now = runtime.clock.now()
+    async with runtime.db.transaction(write=False) as conn:
+        assets = await catalogue.assets(conn)
+        investments = await catalogue.investments(conn) if "investments" in partner.products else []
+    places = {a.id: a.decimal_places for a in assets}
+    return {
+        "id": partner.id, "name": partner.name, "scopes": list(partner.scopes),
+        "settlement_currencies": list(partner.settlement_currencies),
+        "products": products_view(partner.products),
+        "available_assets": [a.view() for a in assets],
+        "available_investments": [i.view(now, places.get(i.quote_asset, i.decimal_places)) for i in investments],
+    }
+
+
+async def exchange_rates(runtime: Runtime, partner: Partner, quote_currency: str | None) -> dict[str, Any]:
+    quote = quote_currency if quote_currency is not None else partner.settlement_currencies[0]
+    if quote not in partner.settlement_currencies:
+        raise errors.invalid_settlement_currency(f"Settlement currency {quote} is not configured for this partner")
+    async with runtime.db.transaction(write=False) as conn:
+        tradable = {a.id for a in await catalogue.assets(conn) if a.allows("buy") or a.allows("sell")}
+        prices = await catalogue.prices(conn, quote)
+    rates = sorted((p for p in prices if p.currency in tradable), key=lambda p: p.currency.encode())
+    return {"quote_currency": quote, "timestamp": formats.timestamp(runtime.clock.now()),
+            "rates": [{"currency": p.currency, "bid": formats.price(p.bid), "ask": formats.price(p.ask)}
+                      for p in rates]}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+async def currency_places(conn: Connection) -> dict[str, int]:
+    """Decimal places of every asset and investment token (fiat is everything else: 2)."""
+    rows = await conn.fetch("SELECT id, decimal_places FROM crypto_assets"
+                            " UNION ALL SELECT id, decimal_places FROM crypto_investments")
+    return {row["id"]: row["decimal_places"] for row in rows}
+
+
+def format_amount(currency: str, amount: Any, places: dict[str, int]) -> str:
+    if currency in places:
+        return formats.crypto(amount, places[currency])
+    return formats.fiat(amount)
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(list(value)).decode()
