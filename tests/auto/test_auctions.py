@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from orderdesk.auto.auctions import AuctionJobs
 from orderdesk.platform.clock import ManualClock
+from orderdesk.platform.dispatcher import Dispatcher
 from tests.auto.conftest import DEALER_CAR, Operator, Partner, assert_error, issue_paths
 
 CAR = "glovis-20260512-0418"
@@ -167,3 +169,26 @@ async def _cancel_as_owner(operator: Operator, order_id: str) -> Any:
     order = await operator.order(order_id)
     key = (await operator.request("POST", f"/partners/{order['partner_id']}/keys")).json()["api_key"]
     return await Partner(operator.client, {"id": order["partner_id"], "api_key": key}).cancel(order_id)
+
+
+async def test_sweeps_in_two_dispatchers_start_each_auction_once(operator: Operator, clock: ManualClock) -> None:
+    runtime = operator.client.runtime  # type: ignore[attr-defined]
+    bidders = [await operator.partner(f"Bidder {i}") for i in range(3)]
+    for v in range(6):
+        await operator.vehicle(f"glovis-{v}")
+        for i, bidder in enumerate(bidders):
+            assert (await bidder.place(f"glovis-{v}", 18000 + 100 * i + v)).status_code == 201
+    clock.set(datetime.fromisoformat("2026-05-12T13:30:00+09:00"))
+    others = [Dispatcher(runtime.db, clock) for _ in range(2)]
+    for other in others:
+        AuctionJobs(runtime, other).register()
+    await asyncio.gather(runtime.dispatcher.drain(), *(other.drain() for other in others))
+    for v in range(6):
+        orders = await operator.orders(vehicle_id=f"glovis-{v}")
+        assert sorted(o["status"] for o in orders) == ["acquiring", "failed", "failed"]
+        assert [o for o in orders if o["status"] == "acquiring"][0]["max_bid_amount_usd"] == 18200 + v
+        for order in orders:
+            history = (await operator.order(order["id"]))["history"]
+            assert [h["actor"] for h in history] == ["partner", "scheduler"]
+    async with runtime.db.transaction(write=False) as conn:
+        assert await conn.fetchval("SELECT count(*) FROM auto_events") == 18

@@ -21,6 +21,7 @@ from orderdesk.auto.parsing import MAX_AMOUNT, is_integer
 from orderdesk.auto.schemas import AuctionResultRequest
 from orderdesk.auto.serializers import ops_order_from_row
 from orderdesk.platform.db import Connection, Row
+from orderdesk.platform.dispatcher import Dispatcher
 from orderdesk.platform.runtime import Runtime
 
 log = structlog.get_logger("orderdesk.auto.auctions")
@@ -172,15 +173,16 @@ class AuctionJobs:
     (skipped for this round when someone else holds it) with its orders re-read, so racing a
     request, the operator or another worker is harmless."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, dispatcher: Dispatcher | None = None) -> None:
         self.runtime = runtime
+        self.dispatcher = dispatcher or runtime.dispatcher
         self.passed_after = timedelta(seconds=runtime.settings.auction_passed_after)
 
     def register(self) -> None:
         # auction_passed first: an auction that passed while no dispatcher ran is not started late.
-        self.runtime.dispatcher.add_sweep("auto.auction_passed", self.sweep_passed)
+        self.dispatcher.add_sweep("auto.auction_passed", self.sweep_passed)
         if self.runtime.settings.auto_auctions:
-            self.runtime.dispatcher.add_sweep("auto.auction_start", self.sweep_start)
+            self.dispatcher.add_sweep("auto.auction_start", self.sweep_start)
 
     async def sweep_start(self, now: datetime) -> int:
         async with self.runtime.db.transaction(write=False) as conn:
