@@ -146,6 +146,8 @@ async def test_no_op_changes_nothing(operator: Operator, partner: Partner, clock
         assert await operator.move(order["id"], **body) == {k: v for k, v in before.items() if k != "history"}
     assert await operator.order(order["id"]) == before
     assert len(await stored_events(operator.client, order["id"])) == events_before
+    error = assert_error(await operator.transition(order["id"], purchase_price_usd=17650.0), 422, "validation_error")
+    assert [i["path"] for i in error["details"]["issues"]] == ["purchase_price_usd"]
     failed = await order_in_other_car(operator, partner, "failed")
     assert (await operator.move(failed["id"], status="failed", failure_reason="outbid"))["status"] == "failed"
 

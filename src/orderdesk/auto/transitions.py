@@ -28,6 +28,7 @@ from orderdesk.auto.lifecycle import (
     SECURED,
     SHIPPING,
 )
+from orderdesk.auto.parsing import is_integer
 from orderdesk.auto.schemas import SHIPMENT_KEYS, TransitionRequest
 from orderdesk.auto.serializers import Record, ops_order_from_row
 from orderdesk.platform.db import Connection, Row
@@ -63,6 +64,8 @@ def merged_shipment(current: str | None, given: dict[str, Any]) -> dict[str, Any
 
 
 def _is_current(order: Record, name: str, value: Any) -> bool:
+    if name in AMOUNTS and not is_integer(value):
+        return False  # 17650.0 is not the stored 17650: it is a malformed amount (422)
     if name == "shipment":
         return order["shipment"] is not None and merged_shipment(order["shipment"], value) == orjson.loads(
             order["shipment"])
