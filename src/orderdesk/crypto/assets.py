@@ -78,7 +78,7 @@ def _networks(fields: Fields, node: Node, currency: str, places: int | None) -> 
 
 
 async def put_asset(runtime: Runtime, currency: str, values: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    if not ASSET_CODE.match(currency):
+    if not ASSET_CODE.fullmatch(currency):
         raise errors.not_found()
     now = runtime.clock.now()
     row = {"id": currency, "decimal_places": values["decimal_places"],

@@ -78,7 +78,7 @@ async def _read_form(form: FormData, settings: Settings) -> Upload:
         tree["file"] = ["A filename is required."]
     length = form.get("file_length")
     if length is not None:
-        if not isinstance(length, str) or not _DIGITS.match(length):
+        if not isinstance(length, str) or not _DIGITS.fullmatch(length):
             tree["file_length"] = ["Not a valid integer."]
         elif content is not None and int(length) != len(content):
             tree["file_length"] = ["Does not match the file size."]
