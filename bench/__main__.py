@@ -66,7 +66,8 @@ def run_engine(engine: str, args: argparse.Namespace, workdir: Path) -> list[wrk
 
 
 def print_table(all_results: dict[str, list[wrk.LoadResult]]) -> None:
-    header = f"{'engine':<9} {'scenario':<42} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}  note"
+    header = (f"{'engine':<9} {'scenario':<42} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}"
+              f" {'sock err':>8}  note")
     print(header)
     print("-" * len(header))
     for engine, results in all_results.items():
@@ -80,7 +81,7 @@ def print_table(all_results: dict[str, list[wrk.LoadResult]]) -> None:
             if first and "deep" in result.name:
                 note = f"p50 {result.p50_ms / first.p50_ms:.2f}x first page"
             print(f"{engine:<9} {result.name:<42} {result.requests_per_second:>9.0f} {result.p50_ms:>8.2f} "
-                  f"{result.p99_ms:>8.2f} {result.non_2xx + result.errors:>8}  {note}")
+                  f"{result.p99_ms:>8.2f} {result.non_2xx:>8} {result.errors:>8}  {note}")
 
 
 def main() -> None:

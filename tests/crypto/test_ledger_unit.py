@@ -13,7 +13,7 @@ D = Decimal
 
 
 def test_a_balanced_posting_keeps_its_non_zero_entries() -> None:
-    entries = postings.deposit("c1", "USDC", D("1500"), D("0"))
+    entries = postings.deposit(customer_id="c1", currency="USDC", amount=D("1500"), fee=D("0"))
     kept = ledger.check_balanced(entries)
     assert [e.label for e in kept] == ["external:USDC", "customer:c1:USDC"]
 
@@ -52,7 +52,7 @@ def test_labels_name_kind_owner_and_currency() -> None:
 
 
 def test_deposit_entries_split_the_fee() -> None:
-    entries = postings.deposit("c1", "USDC", D("100"), D("2.5"))
+    entries = postings.deposit(customer_id="c1", currency="USDC", amount=D("100"), fee=D("2.5"))
     assert [(e.label, e.amount) for e in entries] == [
         ("external:USDC", D("-100")), ("customer:c1:USDC", D("97.5")), ("house:fees:USDC", D("2.5"))]
     assert ledger.unbalanced_currencies(entries) == {}

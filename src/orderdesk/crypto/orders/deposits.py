@@ -113,6 +113,7 @@ async def _create_receive(conn: Connection, customer: Any, dep: Deposit, asset: 
             {"currency": dep.currency, "network": dep.network, "tx_hash": dep.tx_hash, "order_id": order_id})
     except UniqueViolation:
         raise errors.conflict(f"tx_hash '{dep.tx_hash}' has already been deposited") from None
-    await ledger.post(conn, postings.deposit(customer["id"], dep.currency, dep.amount, dep.fee),
+    await ledger.post(conn, postings.deposit(
+        customer_id=customer["id"], currency=dep.currency, amount=dep.amount, fee=dep.fee),
                       kind="deposit", order_id=order_id, now=now)
     return order_id
