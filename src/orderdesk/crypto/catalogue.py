@@ -123,7 +123,7 @@ def token_price(anchor_price: Decimal, anchor_at: datetime, apy: Decimal, at: da
         seconds = Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / Decimal(10**6)
         growth = (1 + apy / 100) ** (seconds / SECONDS_PER_YEAR)
         value = anchor_price * growth
-        return value.quantize(formats.quantum(TOKEN_PRICE_PLACES), rounding=ROUND_DOWN)
+    return value.quantize(formats.quantum(TOKEN_PRICE_PLACES), rounding=ROUND_DOWN)
 
 
 ASSET_COLUMNS = "id, decimal_places, allowed_operations, networks, max_order_value"
