@@ -244,3 +244,8 @@ async def test_openapi_lists_every_partner_endpoint_with_its_errors(client: http
     created = paths["/v1/customers"]["post"]["responses"]
     assert set(created["409"]["content"]["application/json"]["examples"]) == {"conflict"}
     assert (await client.get("/crypto/docs")).status_code == 200
+
+
+async def test_an_investment_id_is_not_an_asset_path_even_with_a_bad_body(operator: Operator) -> None:
+    assert_error(await operator.request("PUT", "/crypto/assets/aEthUSDC", json={"x": 1}), 404, "not_found")
+    assert_error(await operator.request("PUT", "/crypto/prices/aEthUSDC", json={"x": 1}), 404, "not_found")

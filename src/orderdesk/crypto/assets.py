@@ -121,6 +121,11 @@ def price_input(data: dict[str, Any]) -> tuple[str, Decimal, Decimal]:
     return quote, bid, ask
 
 
+async def names_an_investment(runtime: Runtime, currency: str) -> bool:
+    async with runtime.db.transaction(write=False) as conn:
+        return await catalogue.investment(conn, currency) is not None
+
+
 async def asset_exists(runtime: Runtime, currency: str) -> bool:
     async with runtime.db.transaction(write=False) as conn:
         return await catalogue.asset(conn, currency) is not None
