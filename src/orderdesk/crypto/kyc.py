@@ -14,7 +14,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from orderdesk.crypto import customers, errors, events
 from orderdesk.crypto.auth import Partner
-from orderdesk.crypto.validation import REQUIRED, UNKNOWN_FIELD, one_of
+from orderdesk.crypto.validation import REQUIRED, UNKNOWN_FIELD, Fields, one_of
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection
 from orderdesk.platform.runtime import Runtime
@@ -163,8 +163,6 @@ async def upload_document(runtime: Runtime, partner: Partner, customer_id: str, 
 
 
 def review_input(data: dict[str, Any]) -> tuple[str, str | None]:
-    from orderdesk.crypto.validation import Fields
-
     fields = Fields()
     body = fields.root(data, ("status", "rejection_reason"))
     status = fields.choice(body, "status", ("approved", "rejected"), required=True)
