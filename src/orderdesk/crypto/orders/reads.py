@@ -7,7 +7,7 @@ from typing import Any
 
 from orderdesk.crypto import customers, errors, partners
 from orderdesk.crypto.auth import Partner
-from orderdesk.crypto.orders.view import OPERATIONS, ORDER_COLUMNS, STATES, order_view
+from orderdesk.crypto.orders.view import CONTROL_COLUMNS, OPERATIONS, ORDER_COLUMNS, STATES, order_view
 from orderdesk.crypto.requests import Page
 from orderdesk.crypto.validation import one_of
 from orderdesk.platform import ids
@@ -19,7 +19,7 @@ async def find(conn: Connection, customer_id: str, order_id: str, *, lock: bool 
     if not ids.is_hex32(order_id):
         return None
     return await conn.fetchrow(
-        f"SELECT {ORDER_COLUMNS} FROM crypto_orders WHERE id = :id AND customer_id = :customer_id"
+        f"SELECT {CONTROL_COLUMNS} FROM crypto_orders WHERE id = :id AND customer_id = :customer_id"
         + (conn.for_update if lock else ""), {"id": order_id, "customer_id": customer_id})
 
 
