@@ -68,7 +68,8 @@ def run_crypto(server: ServerProcess, url: str, args: argparse.Namespace, workdi
     base = server.base_url
     created = wrk.run("crypto: POST orders (buy)", base, "crypto_create.lua",
                       env_args=[data.token(), str(data.customers_file)], **load)
-    pending = asyncio.run(crypto.pending_orders(server, url, data, workdir))
+    wrk.run("crypto: fill", base, "crypto_create.lua", env_args=[data.token(), str(data.customers_file)], **load)
+    pending = asyncio.run(crypto.pending_orders(url, workdir))
     confirmed = wrk.run("crypto: POST orders/{id}/confirm (buy)", base, "crypto_confirm.lua",
                         env_args=[data.token(), str(pending)], **load)
     return [created, confirmed]
