@@ -7,6 +7,7 @@ Decimals are written as strings (never floats); the dataclass name is stored wit
 from __future__ import annotations
 
 import dataclasses
+import functools
 import typing
 from decimal import Decimal
 from typing import Any
@@ -34,12 +35,15 @@ def dump(quote: Any) -> str:
     return orjson.dumps({"type": type(quote).__name__, "fields": _plain(quote)}).decode()
 
 
-def _build(cls: type, data: dict[str, Any]) -> Any:
+@functools.cache
+def _field_types(cls: type) -> tuple[tuple[str, Any], ...]:
+    """(name, type) of each field; resolving annotations is slow, so once per class."""
     hints = typing.get_type_hints(cls)
-    values: dict[str, Any] = {}
-    for field in dataclasses.fields(cls):
-        values[field.name] = _typed(hints[field.name], data[field.name])
-    return cls(**values)
+    return tuple((field.name, hints[field.name]) for field in dataclasses.fields(cls))
+
+
+def _build(cls: type, data: dict[str, Any]) -> Any:
+    return cls(**{name: _typed(hint, data[name]) for name, hint in _field_types(cls)})
 
 
 def _typed(hint: Any, raw: Any) -> Any:
