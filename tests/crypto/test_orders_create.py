@@ -349,3 +349,17 @@ async def test_body_must_be_a_json_object(partner: Partner, customer: dict[str, 
     assert_error(response, 400, "body_parse_error", "Request body is not a valid JSON object")
     response = await partner.post(f"/customers/{customer['id']}/orders", content=b"")
     assert_error(response, 400, "body_parse_error")
+
+
+async def test_generic_checks_come_first(client: httpx.AsyncClient, partner: Partner,
+                                         customer: dict[str, Any]) -> None:
+    path = f"/crypto/v1/customers/{customer['id']}/orders"
+    assert_error(await client.post(path, json=buy("BTC", "0.1")), 401, "auth_required",
+                 "Authorization header with a Bearer token is required")
+    too_big = b'{"operation": "buy", "pad": "' + b"x" * 1048576 + b'"}'
+    assert_error(await partner.post(f"/customers/{customer['id']}/orders", content=too_big), 413,
+                 "payload_too_large", "Request body exceeds 1048576 bytes")
+    response = await partner.request("PUT", f"/customers/{customer['id']}/orders/{'0' * 32}/confirm")
+    assert_error(response, 405, "method_not_allowed", "Method not allowed")
+    assert_error(await partner.post(f"/customers/{customer['id']}/orders/{'0' * 32}/cancel"), 404, "not_found",
+                 "Resource not found")

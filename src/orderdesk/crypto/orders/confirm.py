@@ -109,7 +109,7 @@ async def _confirm(conn: Connection, runtime: Runtime, partner: Partner, custome
         return refusal
     operation = OPERATIONS[order["operation"]]
     quote = quotes.load(order["quote"])
-    await check_permissions(conn, operation, customer, order, runtime)             # 8
+    await check_permissions(operation, customer, order, partner.products, runtime)  # 8
     await operation.recheck(conn, order, quote)
     event = await operation.execute(conn, order, quote, now)                       # 9-10
     sets: dict[str, Any] = {"submitted_at": now, "customer_currency": given.customer_currency,

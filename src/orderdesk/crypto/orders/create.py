@@ -39,7 +39,7 @@ async def create_order(runtime: Runtime, partner: Partner, customer_id: str, bod
         operation.check_amounts(draft)                                                  # 6
         await _references(conn, operation, draft)                                       # 7
         await _reference_unused(conn, partner.id, draft.reference_id)                   # 8
-        await check_permissions(conn, operation, draft.customer, draft, runtime)        # 9
+        await check_permissions(operation, draft.customer, draft, partner.products, runtime)  # 9
         await operation.permissions(conn, draft)
         await operation.destination(conn, draft)                                        # 10
         quote = operation.quote(draft)                                                  # 11
@@ -119,22 +119,21 @@ async def reference_taken(conn: Connection, partner_id: str, reference_id: str) 
                                {"partner_id": partner_id, "reference_id": reference_id}) is not None
 
 
-async def check_permissions(conn: Connection, operation: Operation, customer: Any, subject: Any,
+async def check_permissions(operation: Operation, customer: Any, subject: Any, products: tuple[str, ...],
                             runtime: Runtime) -> None:
     """Step 9's common part (also step 8 of confirm): customer state, then product, then the
-    asset operations the operation names. `subject` is the draft or the stored order."""
+    asset operations the operation names. `subject` is the draft or the stored order;
+    `products` are those of the customer's partner (the caller: lookups are partner-scoped)."""
     state = customer["state"]
     if state != "active" and not (state == "closing" and operation.closing_allowed):
         raise errors.operation_forbidden(f"Customer state {state} does not allow {operation.name} orders")
     product = operation.product(subject)
-    products = await customers.partner_products(conn, customer["partner_id"])
     if product not in products or not customers.kyc_flag(customer, runtime.settings):
         raise errors.operation_forbidden(f"Product {product} is not active for this customer")
     if isinstance(subject, Draft):
         for asset, allowed in operation.allowed(subject):
-            found = subject.asset if subject.asset and subject.asset.id == asset else await catalogue.asset(conn, asset)
-            if found is None or not found.allows(allowed):
-                raise errors.operation_forbidden(f"Asset {asset} does not allow the {allowed} operation")
+            if not asset.allows(allowed):
+                raise errors.operation_forbidden(f"Asset {asset.id} does not allow the {allowed} operation")
 
 
 async def _balance_covers(conn: Connection, customer_id: str, debit: Any) -> None:

@@ -105,7 +105,7 @@ class Operation:
     def product(self, draft_or_order: Any) -> str:
         raise NotImplementedError
 
-    def allowed(self, draft: Draft) -> list[tuple[str, str]]:
+    def allowed(self, draft: Draft) -> list[tuple[catalogue.Asset, str]]:
         """(asset, allowed_operations entry) pairs step 9 checks, in order."""
         return []
 

@@ -25,8 +25,14 @@ async def find(conn: Connection, customer_id: str, order_id: str, *, lock: bool 
 
 async def snapshot(conn: Connection, order_id: str, now: datetime) -> dict[str, Any]:
     """The order as GET shows it now, inside the caller's transaction."""
-    row = await conn.fetchrow(f"SELECT {ORDER_COLUMNS} FROM crypto_orders WHERE id = :id", {"id": order_id})
-    return order_view(row, now, await partners.currency_places(conn))
+    row = await conn.fetchrow(f"SELECT {ORDER_COLUMNS}, {_ASSET_PLACES} FROM crypto_orders WHERE id = :id",
+                              {"id": order_id})
+    return order_view(row, now, {row["asset_currency"]: row["asset_places"]})
+
+
+# The decimals of the order's asset (or investment token) in the same statement as the order.
+_ASSET_PLACES = ("COALESCE((SELECT decimal_places FROM crypto_assets WHERE id = asset_currency),"
+                 " (SELECT decimal_places FROM crypto_investments WHERE id = asset_currency), 18) AS asset_places")
 
 
 async def get_order(runtime: Runtime, partner: Partner, customer_id: str, order_id: str) -> dict[str, Any]:

@@ -57,8 +57,9 @@ class Swap(Operation):
     def product(self, subject: Any) -> str:
         return "crypto_swap"
 
-    def allowed(self, draft: Draft) -> list[tuple[str, str]]:
-        return [(draft.asset_currency, "sell"), (draft.values["currency"], "buy")]
+    def allowed(self, draft: Draft) -> list[tuple[catalogue.Asset, str]]:
+        assert draft.asset is not None
+        return [(draft.asset, "sell"), (draft.found["destination_asset"], "buy")]
 
     async def permissions(self, conn: Connection, draft: Draft) -> None:
         assert draft.asset is not None

@@ -56,8 +56,9 @@ class Trade(Operation):
     def product(self, subject: Any) -> str:
         return "crypto_buy_sell"
 
-    def allowed(self, draft: Draft) -> list[tuple[str, str]]:
-        return [(draft.asset_currency, self.name)]
+    def allowed(self, draft: Draft) -> list[tuple[catalogue.Asset, str]]:
+        assert draft.asset is not None
+        return [(draft.asset, self.name)]
 
     async def permissions(self, conn: Connection, draft: Draft) -> None:
         assert draft.asset is not None
