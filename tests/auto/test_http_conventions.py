@@ -121,10 +121,11 @@ async def test_unexpected_failure_is_an_internal_error_and_writes_nothing(
         partner: Partner, auction_car: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     from orderdesk.auto import repository
 
-    async def broken(conn: object, order_id: str, *args: object) -> None:
+    async def broken(conn: object, vehicle_id: str, *args: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(repository, "insert_history", broken)
+    # The first bid on a car makes it the leader: set_leader runs after the order's insert.
+    monkeypatch.setattr(repository, "set_leader", broken)
     response = await partner.place("glovis-20260512-0418", 18200)
     assert_error(response, 500, "internal_error", {}, "Internal server error")
     assert "secret" not in response.text

@@ -118,9 +118,9 @@ def _bid(order: Record) -> Bid:
 async def place(conn: Connection, order: dict[str, Any], vehicle: Record) -> Competition:
     """Row 1: store a new `proceed` order, its history entry, and the vehicle's new leader.
     Returns the competition the new order sees."""
-    await repository.insert_order(conn, order)
-    await repository.insert_history(conn, order["id"], at=order["created_at"], actor=PARTNER,
-                                    from_status=None, to_status=PROCEED)
+    await repository.insert_order_with_history(conn, order, {
+        "order_id": order["id"], "at": order["created_at"], "actor": PARTNER, "from_status": None,
+        "to_status": PROCEED, "from_detail": None, "to_detail": None, "occurred_at": None, "notes": None})
     leader_id, leader_max = vehicle["leader_order_id"], vehicle["leader_max_bid_usd"]
     if not is_auction_order(order):
         return Competition(leader_id, leader_max)

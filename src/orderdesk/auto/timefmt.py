@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import orjson
+
 KST = timezone(timedelta(hours=9))
 
 _TIMESTAMP = re.compile(
@@ -17,8 +19,9 @@ _DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 
 
 def kst(instant: datetime) -> str:
-    """An instant written in +09:00, whole seconds."""
-    return instant.astimezone(KST).replace(microsecond=0).isoformat()
+    """An instant written in +09:00, whole seconds (truncated). orjson formats it: several
+    times cheaper than isoformat(), and a page of orders writes four per order."""
+    return orjson.dumps(instant.astimezone(KST), option=orjson.OPT_OMIT_MICROSECONDS)[1:-1].decode()
 
 
 def kst_or_none(instant: datetime | None) -> str | None:

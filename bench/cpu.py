@@ -1,0 +1,79 @@
+"""Server CPU per 1,000 requests for the auto hot paths: an A/B measure that a loaded, shared
+machine disturbs far less than req/s.
+
+    python -m bench.cpu [--engines sqlite,postgres] [--duration 8] [--deep-orders 2000]
+
+Starts the real server, loads the auto data set, and for each scenario reads the server
+process group's utime+stime (/proc/<pid>/stat) before and after a fixed wrk run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+from pathlib import Path
+
+from bench import auto, databases, wrk
+from bench.__main__ import serve
+
+
+def _cpu_seconds(pgid: int) -> float:
+    ticks = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # field 5 (pgrp) after the command name
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def measure(engine: str, args: argparse.Namespace, workdir: Path) -> list[tuple[str, float, float, float]]:
+    url = databases.fresh(engine, workdir, args.database_name)
+    server = serve(url, workdir, "full")
+    rows = []
+    try:
+        data = asyncio.run(auto.prepare(server, url, workdir, args.deep_orders))
+        assert server.process is not None
+        pgid = server.process.pid
+        scenarios = [
+            ("POST /v1/orders", "auto_post.lua", [str(data.post_keys)], server.base_url),
+            ("GET /v1/orders/{id}", "auto_get.lua", [str(data.get_pairs)], server.base_url),
+            ("GET /v1/orders first page", "get_with_key.lua", ["x-api-key", data.list_key, data.first_page],
+             server.base_url),
+        ]
+        for name, script, env_args, base in scenarios:
+            before = _cpu_seconds(pgid)
+            result = wrk.run(name, base, script, connections=args.connections, duration=args.duration,
+                             env_args=env_args)
+            used = _cpu_seconds(pgid) - before
+            rows.append((name, result.requests_per_second, used * 1000 / max(result.requests, 1), result.p99_ms))
+    finally:
+        server.stop()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.cpu")
+    parser.add_argument("--engines", default="sqlite,postgres")
+    parser.add_argument("--duration", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--deep-orders", type=int, default=2000)
+    parser.add_argument("--database-name", default="orderdesk_bench_cpu")
+    args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.2f}")
+    with tempfile.TemporaryDirectory(prefix="orderdesk-cpu-") as tmp:
+        for engine in args.engines.split(","):
+            for name, rps, cpu_ms, p99 in measure(engine, args, Path(tmp)):
+                print(f"{engine:<9} {name:<28} {rps:>8.0f} req/s  {cpu_ms:>6.2f} server CPU s/1000 req"
+                      f"  p99 {p99:.1f} ms")
+    print(f"load average {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
