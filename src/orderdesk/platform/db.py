@@ -55,9 +55,6 @@ class Connection(Protocol):
     for_update: str
     #: " FOR UPDATE SKIP LOCKED" on PostgreSQL, "" on SQLite.
     skip_locked: str
-    #: A boolean SQL expression that takes the transaction-scoped advisory lock :advisory_key
-    #: without waiting (what try_advisory_lock runs), for use inside a larger statement.
-    try_lock_sql: str
 
     async def fetch(self, sql: str, params: Params = None) -> list[Row]: ...
     async def fetchrow(self, sql: str, params: Params = None) -> Row | None: ...
@@ -122,7 +119,6 @@ class PostgresConnection:
     dialect: Dialect = "postgresql"
     for_update = " FOR UPDATE"
     skip_locked = " FOR UPDATE SKIP LOCKED"
-    try_lock_sql = "pg_try_advisory_xact_lock(:advisory_key)"
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
@@ -232,7 +228,6 @@ class SQLiteConnection:
     dialect: Dialect = "sqlite"
     for_update = ""
     skip_locked = ""
-    try_lock_sql = "1"  # see try_advisory_lock
 
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.raw = raw

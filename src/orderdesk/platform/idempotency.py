@@ -19,7 +19,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from orderdesk.platform.db import Connection, Row, UniqueViolation
+from orderdesk.platform.db import Connection, UniqueViolation
 
 
 @dataclass(frozen=True)
@@ -46,21 +46,10 @@ def lock_id(scope: str, key: str) -> int:
 
 
 async def claim(conn: Connection, scope: str, key: str) -> StoredResponse | None:
-    """Lock (scope, key) for this transaction without waiting, then return its record.
-
-    One statement (a round trip fewer on PostgreSQL). Its record read uses the statement's
-    snapshot, taken just before the lock: a request with this key that commits in between is
-    not seen here, and is caught by what follows a missed record anyway — the work's refusal
-    makes `load` look again, and `save` hits the unique index (Race)."""
-    row = await conn.fetchrow(
-        f"SELECT {conn.try_lock_sql} AS locked, r.endpoint, r.fingerprint, r.status, r.body"
-        " FROM (SELECT 1) AS one LEFT JOIN idempotency_records r ON r.scope = :scope AND r.idem_key = :key",
-        {"advisory_key": lock_id(scope, key), "scope": scope, "key": key},
-    )
-    assert row is not None
-    if not row["locked"]:
+    """Lock (scope, key) for this transaction without waiting, then return its record."""
+    if not await conn.try_advisory_lock(lock_id(scope, key)):
         raise KeyInUse()
-    return _stored(row)
+    return await load(conn, scope, key)
 
 
 async def load(conn: Connection, scope: str, key: str) -> StoredResponse | None:
@@ -69,11 +58,7 @@ async def load(conn: Connection, scope: str, key: str) -> StoredResponse | None:
         " WHERE scope = :scope AND idem_key = :key",
         {"scope": scope, "key": key},
     )
-    return _stored(row)
-
-
-def _stored(row: Row | None) -> StoredResponse | None:
-    if row is None or row["endpoint"] is None:
+    if row is None:
         return None
     return StoredResponse(row["endpoint"], row["fingerprint"], row["status"], bytes(row["body"]))
 
