@@ -82,35 +82,26 @@ def bearer_token(request: Request) -> str:
 
 
 def unverified_claims(token: str) -> dict[str, Any]:
-    claims = _parsed_claims(token)
-    if claims is None:
-        raise errors.auth_required(INVALID_TOKEN)
-    return dict(claims)
-
-
-# A partner reuses one token for many requests inside its window (2.1), and PyJWT's parsing
-# is a large part of a request's CPU: both steps below are pure functions of their inputs,
-# so their results are cached (bounded). The partner row, `active` and the times are still
-# read and checked on every request.
-@functools.lru_cache(maxsize=4096)
-def _parsed_claims(token: str) -> dict[str, Any] | None:
     try:
         header = jwt.get_unverified_header(token)
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
-        return None
+        raise errors.auth_required(INVALID_TOKEN) from None
     if header.get("alg") != ALGORITHM or not isinstance(claims.get("iss"), str):
-        return None
+        raise errors.auth_required(INVALID_TOKEN)
     return claims
 
 
 def verify_signature(token: str, pem: str) -> None:
-    if not _signature_valid(token, pem):
+    if not signature_valid(token, pem):
         raise errors.auth_required(INVALID_TOKEN)
 
 
 @functools.lru_cache(maxsize=4096)
-def _signature_valid(token: str, pem: str) -> bool:
+def signature_valid(token: str, pem: str) -> bool:
+    """Whether `token` is signed by the key `pem`. Cached: a partner may reuse one token for
+    every request inside its `iat` window, and the answer for a (token, key) pair never
+    changes; the partner row (active, current key) is still read on every request."""
     key = public_key(pem)
     if key is None:
         return False

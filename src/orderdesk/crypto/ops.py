@@ -71,7 +71,7 @@ async def get_partner(request: Request) -> Response:
 async def put_asset(request: Request) -> Response:
     runtime, body = await admit_json(request)
     currency = request.path_params["currency"]
-    if not assets.ASSET_CODE.match(currency):
+    if not assets.ASSET_CODE.fullmatch(currency) or await assets.names_an_investment(runtime, currency):
         raise errors.not_found()
     values = assets.asset_input(body, currency, runtime.settings.crypto_default_max_order_value_usd)
     status, asset = await assets.put_asset(runtime, currency, values)

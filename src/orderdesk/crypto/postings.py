@@ -51,7 +51,7 @@ def house(kind: str, currency: str, amount: Decimal) -> Entry:
 # posting, zero amounts omitted, each currency summing to exactly zero. Negation uses
 # `copy_negate` and sums go through exact rationals: a Decimal context never rounds them.
 
-Quote = BuyQuote | SellQuote | SwapQuote | SubscribeQuote | RedeemQuote
+ExecutedQuote = BuyQuote | SellQuote | SwapQuote | SubscribeQuote | RedeemQuote
 
 
 def _posting(*entries: Entry) -> list[Entry]:
@@ -169,7 +169,7 @@ def redeem_confirmed(quote: RedeemQuote, *, customer_id: str, partner_id: str) -
     )
 
 
-def deposit(*, customer_id: str, currency: str, amount: Decimal, fee: Decimal) -> list[Entry]:
+def deposit(customer_id: str, currency: str, amount: Decimal, fee: Decimal) -> list[Entry]:
     """An operator deposit (11.5): `amount` arrives from outside, `fee` stays with the house."""
     return _posting(
         _debit(EXTERNAL, None, currency, amount),
@@ -178,7 +178,7 @@ def deposit(*, customer_id: str, currency: str, amount: Decimal, fee: Decimal) -
     )
 
 
-def confirmation_entries(quote: Quote, *, customer_id: str, partner_id: str) -> list[Entry]:
+def confirmation_entries(quote: ExecutedQuote, *, customer_id: str, partner_id: str) -> list[Entry]:
     """The posting that executes a confirmed buy, sell, swap, subscribe or redeem (sends go
     through the send_* functions: they have stages)."""
     if isinstance(quote, BuyQuote):

@@ -15,7 +15,8 @@ Business refusals raise `ApiError` with the contract's code and message (step 11
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
@@ -288,10 +289,14 @@ def _check_order_limit(value_usd: Fraction, max_order_value: Decimal, requested:
                     format_amount(requested, places, fiat=fiat))
 
 
-def _exactly_one(first: Decimal | None, second: Decimal | None) -> None:
-    # The HTTP layer answers the seed's sentences for these; reaching here is a caller bug.
-    if (first is None) == (second is None):
-        raise ValueError("exactly one of the two amounts must be given")
+def _given(first: Decimal | None, second: Decimal | None) -> tuple[bool, Decimal]:
+    """(whether the first amount is the one given, that amount). The HTTP layer answers the
+    seed's sentences when neither or both are sent; reaching here so is a caller bug."""
+    if first is not None and second is None:
+        return True, first
+    if first is None and second is not None:
+        return False, second
+    raise ValueError("exactly one of the two amounts must be given")
 
 
 # ---------------------------------------------------------------- buy, sell, swap (8.5-8.7)
@@ -299,19 +304,18 @@ def _exactly_one(first: Decimal | None, second: Decimal | None) -> None:
 def quote_buy(asset: Asset, settlement: Settlement, *, asset_amount: Decimal | None = None,
               settlement_amount: Decimal | None = None, commission: Commission | None = None) -> BuyQuote:
     """8.5. Fixed commissions are in the settlement currency."""
-    _exactly_one(asset_amount, settlement_amount)
+    by_asset, amount = _given(asset_amount, settlement_amount)
     price = exact(settlement.ask)
     p, fixed = _percent(commission, PERCENTAGE), bool(commission and commission.is_fixed)
-    if asset_amount is not None:
-        q = asset_amount
+    if by_asset:
+        q = amount
         gross = ceil_to(exact(q) * price, FIAT_PLACES)
         c = exactly(_fixed(commission), FIAT_PLACES) if fixed else ceil_to(exact(gross) * p, FIAT_PLACES)
         s = exactly(exact(gross) + exact(c), FIAT_PLACES)
         value = exact(q) * exact(asset.usd_ask)
         _check_order_limit(value, asset.max_order_value, q, asset.places, fiat=False)
     else:
-        s = settlement_amount
-        assert s is not None
+        s = amount
         c = exactly(_fixed(commission), FIAT_PLACES) if fixed else ceil_to(exact(s) * p / (1 + p), FIAT_PLACES)
         if c >= s:
             raise _invalid(COMMISSION_TOO_HIGH)
@@ -328,11 +332,11 @@ def quote_buy(asset: Asset, settlement: Settlement, *, asset_amount: Decimal | N
 def quote_sell(asset: Asset, settlement: Settlement, *, asset_amount: Decimal | None = None,
                settlement_amount: Decimal | None = None, commission: Commission | None = None) -> SellQuote:
     """8.6. Fixed commissions are in the settlement currency."""
-    _exactly_one(asset_amount, settlement_amount)
+    by_asset, amount = _given(asset_amount, settlement_amount)
     price = exact(settlement.bid)
     p, fixed = _percent(commission, PERCENTAGE), bool(commission and commission.is_fixed)
-    if asset_amount is not None:
-        q = asset_amount
+    if by_asset:
+        q = amount
         gross = floor_to(exact(q) * price, FIAT_PLACES)
         if gross == 0:
             raise _invalid(TOO_SMALL)
@@ -343,8 +347,7 @@ def quote_sell(asset: Asset, settlement: Settlement, *, asset_amount: Decimal | 
         value = exact(q) * exact(asset.usd_bid)
         _check_order_limit(value, asset.max_order_value, q, asset.places, fiat=False)
     else:
-        s = settlement_amount
-        assert s is not None
+        s = amount
         c = exactly(_fixed(commission), FIAT_PLACES) if fixed else ceil_to(exact(s) * p / (1 - p), FIAT_PLACES)
         q = ceil_to((exact(s) + exact(c)) / price, asset.places)
         value = exact(s) * exact(asset.usd_bid) / price
@@ -358,11 +361,11 @@ def quote_swap(source: Asset, destination: Asset, *, source_amount: Decimal | No
                destination_amount: Decimal | None = None, commission: Commission | None = None) -> SwapQuote:
     """8.7, at the USD bid of the source and the USD ask of the destination. Fixed commissions
     are in the source asset; the order limit is the source asset's."""
-    _exactly_one(source_amount, destination_amount)
+    by_source, amount = _given(source_amount, destination_amount)
     rate = exact(source.usd_bid) / exact(destination.usd_ask)
     p, fixed = _percent(commission, PERCENTAGE), bool(commission and commission.is_fixed)
-    if source_amount is not None:
-        q_s = source_amount
+    if by_source:
+        q_s = amount
         c = exactly(_fixed(commission), source.places) if fixed else ceil_to(exact(q_s) * p, source.places)
         if c >= q_s:
             raise _invalid(COMMISSION_TOO_HIGH)
@@ -372,8 +375,7 @@ def quote_swap(source: Asset, destination: Asset, *, source_amount: Decimal | No
             raise _invalid(TOO_SMALL)
         requested, req_places = q_s, source.places
     else:
-        q_d = destination_amount
-        assert q_d is not None
+        q_d = amount
         n = ceil_to(exact(q_d) / rate, source.places)
         c = exactly(_fixed(commission), source.places) if fixed else ceil_to(exact(n) * p / (1 - p), source.places)
         q_s = exactly(exact(n) + exact(c), source.places)
@@ -392,17 +394,16 @@ def quote_send(asset: Asset, *, network_fee: Decimal, asset_amount: Decimal | No
                destination_amount: Decimal | None = None, commission: Commission | None = None) -> SendQuote:
     """8.8. `network_fee` is the network's `send_fee`, 0 for a `lirium_customer` send. Fixed
     commissions are in the sent asset. `V` is valued on the total debit `T` at the USD bid."""
-    _exactly_one(asset_amount, destination_amount)
+    by_total, amount = _given(asset_amount, destination_amount)
     places, fee = asset.places, exact(network_fee)
     p, fixed = _percent(commission, PERCENTAGE), bool(commission and commission.is_fixed)
-    if destination_amount is not None:
-        d = destination_amount
+    if not by_total:
+        d = amount
         c = exactly(_fixed(commission), places) if fixed else ceil_to(exact(d) * p, places)
         total = exactly(exact(d) + fee + exact(c), places)
         requested = d
     else:
-        total = asset_amount
-        assert total is not None
+        total = amount
         if total <= network_fee:
             raise _invalid(SEND_BELOW_FEE)
         c = exactly(_fixed(commission), places) if fixed else ceil_to((exact(total) - fee) * p / (1 + p), places)
@@ -446,6 +447,11 @@ def quote_subscribe(investment: Investment, quote_asset: Asset, *, amount: Decim
     places = quote_asset.places
     fixed = bool(commission and commission.is_fixed)
     q = amount
+    # The limits bear on the amount as sent, so they answer before the maths (as for redemptions).
+    if q < investment.subscription_min:
+        raise _invalid(_min_message("subscription", investment.subscription_min, quote_asset.code, places))
+    if investment.subscription_max and q > investment.subscription_max:
+        raise _too_high(_format_limit(investment.subscription_max, places), format_amount(q, places))
     c = (exactly(_fixed(commission), places) if fixed
          else ceil_to(exact(q) * _percent(commission, PERCENTAGE), places))
     if c >= q:
@@ -454,10 +460,6 @@ def quote_subscribe(investment: Investment, quote_asset: Asset, *, amount: Decim
     t = floor_to(exact(n) / exact(token_price), investment.places)
     if t == 0:
         raise _invalid(TOO_SMALL)
-    if q < investment.subscription_min:
-        raise _invalid(_min_message("subscription", investment.subscription_min, quote_asset.code, places))
-    if investment.subscription_max and q > investment.subscription_max:
-        raise _too_high(_format_limit(investment.subscription_max, places), format_amount(q, places))
     fees: tuple[Fee, ...] = ()
     if commission is not None:
         fees = (Fee("partner_commission", commission.type, commission.value, q, "subscription", c, places),)
@@ -492,7 +494,7 @@ class _RedeemMaths:
         q = self.places
         g = floor_to(exact(r) * self.price, q)
         b = self.principal if r == self.held else floor_to(exact(self.principal) * exact(r) / exact(self.held), q)
-        e = max(Decimal(0), exactly(exact(g) - exact(b), q))
+        e = exactly(max(Fraction(0), exact(g) - exact(b)), q)
         l_fee = ceil_to(exact(e) * self.house_rate, q)
         k = self._commission(g, e)
         net = exactly(exact(g) - exact(l_fee) - exact(k), q)
@@ -665,7 +667,7 @@ def _redemption_fees(investment: Investment, commission: Commission | None, rede
 # ---------------------------------------------------------------- code and authorization (8.3, 8.15)
 
 def requires_security_code(*, operation: str, value_usd: Decimal, threshold_usd: Decimal,
-                           code_operations: frozenset[str] | set[str] | list[str] | tuple[str, ...],
+                           code_operations: Collection[str],
                            destination_type: str | None = None) -> bool:
     """8.3: the operation is one of the partner's `security_code_operations` (for `send`
     only towards `crypto_currency_address` / `address_book`), or `V` exceeds the threshold."""
@@ -683,3 +685,45 @@ def needs_partner_authorization(*, operation: str, value_usd: Decimal, threshold
 def fees_json(fees: tuple[Fee, ...]) -> list[dict[str, Any]] | None:
     """The `fees` array of an investment node, or None when it must be omitted."""
     return [fee.to_json() for fee in fees] or None
+
+
+# ---------------------------------------------------------------- storing a locked quote
+
+Quote = BuyQuote | SellQuote | SwapQuote | SendQuote | SubscribeQuote | RedeemQuote
+_QUOTE_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in (
+    BuyQuote, SellQuote, SwapQuote, SendQuote, SubscribeQuote, RedeemQuote)}
+
+
+def dump_quote(quote: Quote) -> dict[str, Any]:
+    """A JSON-ready dict of a quote (decimals as exact strings) to lock it with the order."""
+    return {"type": type(quote).__name__, **_dump_fields(quote)}
+
+
+def load_quote(data: dict[str, Any]) -> Quote:
+    """The quote `dump_quote` stored, equal to the original."""
+    cls = _QUOTE_TYPES[data["type"]]
+    return cls(**_load_fields(cls, data))  # type: ignore[no-any-return]
+
+
+def _dump_fields(obj: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for field in fields(obj):
+        value = getattr(obj, field.name)
+        if isinstance(value, Decimal):
+            value = str(value)
+        elif isinstance(value, tuple):
+            value = [_dump_fields(item) for item in value]
+        out[field.name] = value
+    return out
+
+
+def _load_fields(cls: type[Any], data: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for field in fields(cls):
+        raw = data[field.name]
+        if field.type == "Decimal":
+            raw = Decimal(raw)
+        elif field.type == "tuple[Fee, ...]":
+            raw = tuple(Fee(**_load_fields(Fee, item)) for item in raw)
+        values[field.name] = raw
+    return values

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal as D
 
 import pytest
@@ -12,6 +13,8 @@ from orderdesk.crypto.pricing import (
     Investment,
     Position,
     Settlement,
+    dump_quote,
+    load_quote,
     needs_partner_authorization,
     quote_buy,
     quote_redeem,
@@ -60,7 +63,7 @@ def refused(call, *args, **kwargs) -> ApiError:  # type: ignore[no-untyped-def]
      "asset.amount must be greater than the network fee plus the commission"),
     (lambda: quote_subscribe(A_ETH_USDC, USDC, amount=D("5"), token_price=D("1.02"), commission=fixed("5")),
      COMMISSION_TOO_HIGH),
-    (lambda: quote_subscribe(A_ETH_USDC, USDC, amount=D("0.000001"), token_price=D("1.02")), TOO_SMALL),
+    (lambda: quote_subscribe(A_ETH_USDC, USDC, amount=D("1.000001"), token_price=D("2000000")), TOO_SMALL),
 ])
 def test_amount_sanity_sentences(call, message: str) -> None:  # type: ignore[no-untyped-def]
     error = refused(call)
@@ -96,6 +99,8 @@ def test_non_usd_settlement_value_converts_at_the_assets_usd_rate() -> None:
 
 
 def test_subscription_limits() -> None:
+    error = refused(quote_subscribe, A_ETH_USDC, USDC, amount=D("0.000001"), token_price=D("1.02"))
+    assert error.message == "asset.amount is below the minimum subscription amount (1 USDC)"
     error = refused(quote_subscribe, A_ETH_USDC, USDC, amount=D("0.5"), token_price=D("1"))
     assert (error.code, error.message) == (
         "invalid_parameters", "asset.amount is below the minimum subscription amount (1 USDC)")
@@ -230,3 +235,19 @@ def test_limits_finer_than_the_quote_asset_are_shown_with_their_own_digits() -> 
     assert error.code == "full_amount_required"
     assert error.message == ("The remaining position would be below the minimum redemption amount (0.000001 STB); "
                              "redeem the full amount")
+
+
+def test_a_locked_quote_survives_storage_as_json() -> None:
+    quotes = [
+        quote_buy(BTC, Settlement.usd(BTC), settlement_amount=D("10000.00"), commission=pct("1.5")),
+        quote_sell(ETH, Settlement.usd(ETH), settlement_amount=D("200.00"), commission=pct("2")),
+        quote_swap(ETH, USDC, destination_amount=D("500"), commission=pct("1")),
+        quote_send(BTC, network_fee=D("0.00005"), asset_amount=D("0.01"), commission=fixed("0.0001")),
+        quote_subscribe(A_ETH_USDC, USDC, amount=D("1000"), token_price=D("1.02"), commission=pct("0.5")),
+        quote_redeem(A_ETH_USDC, USDC, POSITION, token_price=D("1.05"), amount=D("500"), commission=pct("0.5")),
+    ]
+    for quote in quotes:
+        stored = json.loads(json.dumps(dump_quote(quote)))
+        loaded = load_quote(stored)
+        assert loaded == quote
+        assert all(str(getattr(loaded, name)) == str(getattr(quote, name)) for name in vars(quote))
