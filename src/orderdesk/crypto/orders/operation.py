@@ -88,7 +88,6 @@ class Operation:
     node_required: bool = True
     node_fields: tuple[str, ...] = ()
     commission_types: tuple[str, ...] = PERCENTAGE_TYPES
-    closing_allowed: bool = False  # may a `closing` customer create and confirm it (5.5)
 
     @property
     def scope(self) -> str:

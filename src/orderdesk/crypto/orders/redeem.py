@@ -17,7 +17,6 @@ from orderdesk.platform.db import Connection
 
 class Redeem(InvestmentOperation):
     name = "redeem_investment"
-    closing_allowed = True
     investment_fields = ("id", "full_amount")
     commission_types = ("earnings_percentage", "percentage", "fixed")
 
