@@ -17,7 +17,6 @@ from orderdesk.platform.db import Connection
 
 class Redeem(InvestmentOperation):
     name = "redeem_investment"
-    closing_allowed = True
     investment_fields = ("id", "full_amount")
     commission_types = ("earnings_percentage", "percentage", "fixed")
 
@@ -57,11 +56,10 @@ class Redeem(InvestmentOperation):
             node["fees"] = fees
         return node
 
-    async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime) -> str:
+    async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime) -> None:
         await post(conn, redeem_confirmed(quote, customer_id=order["customer_id"], partner_id=order["partner_id"]),
                    order, now)
         await move_principal(conn, order["customer_id"], quote.investment, quote.principal.copy_negate(), now)
-        return "execute"
 
 
 REDEEM = Redeem()
