@@ -6,7 +6,7 @@ from datetime import datetime
 
 from fastapi import FastAPI
 
-from orderdesk.crypto import api, api_webhooks, kyc, ops, webhooks
+from orderdesk.crypto import api, api_address_book, api_webhooks, kyc, ops, webhooks
 from orderdesk.crypto.openapi import install_security_scheme
 from orderdesk.platform.errors import CRYPTO
 from orderdesk.platform.http import make_subapp
@@ -23,6 +23,7 @@ def mount(root: FastAPI, runtime: Runtime) -> None:
     partner = make_subapp(runtime, CRYPTO, title="Lirium API", openapi_url="/v1/openapi.json",
                           docs_url="/docs", description=PARTNER_DESCRIPTION)
     partner.router.routes.extend(api.router.routes)
+    partner.router.routes.extend(api_address_book.router.routes)
     partner.router.routes.extend(api_webhooks.router.routes)
     install_security_scheme(partner)
     operator = make_subapp(runtime, CRYPTO, title="Lirium operator API")
