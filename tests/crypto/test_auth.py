@@ -146,3 +146,31 @@ async def test_json_is_read_whatever_the_content_type(partner: Partner) -> None:
 async def test_auth_comes_before_body_checks(client: httpx.AsyncClient) -> None:
     response = await client.post(BASE + "/customers", content=b"{")
     assert_error(response, 401, "auth_required", MISSING)
+
+
+async def test_a_new_public_key_retires_tokens_of_the_old_one(client: httpx.AsyncClient, operator: Operator,
+                                                              partner: Partner) -> None:
+    token = partner.token()
+    assert (await _get_partner(client, token)).status_code == 200
+    new_private, new_public = rsa_key(1)
+    response = await operator.request("PATCH", f"/crypto/partners/{partner.id}",
+                                      json={"public_key_pem": new_public})
+    assert response.status_code == 200
+    assert_error(await _get_partner(client, token), 401, "auth_required", INVALID)  # the very same token
+    fresh = jwt.encode({"iss": partner.api_key, "iat": unix(client)}, new_private, algorithm="RS512")
+    assert (await _get_partner(client, fresh)).status_code == 200
+
+
+async def test_duplicate_keys_last_one_wins_and_null_means_absent(partner: Partner) -> None:
+    from tests.crypto.conftest import customer_body
+
+    body = json.dumps(customer_body()).replace('"reference_id": "cust-000042"',
+                                               '"reference_id": "first", "reference_id": "second"')
+    response = await partner.post("/customers", content=body.encode())
+    assert response.status_code == 201, response.text
+    assert response.json()["reference_id"] == "second"
+    optional_null = customer_body(reference_id="third", type=None)
+    optional_null["profile"]["middle_name"] = None
+    created = await partner.post("/customers", json=optional_null)
+    assert created.status_code == 201 and created.json()["type"] == "individual"
+    assert created.json()["profile"]["middle_name"] is None

@@ -244,3 +244,17 @@ async def test_openapi_lists_every_partner_endpoint_with_its_errors(client: http
     created = paths["/v1/customers"]["post"]["responses"]
     assert set(created["409"]["content"]["application/json"]["examples"]) == {"conflict"}
     assert (await client.get("/crypto/docs")).status_code == 200
+
+
+async def test_an_investment_id_is_not_an_asset_path_even_with_a_bad_body(client: httpx.AsyncClient,
+                                                                          operator: Operator) -> None:
+    runtime = client.runtime  # type: ignore[attr-defined]
+    async with runtime.db.transaction() as conn:  # an investment whose id looks like an asset code
+        await conn.execute(
+            "INSERT INTO crypto_investments SELECT 'AUSDC2', name, quote_asset, network, provider_id, enabled,"
+            " decimal_places, subscription_min, subscription_max, redemption_min, redemption_max, fee_type,"
+            " fee_value, apy, anchor_price, anchor_at, rate_updated_at, created_at, updated_at"
+            " FROM crypto_investments WHERE id = 'aEthUSDC'")
+    for code in ("AUSDC2", "aEthUSDC"):
+        assert_error(await operator.request("PUT", f"/crypto/assets/{code}", json={"x": 1}), 404, "not_found")
+        assert_error(await operator.request("PUT", f"/crypto/prices/{code}", json={"x": 1}), 404, "not_found")

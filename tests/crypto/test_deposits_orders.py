@@ -254,3 +254,14 @@ async def test_ledger_check_reports_each_kind_of_mismatch(client: httpx.AsyncCli
     assert {"type": "balance_drift", "account": label, "balance": "-2", "entries_sum": "1"} in check["mismatches"]
     assert {"type": "balance_drift", "account": "external:BTC", "balance": "-1", "entries_sum": "-0.5"} in \
         check["mismatches"]
+
+
+async def test_balances_with_more_digits_than_a_decimal_context_stay_exact(
+        operator: Operator, partner: Partner, customer: dict[str, Any]) -> None:
+    big = "123456789012345678901.123456789012345678"  # 40 characters, 39 significant digits
+    first = await operator.deposit(customer["id"], "ETH", big, network="ethereum", fee="0.000000000000000001")
+    assert first["asset"]["amount"] == "123456789012345678901.123456789012345677"
+    await operator.deposit(customer["id"], "ETH", big, network="ethereum")
+    accounts = (await partner.get(f"/customers/{customer['id']}/accounts")).json()["accounts"]
+    assert accounts == [{"currency": "ETH", "amount": "246913578024691357802.246913578024691355"}]
+    assert (await operator.ledger_check()) == {"balanced": True, "postings": 2, "mismatches": []}

@@ -95,3 +95,13 @@ async def test_opposite_transfers_do_not_deadlock(client: httpx.AsyncClient, ope
     second = D(await _balance(partner, other["id"]) or "0")
     assert first >= 0 and second >= 0 and first + second == D("10")
     assert (await operator.ledger_check())["balanced"] is True
+
+
+async def test_concurrent_deposits_of_one_transaction_credit_once(operator: Operator, partner: Partner,
+                                                                  customer: dict[str, Any]) -> None:
+    body = {"currency": "BTC", "amount": "0.3", "tx_hash": "f" * 64}
+    responses = await asyncio.gather(*(operator.request(
+        "POST", f"/crypto/customers/{customer['id']}/deposits", json=body) for _ in range(10)))
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 9
+    assert await _balance(partner, customer["id"]) == "0.3"
+    assert await operator.ledger_check() == {"balanced": True, "postings": 1, "mismatches": []}

@@ -15,7 +15,7 @@ from orderdesk.crypto import customers, errors, kyc, ledger, partners
 from orderdesk.crypto import openapi as doc
 from orderdesk.crypto.auth import Partner, authenticate
 from orderdesk.crypto.openapi import PAGING, extra, path, query, responses
-from orderdesk.crypto.orders import reads
+from orderdesk.crypto.orders import confirm, create, reads
 from orderdesk.crypto.requests import json_body, page, refuse_declared_oversize
 from orderdesk.platform.errors import PayloadTooLarge
 from orderdesk.platform.http import json_response, read_body
@@ -166,3 +166,44 @@ async def get_order(request: Request) -> Response:
     runtime, partner = await admit(request)
     return json_response(await reads.get_order(runtime, partner, request.path_params["customer_id"],
                                                request.path_params["order_id"]))
+
+
+ORDER_ERRORS = ("body_parse_error", "not_found", "invalid_parameters", "forbidden")
+
+
+@router.post("/v1/customers/{customer_id}/orders", status_code=201, summary="Initiate an order",
+             responses=responses(201, doc.BUY_EXAMPLE, "The pending order with its locked quote", *ORDER_ERRORS,
+                                 "quote_amount_too_high", "insufficient_funds", "operation_forbidden",
+                                 "invalid_settlement_currency", "full_amount_required",
+                                 "reference_id_already_used"),
+             openapi_extra=extra(path("customer_id"), body=doc.NEW_BUY))
+async def create_order(request: Request) -> Response:
+    runtime, partner, body = await admit_json(request)
+    order = await create.create_order(runtime, partner, request.path_params["customer_id"], body)
+    return json_response(order, status=201)
+
+
+@router.post("/v1/customers/{customer_id}/orders/{order_id}/confirm", summary="Confirm an order",
+             responses=responses(200, doc.CONFIRMED_EXAMPLE, "The executed (or processing) order", *ORDER_ERRORS,
+                                 "invalid_order_state", "expired_order", "invalid_security_code",
+                                 "invalid_reference_id", "operation_forbidden", "insufficient_funds",
+                                 "reference_id_already_used"),
+             openapi_extra=extra(path("customer_id"), path("order_id"), body=doc.CONFIRM_BODY))
+async def confirm_order(request: Request) -> Response:
+    partner = await authenticate(request)
+    runtime: Runtime = request.app.state.runtime
+    body = await json_body(request, empty_is_object=True)
+    return json_response(await confirm.confirm_order(runtime, partner, request.path_params["customer_id"],
+                                                     request.path_params["order_id"], body))
+
+
+@router.post("/v1/customers/{customer_id}/orders/{order_id}/resend_code", summary="Mail a new security code",
+             responses=responses(200, doc.BUY_EXAMPLE, "The order, unchanged", *ORDER_ERRORS,
+                                 "invalid_order_state", "expired_order"),
+             openapi_extra=extra(path("customer_id"), path("order_id")))
+async def resend_code(request: Request) -> Response:
+    partner = await authenticate(request)
+    runtime: Runtime = request.app.state.runtime
+    body = await json_body(request, empty_is_object=True)
+    return json_response(await confirm.resend_code(runtime, partner, request.path_params["customer_id"],
+                                                   request.path_params["order_id"], body))

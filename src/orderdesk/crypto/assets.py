@@ -78,7 +78,7 @@ def _networks(fields: Fields, node: Node, currency: str, places: int | None) -> 
 
 
 async def put_asset(runtime: Runtime, currency: str, values: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    if not ASSET_CODE.match(currency):
+    if not ASSET_CODE.fullmatch(currency):
         raise errors.not_found()
     now = runtime.clock.now()
     row = {"id": currency, "decimal_places": values["decimal_places"],
@@ -119,6 +119,11 @@ def price_input(data: dict[str, Any]) -> tuple[str, Decimal, Decimal]:
     fields.raise_if_any()
     assert quote is not None and bid is not None and ask is not None
     return quote, bid, ask
+
+
+async def names_an_investment(runtime: Runtime, currency: str) -> bool:
+    async with runtime.db.transaction(write=False) as conn:
+        return await catalogue.investment(conn, currency) is not None
 
 
 async def asset_exists(runtime: Runtime, currency: str) -> bool:

@@ -93,13 +93,23 @@ def unverified_claims(token: str) -> dict[str, Any]:
 
 
 def verify_signature(token: str, pem: str) -> None:
+    if not signature_valid(token, pem):
+        raise errors.auth_required(INVALID_TOKEN)
+
+
+@functools.lru_cache(maxsize=4096)
+def signature_valid(token: str, pem: str) -> bool:
+    """Whether `token` is signed by the key `pem`. Cached: a partner may reuse one token for
+    every request inside its `iat` window, and the answer for a (token, key) pair never
+    changes; the partner row (active, current key) is still read on every request."""
     key = public_key(pem)
     if key is None:
-        raise errors.auth_required(INVALID_TOKEN)
+        return False
     try:
         _jws.decode_complete(token, key, algorithms=[ALGORITHM])
     except jwt.PyJWTError:
-        raise errors.auth_required(INVALID_TOKEN) from None
+        return False
+    return True
 
 
 def check_times(claims: dict[str, Any], now: float, leeway: float) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_DOWN, Decimal, localcontext
+from decimal import Decimal
 from typing import Any
 
 import orjson
 
-from orderdesk.crypto import formats
+from orderdesk.crypto import formats, pricing
 from orderdesk.platform.db import Connection
 
 OPERATIONS = ("buy", "sell", "send", "receive", "transfer")
@@ -115,15 +115,8 @@ class Investment:
 
 
 def token_price(anchor_price: Decimal, anchor_at: datetime, apy: Decimal, at: datetime) -> Decimal:
-    """`P(t) = P_a × (1 + apy/100) ^ ((t − t_a) / 31536000 s)` at precision 50, rounded down
-    to 18 decimals (4.1)."""
-    delta = at - anchor_at
-    with localcontext() as ctx:
-        ctx.prec = 50
-        seconds = Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / Decimal(10**6)
-        growth = (1 + apy / 100) ** (seconds / SECONDS_PER_YEAR)
-        value = anchor_price * growth
-    return value.quantize(formats.quantum(TOKEN_PRICE_PLACES), rounding=ROUND_DOWN)
+    """`P(t)` of 4.1; the one formula lives in `crypto.pricing` (also what quotes lock)."""
+    return pricing.token_price(anchor_price=anchor_price, apy=apy, anchor_at=anchor_at, at=at)
 
 
 ASSET_COLUMNS = "id, decimal_places, allowed_operations, networks, max_order_value"

@@ -306,14 +306,13 @@ async def patch_customer(runtime: Runtime, partner: Partner, customer_id: str,
         row = await require(conn, customer_id, partner.id, lock=True)
         profile_changes, contact_changes = patch_input(data, row["type"], runtime.clock.now().date())
         profile = {**orjson.loads(row["profile"]), **profile_changes}
-        profile = {key: value for key, value in profile.items() if value is not None}
+        contact = {"email": row["email"], "cellphone": row["cellphone"], **contact_changes}
         await conn.execute(
             "UPDATE crypto_customers SET profile = :profile, email = :email, cellphone = :cellphone,"
             " last_updated_at = :now WHERE id = :id",
-            {"profile": orjson.dumps(profile).decode(), "email": contact_changes.get("email", row["email"]),
-             "cellphone": contact_changes.get("cellphone", row["cellphone"]) if "cellphone" in contact_changes
-             else row["cellphone"],
-             "now": runtime.clock.now(), "id": customer_id})
+            {"profile": orjson.dumps({k: v for k, v in profile.items() if v is not None}).decode(),
+             "email": contact["email"], "cellphone": contact["cellphone"], "now": runtime.clock.now(),
+             "id": customer_id})
         return await snapshot(conn, customer_id, runtime.settings, partner.products)
 
 

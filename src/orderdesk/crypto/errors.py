@@ -86,3 +86,23 @@ def insufficient_funds(currency: str) -> ApiError:
 
 def payload_too_large(message: str) -> ApiError:
     return ApiError(413, "payload_too_large", message)
+
+
+def reference_id_already_used(value: str) -> ApiError:
+    return ApiError(409, "reference_id_already_used", f"reference_id '{value}' has already been used")
+
+
+def invalid_order_state(message: str) -> ApiError:
+    return ApiError(400, "invalid_order_state", message)
+
+
+def expired_order() -> ApiError:
+    return ApiError(400, "expired_order", "The order quote has expired")
+
+
+def invalid_security_code(message: str) -> ApiError:
+    return ApiError(400, "invalid_security_code", message)
+
+
+def invalid_reference_id() -> ApiError:
+    return ApiError(400, "invalid_reference_id", "reference_id does not match the order's reference_id")

@@ -4,7 +4,9 @@ text out; exponent notation never appears."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
+
+from orderdesk.crypto.amounts import floor_to
 
 FIAT_PLACES = 2
 
@@ -31,13 +33,14 @@ def quantum(places: int) -> Decimal:
 
 
 def fiat(value: Decimal) -> str:
-    """Fiat amounts: exactly two decimals (`"10000.00"`)."""
-    return _plain(value.quantize(quantum(FIAT_PLACES), rounding=ROUND_DOWN))
+    """Fiat amounts: exactly two decimals (`"10000.00"`). Rounding, if ever needed, is exact
+    (through rationals): no Decimal context limits the digits of a balance."""
+    return _plain(floor_to(value, FIAT_PLACES))
 
 
 def crypto(value: Decimal, places: int) -> str:
-    """Crypto and token amounts: quantized to the currency's places, trailing zeros dropped."""
-    return _strip(_plain(value.quantize(quantum(places), rounding=ROUND_DOWN)))
+    """Crypto and token amounts: at the currency's places, trailing zeros dropped."""
+    return _strip(_plain(floor_to(value, places)))
 
 
 def price(value: Decimal) -> str:

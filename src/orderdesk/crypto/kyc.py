@@ -14,7 +14,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from orderdesk.crypto import customers, errors, events
 from orderdesk.crypto.auth import Partner
-from orderdesk.crypto.validation import REQUIRED, UNKNOWN_FIELD, one_of
+from orderdesk.crypto.validation import REQUIRED, UNKNOWN_FIELD, Fields, one_of
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection
 from orderdesk.platform.runtime import Runtime
@@ -78,7 +78,7 @@ async def _read_form(form: FormData, settings: Settings) -> Upload:
         tree["file"] = ["A filename is required."]
     length = form.get("file_length")
     if length is not None:
-        if not isinstance(length, str) or not _DIGITS.match(length):
+        if not isinstance(length, str) or not _DIGITS.fullmatch(length):
             tree["file_length"] = ["Not a valid integer."]
         elif content is not None and int(length) != len(content):
             tree["file_length"] = ["Does not match the file size."]
@@ -163,8 +163,6 @@ async def upload_document(runtime: Runtime, partner: Partner, customer_id: str, 
 
 
 def review_input(data: dict[str, Any]) -> tuple[str, str | None]:
-    from orderdesk.crypto.validation import Fields
-
     fields = Fields()
     body = fields.root(data, ("status", "rejection_reason"))
     status = fields.choice(body, "status", ("approved", "rejected"), required=True)

@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact, Rounded
 from typing import Any
 
 from orderdesk.crypto import postings
@@ -34,6 +34,13 @@ from orderdesk.platform import ids
 from orderdesk.platform.db import Connection
 
 NEVER_NEGATIVE = (postings.CUSTOMER,)
+# Balances and sums are exact: an 18-decimal balance easily has more digits than the default
+# context's 28, and a rounded sum would be a silent ledger error. Inexact results raise.
+EXACT = Context(prec=1000, traps=[Inexact, Rounded])
+
+
+def add(a: Decimal, b: Decimal) -> Decimal:
+    return EXACT.add(a, b)
 
 
 class UnbalancedPosting(ValueError):
@@ -55,7 +62,7 @@ def unbalanced_currencies(entries: Iterable[Entry]) -> dict[str, Decimal]:
     """Currencies whose entries do not sum to exactly zero, with their sums."""
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for entry in entries:
-        sums[entry.currency] += entry.amount
+        sums[entry.currency] = add(sums[entry.currency], entry.amount)
     return {currency: total for currency, total in sums.items() if total != 0}
 
 
@@ -64,7 +71,7 @@ def net_changes(entries: Iterable[Entry]) -> dict[str, tuple[Entry, Decimal]]:
     changes: dict[str, tuple[Entry, Decimal]] = {}
     for entry in entries:
         first, total = changes.get(entry.label, (entry, Decimal(0)))
-        changes[entry.label] = (first, total + entry.amount)
+        changes[entry.label] = (first, add(total, entry.amount))
     return changes
 
 
@@ -92,7 +99,7 @@ async def post(conn: Connection, entries: list[Entry], *, kind: str, order_id: s
     new_balances: dict[str, Decimal] = {}
     for label in labels:
         entry, change = changes[label]
-        after = balances[label] + change
+        after = add(balances[label], change)
         if change < 0 and after < 0 and entry.kind in NEVER_NEGATIVE:
             raise InsufficientFunds(label, entry.currency, balances[label], change)
         new_balances[label] = after
@@ -147,8 +154,9 @@ async def check(conn: Connection) -> dict[str, Any]:
     sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     account_sums: dict[str, Decimal] = defaultdict(Decimal)
     for row in await conn.fetch("SELECT posting_id, account_id, currency, amount FROM crypto_entries"):
-        sums[(row["posting_id"], row["currency"])] += row["amount"]
-        account_sums[row["account_id"]] += row["amount"]
+        key = (row["posting_id"], row["currency"])
+        sums[key] = add(sums[key], row["amount"])
+        account_sums[row["account_id"]] = add(account_sums[row["account_id"]], row["amount"])
     for (posting_id, currency), total in sorted(sums.items()):
         if total != 0:
             mismatches.append({"type": "posting_unbalanced", "posting_id": posting_id, "currency": currency,

@@ -147,3 +147,18 @@ RECEIVE_EXAMPLE = {
                            "amount": "1500", "network": "polygon"}},
     "created_at": TS, "submitted_at": TS, "last_updated_at": TS,
 }
+NEW_BUY = {"reference_id": "ord-2026-000117", "operation": "buy", "asset": {"currency": "BTC"},
+           "buy": {"settlement": {"currency": "USD", "amount": "10000.00"},
+                   "commission": {"type": "percentage", "value": "1.5"}}}
+BUY_EXAMPLE = {
+    "id": "9dde6192626f426e991ed3e2b80ca0e1", "customer_id": CUSTOMER_ID, "reference_id": "ord-2026-000117",
+    "operation": "buy", "state": "pending", "cancel_reason": None,
+    "asset": {"currency": "BTC", "amount": "0.15145595"}, "customer": None,
+    "buy": {"settlement": {"currency": "USD", "amount": "10000.00"},
+            "expires_at": "2026-03-02T10:16:30.412907+00:00", "requires_confirmation_code": True},
+    "created_at": "2026-03-02T10:15:30.412907+00:00", "submitted_at": None,
+    "last_updated_at": "2026-03-02T10:15:30.412907+00:00"}
+CONFIRM_BODY = {"confirmation_code": "482913", "customer": {"currency": "MXN", "amount": "171250.00"}}
+CONFIRMED_EXAMPLE = {**BUY_EXAMPLE, "state": "completed", "customer": {"currency": "MXN", "amount": "171250.00"},
+                     "submitted_at": "2026-03-02T10:15:52.880310+00:00",
+                     "last_updated_at": "2026-03-02T10:15:52.880310+00:00"}

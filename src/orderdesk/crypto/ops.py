@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from orderdesk.crypto import assets, customers, errors, formats, kyc, ledger, partners
+from orderdesk.crypto import assets, customers, errors, formats, investments, kyc, ledger, partners
 from orderdesk.crypto.orders import deposits
 from orderdesk.crypto.requests import json_body, refuse_declared_oversize
 from orderdesk.platform import mail
@@ -71,7 +71,7 @@ async def get_partner(request: Request) -> Response:
 async def put_asset(request: Request) -> Response:
     runtime, body = await admit_json(request)
     currency = request.path_params["currency"]
-    if not assets.ASSET_CODE.match(currency):
+    if not assets.ASSET_CODE.fullmatch(currency) or await assets.names_an_investment(runtime, currency):
         raise errors.not_found()
     values = assets.asset_input(body, currency, runtime.settings.crypto_default_max_order_value_usd)
     status, asset = await assets.put_asset(runtime, currency, values)
@@ -86,6 +86,13 @@ async def put_price(request: Request) -> Response:
         raise errors.not_found("Asset not found")
     quote, bid, ask = assets.price_input(body)
     return json_response(await assets.put_price(runtime, currency, quote, bid, ask))
+
+
+@router.put("/crypto/investments/{investment_id}")
+async def put_investment(request: Request) -> Response:
+    runtime, body = await admit_json(request)
+    status, investment = await investments.put_investment(runtime, request.path_params["investment_id"], body)
+    return json_response(investment, status=status)
 
 
 # --------------------------------------------------------------------------- customers (11.5-11.7)

@@ -65,7 +65,7 @@ def _currencies(fields: Fields, node: Node) -> list[str] | None:
     for position, item in enumerate(items):
         if not isinstance(item, str):
             fields.add(("settlement_currencies", position), "Not a valid string.")
-        elif not CURRENCY.match(item):
+        elif not CURRENCY.fullmatch(item):
             fields.add(("settlement_currencies", position), "Not a valid currency code.")
         elif item not in chosen:
             chosen.append(item)

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from orderdesk.crypto import api, api_address_book, api_webhooks, kyc, ops, webhooks
 from orderdesk.crypto.openapi import install_security_scheme
+from orderdesk.crypto.orders import expiry
 from orderdesk.platform.errors import CRYPTO
 from orderdesk.platform.http import make_subapp
 from orderdesk.platform.runtime import Runtime
@@ -36,7 +37,11 @@ def register_jobs(runtime: Runtime) -> None:
     async def kyc_deadlines(now: datetime) -> int:
         return await kyc.expire_deadlines(runtime, now)
 
+    async def quote_expiry(now: datetime) -> int:
+        return await expiry.expire_due(runtime, now)
+
     runtime.dispatcher.add_sweep("crypto.kyc_deadlines", kyc_deadlines)
+    runtime.dispatcher.add_sweep("crypto.quote_expiry", quote_expiry)
     webhooks.register(runtime)
 
 

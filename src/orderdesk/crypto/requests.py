@@ -73,7 +73,7 @@ def _query_int(request: Request, name: str, default: int, tree: dict[Any, Any]) 
     text = request.query_params.get(name)
     if text is None:
         return default
-    if not _QUERY_INTEGER.match(text):
+    if not _QUERY_INTEGER.fullmatch(text):
         tree[name] = [NOT_INTEGER]
         return None
     return int(text)

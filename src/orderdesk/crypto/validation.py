@@ -162,10 +162,10 @@ class Fields:
         if not min_length <= len(value) <= max_length:
             self.add(path, length_message(min_length, max_length))
             return None
-        if printable and not PRINTABLE.match(value):
+        if printable and not PRINTABLE.fullmatch(value):
             self.add(path, "Must contain printable ASCII characters only.")
             return None
-        if pattern is not None and not pattern.match(value):
+        if pattern is not None and not pattern.fullmatch(value):
             self.add(path, pattern_message)
             return None
         return value
@@ -215,7 +215,7 @@ class Fields:
         if not isinstance(value, str):
             self.add(path, NOT_STRING)
             return None
-        if len(value) > MAX_AMOUNT_CHARS or not AMOUNT.match(value):
+        if len(value) > MAX_AMOUNT_CHARS or not AMOUNT.fullmatch(value):
             self.add(path, NOT_DECIMAL)
             return None
         amount = Decimal(value)
@@ -237,7 +237,7 @@ class Fields:
             self.add(path, NOT_STRING)
             return None
         try:
-            parsed = date.fromisoformat(value) if DATE.match(value) else None
+            parsed = date.fromisoformat(value) if DATE.fullmatch(value) else None
         except ValueError:
             parsed = None
         if parsed is None or (earliest and parsed < earliest) or (latest and parsed > latest):

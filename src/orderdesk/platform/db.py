@@ -304,11 +304,19 @@ class SQLiteDatabase:
 
     async def _checkpoint_forever(self) -> None:
         checkpoint_conn = await asyncio.to_thread(connect_sqlite, self.path, synchronous=self.synchronous)
+        running: asyncio.Future[Any] | None = None
         try:
             while True:
                 await asyncio.sleep(self.checkpoint_interval)
-                await asyncio.to_thread(checkpoint_conn.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+                running = asyncio.ensure_future(
+                    asyncio.to_thread(checkpoint_conn.execute, "PRAGMA wal_checkpoint(PASSIVE)"))
+                await asyncio.shield(running)
         finally:
+            # Cancelling does not stop the worker thread: closing the connection while it still
+            # runs the checkpoint crashes the process (segfault in sqlite3). Let it finish first.
+            if running is not None and not running.done():
+                with contextlib.suppress(Exception):
+                    await running
             checkpoint_conn.close()
 
     @contextlib.asynccontextmanager

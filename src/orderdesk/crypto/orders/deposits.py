@@ -94,7 +94,7 @@ async def deposit(runtime: Runtime, customer_id: str, data: dict[str, Any]) -> d
 
 async def _create_receive(conn: Connection, customer: Any, dep: Deposit, asset: Asset, now: Any) -> str:
     order_id = ids.new_hex_id()
-    net = dep.amount - dep.fee
+    net = ledger.EXACT.subtract(dep.amount, dep.fee)
     node = {"origin": {"type": "blockchain_transaction", "value": dep.tx_hash,
                        "amount": formats.crypto(dep.amount, asset.decimal_places), "network": dep.network}}
     await conn.execute(

@@ -7,7 +7,7 @@ from typing import Any
 
 from orderdesk.crypto import customers, errors, partners
 from orderdesk.crypto.auth import Partner
-from orderdesk.crypto.orders.view import OPERATIONS, ORDER_COLUMNS, STATES, order_view
+from orderdesk.crypto.orders.view import CONTROL_COLUMNS, OPERATIONS, ORDER_COLUMNS, STATES, order_view
 from orderdesk.crypto.requests import Page
 from orderdesk.crypto.validation import one_of
 from orderdesk.platform import ids
@@ -19,14 +19,20 @@ async def find(conn: Connection, customer_id: str, order_id: str, *, lock: bool 
     if not ids.is_hex32(order_id):
         return None
     return await conn.fetchrow(
-        f"SELECT {ORDER_COLUMNS} FROM crypto_orders WHERE id = :id AND customer_id = :customer_id"
+        f"SELECT {CONTROL_COLUMNS} FROM crypto_orders WHERE id = :id AND customer_id = :customer_id"
         + (conn.for_update if lock else ""), {"id": order_id, "customer_id": customer_id})
 
 
 async def snapshot(conn: Connection, order_id: str, now: datetime) -> dict[str, Any]:
     """The order as GET shows it now, inside the caller's transaction."""
-    row = await conn.fetchrow(f"SELECT {ORDER_COLUMNS} FROM crypto_orders WHERE id = :id", {"id": order_id})
-    return order_view(row, now, await partners.currency_places(conn))
+    row = await conn.fetchrow(f"SELECT {ORDER_COLUMNS}, {_ASSET_PLACES} FROM crypto_orders WHERE id = :id",
+                              {"id": order_id})
+    return order_view(row, now, {row["asset_currency"]: row["asset_places"]})
+
+
+# The decimals of the order's asset (or investment token) in the same statement as the order.
+_ASSET_PLACES = ("COALESCE((SELECT decimal_places FROM crypto_assets WHERE id = asset_currency),"
+                 " (SELECT decimal_places FROM crypto_investments WHERE id = asset_currency), 18) AS asset_places")
 
 
 async def get_order(runtime: Runtime, partner: Partner, customer_id: str, order_id: str) -> dict[str, Any]:

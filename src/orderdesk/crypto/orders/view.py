@@ -20,6 +20,8 @@ STATES = ("pending", "processing", "completed", "cancelled")
 ORDER_COLUMNS = ("id, partner_id, customer_id, reference_id, operation, state, cancel_reason, asset_currency,"
                  " asset_amount, node, customer_currency, customer_amount, expires_at, requires_confirmation_code,"
                  " created_at, last_updated_at, submitted_at")
+# What confirmation and the jobs need beyond the object: the locked quote and the code state.
+CONTROL_COLUMNS = ORDER_COLUMNS + ", quote, code_hash, code_attempts, code_resends, network, tx_hash"
 
 
 def effective_state(row: Any, now: datetime) -> tuple[str, str | None, datetime]:
