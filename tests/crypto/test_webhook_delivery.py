@@ -292,3 +292,31 @@ async def test_concurrent_events_each_reach_the_receiver_once(client: httpx.Asyn
 
 async def test_handler_kind_is_registered(runtime: Any) -> None:
     assert webhooks.KIND in runtime.dispatcher._handlers
+
+
+async def test_a_partner_order_reaches_the_receiver_created_updated_closed(
+        client: httpx.AsyncClient, clock: Any, partner: Partner, customer: dict[str, Any],
+        receiver: Receiver) -> None:
+    """One order's events arrive in the order they happened, each signed (issue 5)."""
+    from tests.crypto.ordering import confirm, created
+
+    await subscribe(partner, receiver.url, ["order-created", "order-updated", "order-closed"])
+    order = await created(partner, customer["id"], {
+        "operation": "buy", "asset": {"currency": "BTC"},
+        "buy": {"settlement": {"currency": "USD", "amount": "100.00"}}})
+    expiring = await created(partner, customer["id"], {
+        "operation": "buy", "asset": {"currency": "BTC"},
+        "buy": {"settlement": {"currency": "USD", "amount": "50.00"}}})
+    response = await confirm(partner, customer["id"], order["id"])
+    assert response.status_code == 200, response.text
+    clock.advance(seconds=61)  # past the quote's lifetime: the expiry sweep cancels the other order
+    await drain(client)
+    await assert_all_signed(client, receiver.received)
+    timeline = [(e["action"], e["order"]["id"], e["order"]["state"]) for e in receiver.events()]
+    assert [t for t in timeline if t[1] == order["id"]] == [
+        ("order-created", order["id"], "pending"), ("order-updated", order["id"], "completed"),
+        ("order-closed", order["id"], "completed")]
+    assert [t for t in timeline if t[1] == expiring["id"]] == [
+        ("order-created", expiring["id"], "pending"), ("order-updated", expiring["id"], "cancelled"),
+        ("order-closed", expiring["id"], "cancelled")]
+    assert receiver.events() == await recorded_events(client, partner.id)
