@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import jwt
+import pytest
 
 from orderdesk.crypto import signing, webhooks
 from orderdesk.crypto.events import ACTIONS
@@ -192,3 +193,9 @@ async def test_openapi_lists_the_webhook_endpoints(client: httpx.AsyncClient) ->
     assert set(paths["/v1/webhooks/subscriptions"]) == {"get", "post"}
     assert set(paths["/v1/webhooks/subscriptions/{subscription_id}"]) == {"get", "delete"}
     assert paths["/v1/webhooks/public_key"]["get"]["security"] == []
+
+
+async def test_a_bad_configured_key_stops_the_start(make_client) -> None:  # type: ignore[no-untyped-def]
+    for bad in ("not a pem", rsa_key(3, bits=1024)[0], rsa_key(0)[1]):  # garbage, too short, a public key
+        with pytest.raises(ValueError):
+            await make_client(crypto_webhook_private_key=bad)

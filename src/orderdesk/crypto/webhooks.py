@@ -96,9 +96,11 @@ async def ensure_stored_key(runtime: Runtime) -> str:
 
 
 async def load_signer(runtime: Runtime) -> None:
-    """At start-up: the configured key (a bad one stops the start), else the stored one if
-    there is one yet. Generation waits for the first use (see `signer`)."""
-    pem = runtime.settings.crypto_webhook_private_key or await stored_key(runtime.db)
+    """At start-up, when no key is configured: the stored key, if there is one yet.
+    Generation waits for the first use (see `signer`)."""
+    if _SIGNER in runtime.extras:
+        return
+    pem = await stored_key(runtime.db)
     if pem is not None:
         runtime.extras[_SIGNER] = WebhookSigner(pem, runtime.settings.environment)
 
@@ -178,4 +180,9 @@ class Delivery:
 
 
 def register(runtime: Runtime) -> None:
+    """The handler, and the configured key if any: a bad one raises ValueError here, before
+    the process opens its database."""
+    if runtime.settings.crypto_webhook_private_key:
+        runtime.extras[_SIGNER] = WebhookSigner(runtime.settings.crypto_webhook_private_key,
+                                                runtime.settings.environment)
     runtime.dispatcher.register(KIND, Delivery(runtime))
