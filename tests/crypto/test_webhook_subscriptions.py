@@ -192,7 +192,9 @@ async def test_openapi_lists_the_webhook_endpoints(client: httpx.AsyncClient) ->
     paths = (await client.get(BASE + "/openapi.json")).json()["paths"]
     assert set(paths["/v1/webhooks/subscriptions"]) == {"get", "post"}
     assert set(paths["/v1/webhooks/subscriptions/{subscription_id}"]) == {"get", "delete"}
-    assert paths["/v1/webhooks/public_key"]["get"]["security"] == []
+    public = paths["/v1/webhooks/public_key"]["get"]
+    assert public["security"] == [] and "401" not in public["responses"]
+    assert "404" in paths["/v1/webhooks/subscriptions/{subscription_id}"]["delete"]["responses"]
 
 
 async def test_a_bad_configured_key_stops_the_start(make_client) -> None:  # type: ignore[no-untyped-def]

@@ -62,7 +62,9 @@ async def delete_subscription(request: Request) -> Response:
 
 
 @router.get("/v1/webhooks/public_key", summary="The key that verifies webhook signatures (public)",
-            responses=responses(200, PUBLIC_KEY_EXAMPLE, "Public key"), openapi_extra={"security": []})
+            responses={200: {"description": "Public key", "content": {"application/json": {
+                "example": PUBLIC_KEY_EXAMPLE}}}},  # public: no 401 / 429
+            openapi_extra={"security": []})
 async def public_key(request: Request) -> Response:
     refuse_declared_oversize(request)
     runtime: Runtime = request.app.state.runtime
