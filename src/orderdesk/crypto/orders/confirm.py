@@ -110,8 +110,8 @@ async def _confirm(conn: Connection, runtime: Runtime, partner: Partner, custome
     operation = OPERATIONS[order["operation"]]
     quote = quotes.load(order["quote"])
     await check_permissions(operation, customer, order, partner.products, runtime)  # 8
-    await operation.recheck(conn, order, quote)
-    event = await operation.execute(conn, order, quote, now)                       # 9-10
+    await operation.recheck(conn, order, quote, runtime.settings)
+    event = await operation.execute(conn, order, quote, now, runtime.settings)                     # 9-10
     sets: dict[str, Any] = {"submitted_at": now, "customer_currency": given.customer_currency,
                             "customer_amount": given.customer_amount}
     if reference_id is not None:

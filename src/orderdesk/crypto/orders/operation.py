@@ -134,11 +134,12 @@ class Operation:
 
     # ------------------------------------------------------------------ confirmation (8.12)
 
-    async def recheck(self, conn: Connection, order: Any, quote: Any) -> None:
+    async def recheck(self, conn: Connection, order: Any, quote: Any, settings: Settings) -> None:
         return None
 
-    async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime) -> str:
-        """Post the ledger for a confirmed order; returns the state-machine event (8.16)."""
+    async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime, settings: Settings) -> str:
+        """Post the ledger for a confirmed order; returns the state-machine event (8.16).
+        `settings`: a send's stages depend on the delay, threshold and lifetime of 13."""
         await post(conn, postings.confirmation_entries(quote, customer_id=order["customer_id"],
                                                        partner_id=order["partner_id"]), order, now)
         return "execute"
