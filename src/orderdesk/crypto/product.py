@@ -6,7 +6,7 @@ from datetime import datetime
 
 from fastapi import FastAPI
 
-from orderdesk.crypto import api, kyc, ops
+from orderdesk.crypto import api, api_address_book, api_webhooks, kyc, ops, webhooks
 from orderdesk.crypto.openapi import install_security_scheme
 from orderdesk.crypto.orders import expiry, send_stages
 from orderdesk.platform.dispatcher import Job, Outcome
@@ -25,6 +25,8 @@ def mount(root: FastAPI, runtime: Runtime) -> None:
     partner = make_subapp(runtime, CRYPTO, title="Lirium API", openapi_url="/v1/openapi.json",
                           docs_url="/docs", description=PARTNER_DESCRIPTION)
     partner.router.routes.extend(api.router.routes)
+    partner.router.routes.extend(api_address_book.router.routes)
+    partner.router.routes.extend(api_webhooks.router.routes)
     install_security_scheme(partner)
     operator = make_subapp(runtime, CRYPTO, title="Lirium operator API")
     operator.include_router(ops.router)
@@ -50,10 +52,11 @@ def register_jobs(runtime: Runtime) -> None:
     runtime.dispatcher.add_sweep("crypto.quote_expiry", quote_expiry)
     runtime.dispatcher.add_sweep("crypto.authorization_expiry", authorization_expiry)
     runtime.dispatcher.register(send_stages.DELIVERY_KIND, send_delivery)
+    webhooks.register(runtime)
 
 
 async def on_startup(runtime: Runtime) -> None:
-    return None
+    await webhooks.load_signer(runtime)
 
 
 async def load_demo(runtime: Runtime, base_url: str) -> str:
