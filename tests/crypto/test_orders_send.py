@@ -407,3 +407,62 @@ async def test_what_the_operator_cannot_fail(client: httpx.AsyncClient, clock: M
     assert_error(await operator.request("POST", f"/crypto/orders/{delivered['id']}/fail"), 400,
                  "invalid_order_state", "Order is completed")
     assert await balances(partner, cid) == {"BTC": "0.9"}
+
+
+# ---------------------------------------------------------------------- address-book destinations (7, 8.8)
+
+
+async def entry(partner: Partner, customer_id: str, address: str, network: str) -> dict[str, Any]:
+    response = await partner.post(f"/customers/{customer_id}/address_book",
+                                  json={"address": address, "network": network, "label": "Cold wallet"})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_send_to_an_address_book_entry(client: httpx.AsyncClient, clock: ManualClock, operator: Operator,
+                                             partner: Partner, customer: dict[str, Any]) -> None:
+    cid = customer["id"]
+    await operator.deposit(cid, "USDC", "1000")
+    saved = await entry(partner, cid, EVM, "polygon")
+    order = await created(partner, cid, send("USDC", kind="address_book", value=saved["id"], network="polygon",
+                                             destination_amount="250",
+                                             commission={"type": "percentage", "value": "1"}))
+    assert order["asset"]["amount"] == "252.6"
+    assert order["send"]["destination"] == {"type": "address_book", "value": saved["id"], "amount": "250",
+                                            "address": EVM, "crypto_currency_transaction": None}
+    assert order["send"]["requires_confirmation_code"] is True
+    deleted = await partner.request("DELETE", f"/customers/{cid}/address_book/{saved['id']}")
+    assert deleted.status_code == 204  # the order keeps its copy of the address
+    again = await entry(partner, cid, EVM, "polygon")
+    second = await created(partner, cid, send("USDC", "10", kind="address_book", value=again["id"],
+                                              network="polygon"))
+    clock.advance(seconds=3)
+    await confirmed(operator, partner, cid, order)
+    await confirmed(operator, partner, cid, second)
+    stamped = (await partner.get(f"/customers/{cid}/address_book/{again['id']}")).json()
+    assert stamped["last_used"] == "2026-05-06T00:14:30.123456+00:00"
+    clock.advance(seconds=5)
+    await client.runtime.dispatcher.drain()  # type: ignore[attr-defined]
+    done = await shown(partner, cid, order["id"])
+    assert done["state"] == "completed" and done["send"]["destination"]["address"] == EVM
+    assert await balances(partner, cid) == {"USDC": "737.4"}
+    await balanced(operator)
+
+
+async def test_address_book_destination_errors(operator: Operator, partner: Partner, customer: dict[str, Any]
+                                               ) -> None:
+    cid = customer["id"]
+    await operator.deposit(cid, "USDC", "100")
+    on_ethereum = await entry(partner, cid, EVM, "ethereum")
+    other = await partner.customer(customer_body(reference_id="cust-2"))
+    theirs = await entry(partner, other["id"], EVM, "polygon")
+    assert_error(await create(partner, cid, send("USDC", "10", kind="address_book", value=on_ethereum["id"],
+                                                 network="polygon")),
+                 400, "invalid_destination", "Address book entry network ethereum does not match polygon")
+    assert_error(await create(partner, cid, send("USDC", "10", kind="address_book", value=theirs["id"],
+                                                 network="polygon")),
+                 400, "invalid_destination", f"Address book entry {theirs['id']} not found")
+    assert_error(await create(partner, cid, send("USDC", "10", kind="address_book", value="nope", network="polygon")),
+                 400, "invalid_destination", "Address book entry nope not found")
+    assert await balances(partner, cid) == {"USDC": "100"}
+    assert (await partner.get(f"/customers/{cid}/address_book/{on_ethereum['id']}")).json()["last_used"] is None

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from orderdesk.crypto import addresses, catalogue, customers, formats, pricing
+from orderdesk.crypto import address_book, addresses, catalogue, customers, formats, pricing
 from orderdesk.crypto.orders import send_stages
 from orderdesk.crypto.orders.deposits import resolve_network
 from orderdesk.crypto.orders.operation import (
@@ -25,16 +25,11 @@ from orderdesk.crypto.orders.operation import (
 from orderdesk.crypto.orders.send_stages import check_receiver, destination_of
 from orderdesk.crypto.validation import Fields, Node
 from orderdesk.platform.db import Connection
-from orderdesk.platform.errors import ApiError
 from orderdesk.settings import Settings
 
 ADDRESS, ADDRESS_BOOK, CUSTOMER = "crypto_currency_address", "address_book", "lirium_customer"
 DESTINATION_TYPES = (ADDRESS, ADDRESS_BOOK, CUSTOMER)
 VALUE_MAX = 255  # longer values are not addresses, entry ids or customer ids (step 10 says which)
-
-
-def invalid_destination(message: str) -> ApiError:
-    return ApiError(400, "invalid_destination", message)
 
 
 class Send(Operation):
@@ -86,13 +81,13 @@ class Send(Operation):
         kind, value, network = draft.values["type"], draft.values["value"], draft.values["network"]
         if kind == ADDRESS:
             addresses.check_address(network, value)
-        elif kind == ADDRESS_BOOK:
-            draft.found["address"] = await _address_book_entry(conn, draft.customer_id, value, network)
+        elif kind == ADDRESS_BOOK:  # the order keeps a copy of the address (7)
+            draft.found["address"] = (await address_book.destination(conn, draft.customer_id, value, network)).address
         else:
             if value == draft.customer_id:
-                raise invalid_destination("The destination customer cannot be the sender")
+                raise address_book.invalid_destination("The destination customer cannot be the sender")
             if await customers.find(conn, value, None) is None:
-                raise invalid_destination(f"Customer {value} not found")
+                raise address_book.invalid_destination(f"Customer {value} not found")
             await check_receiver(conn, value, draft.settings)
 
     def quote(self, draft: Draft) -> pricing.SendQuote:
@@ -139,11 +134,6 @@ class Send(Operation):
 
     async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime, settings: Settings) -> str:
         return await send_stages.confirmed(conn, order, quote, now, settings)
-
-
-async def _address_book_entry(conn: Connection, customer_id: str, entry_id: str, network: str) -> str:
-    """The address of the customer's address-book entry `entry_id` on the send's network."""
-    raise invalid_destination(f"Address book entry {entry_id} not found")
 
 
 SEND = Send()

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 import structlog
 
-from orderdesk.crypto import customers, errors, events, formats, postings, pricing
+from orderdesk.crypto import address_book, customers, errors, events, formats, postings, pricing
 from orderdesk.crypto.orders import quotes, reads, states
 from orderdesk.crypto.orders.operation import post
 from orderdesk.crypto.orders.view import CONTROL_COLUMNS
@@ -31,7 +31,7 @@ from orderdesk.settings import Settings
 log = structlog.get_logger("orderdesk.crypto.send")
 
 DELIVERY_KIND = "crypto.send_delivery"
-CUSTOMER = "lirium_customer"
+CUSTOMER, ADDRESS_BOOK = "lirium_customer", "address_book"
 AUTHORIZATION_COLUMNS = "id, order_id, state, expires_at, signed_at, created_at"
 BATCH = 100
 
@@ -64,6 +64,9 @@ def is_internal(order: Any) -> bool:
 async def confirmed(conn: Connection, order: Any, quote: pricing.SendQuote, now: datetime,
                     settings: Settings) -> str:
     """Post the confirmation; returns the state-machine event (`execute` or `hand_over`)."""
+    destination = destination_of(order)
+    if destination["type"] == ADDRESS_BOOK:
+        await address_book.mark_used(conn, destination["value"], now)
     if pricing.needs_partner_authorization(operation="send", value_usd=quote.value_usd,
                                            threshold_usd=settings.crypto_send_auth_threshold_usd):
         await post(conn, postings.send_to_transit(quote, customer_id=order["customer_id"]), order, now,
