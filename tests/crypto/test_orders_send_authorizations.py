@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
 from orderdesk.platform.clock import ManualClock
 from tests.crypto.conftest import Operator, Partner, assert_error, invalid
@@ -249,13 +248,9 @@ async def test_below_the_threshold_no_authorization(clock: ManualClock, operator
     assert (done["state"], done["send"]["authorizations"]) == ("processing", [])
 
 
-@pytest.mark.parametrize("threshold", ["100"])
-async def test_threshold_setting(make_client: Any, threshold: str) -> None:
-    client = await make_client(crypto_send_auth_threshold_usd=threshold, crypto_send_delay=1,
-                               crypto_send_auth_ttl=30)
-    from tests.crypto.conftest import Operator as Ops
-
-    operator = Ops(client)
+async def test_threshold_and_lifetime_settings(make_client: Any) -> None:
+    client = await make_client(crypto_send_auth_threshold_usd="100", crypto_send_auth_ttl=30)
+    operator = Operator(client)
     partner = await operator.partner()
     cid = (await partner.customer())["id"]
     await operator.deposit(cid, "USDC", "1000")

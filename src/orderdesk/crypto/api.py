@@ -211,9 +211,10 @@ async def resend_code(request: Request) -> Response:
 
 @router.patch("/v1/customers/{customer_id}/orders/{order_id}/authorizations/{authorization_id}",
               summary="Approve or reject a send's partner authorization",
-              responses=responses(200, doc.BUY_EXAMPLE, "The send", "body_parse_error", "not_found",
+              responses=responses(200, doc.SEND_PROCESSING_EXAMPLE, "The send", "body_parse_error", "not_found",
                                   "invalid_parameters", "forbidden", "invalid_state"),
-              openapi_extra=extra(path("customer_id"), path("order_id"), path("authorization_id")))
+              openapi_extra=extra(path("customer_id"), path("order_id"), path("authorization_id"),
+                                  body=doc.AUTHORIZATION_BODY))
 async def decide_authorization(request: Request) -> Response:
     partner = await authenticate(request)
     require_scope(partner, "partner_order_authorization")  # a static scope: before the body (3.10 step 4)
