@@ -69,23 +69,30 @@ async def confirmed(conn: Connection, order: Any, quote: pricing.SendQuote, now:
         await address_book.mark_used(conn, destination["value"], now)
     if pricing.needs_partner_authorization(operation="send", value_usd=quote.value_usd,
                                            threshold_usd=settings.crypto_send_auth_threshold_usd):
-        await post(conn, postings.send_to_transit(quote, customer_id=order["customer_id"]), order, now,
-                   kind="send_to_transit")
-        await conn.execute(
-            f"INSERT INTO crypto_authorizations ({AUTHORIZATION_COLUMNS}) VALUES (:id, :order_id, 'pending',"
-            " :expires_at, NULL, :now)",
-            {"id": ids.new_hex_id(), "order_id": order["id"], "now": now,
-             "expires_at": now + timedelta(seconds=settings.crypto_send_auth_ttl)})
-        await _store_node(conn, order["id"], await node_with(conn, order))
+        await _to_transit(conn, order, quote, now)
+        await _open_authorization(conn, order, now, settings)
         return "hand_over"
-    if is_internal(order):
+    if destination["type"] == CUSTOMER:
         transfer = await _transfer(conn, order, quote, now, from_transit=False)
         await _store_node(conn, order["id"], await node_with(conn, order, lirium_transfer=transfer))
         return "execute"
-    await post(conn, postings.send_to_transit(quote, customer_id=order["customer_id"]), order, now,
-               kind="send_to_transit")
+    await _to_transit(conn, order, quote, now)
     await schedule_delivery(conn, order["id"], now, settings)
     return "hand_over"
+
+
+async def _to_transit(conn: Connection, order: Any, quote: pricing.SendQuote, now: datetime) -> None:
+    await post(conn, postings.send_to_transit(quote, customer_id=order["customer_id"]), order, now,
+               kind="send_to_transit")
+
+
+async def _open_authorization(conn: Connection, order: Any, now: datetime, settings: Settings) -> None:
+    await conn.execute(
+        f"INSERT INTO crypto_authorizations ({AUTHORIZATION_COLUMNS}) VALUES (:id, :order_id, 'pending',"
+        " :expires_at, NULL, :now)",
+        {"id": ids.new_hex_id(), "order_id": order["id"], "now": now,
+         "expires_at": now + timedelta(seconds=settings.crypto_send_auth_ttl)})
+    await _store_node(conn, order["id"], await node_with(conn, order))
 
 
 async def schedule_delivery(conn: Connection, order_id: str, now: datetime, settings: Settings) -> None:
