@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     ops_token: str | None = None
     max_body_bytes: int = 1_048_576
     dispatch_interval: Duration = 1.0
+    # How long a claimed outbox row stays with its dispatcher before another may take it over
+    # (a crashed one's rows run again after this); longer than any handler's timeout.
+    dispatch_lease: Duration = 120.0
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     smtp_url: str | None = None
     mail_from: str = "orderdesk <no-reply@orderdesk.local>"

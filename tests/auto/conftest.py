@@ -105,6 +105,21 @@ class Partner:
         return await self.client.delete(f"/auto/v1/orders/{order_id}", headers={
             **self.headers, "Idempotency-Key": key or str(uuid.uuid4())})
 
+    async def push(self, order_id: str, body: dict[str, Any], *, key: str | None = None) -> httpx.Response:
+        """POST /v1/orders/{id}/status (spec 4.8)."""
+        return await self.client.post(f"/auto/v1/orders/{order_id}/status", json=body, headers={
+            **self.headers, "Idempotency-Key": key or str(uuid.uuid4())})
+
+    async def order(self, order_id: str) -> dict[str, Any]:
+        response = await self.get(f"/v1/orders/{order_id}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def events(self, order_id: str, **params: Any) -> list[dict[str, Any]]:
+        response = await self.get(f"/v1/orders/{order_id}/events", params={"limit": 200, **params})
+        assert response.status_code == 200, response.text
+        return response.json()["data"]
+
 
 class Operator:
     def __init__(self, client: httpx.AsyncClient) -> None:
@@ -126,6 +141,23 @@ class Operator:
 
     async def order(self, order_id: str) -> dict[str, Any]:
         response = await self.request("GET", f"/orders/{order_id}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def start(self, vehicle_id: str) -> dict[str, Any]:
+        response = await self.request("POST", f"/vehicles/{vehicle_id}/auction/start")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def result(self, vehicle_id: str, outcome: str, **amounts: Any) -> httpx.Response:
+        return await self.request("POST", f"/vehicles/{vehicle_id}/auction/result",
+                                  json={"outcome": outcome, **amounts})
+
+    async def transition(self, order_id: str, **body: Any) -> httpx.Response:
+        return await self.request("POST", f"/orders/{order_id}/transition", json=body)
+
+    async def move(self, order_id: str, **body: Any) -> dict[str, Any]:
+        response = await self.transition(order_id, **body)
         assert response.status_code == 200, response.text
         return response.json()
 

@@ -13,7 +13,8 @@ from tests.conftest import ClientFactory
 PARTNER_OPERATIONS = {
     ("get", "/v1/vehicles/facets"), ("get", "/v1/vehicles"), ("get", "/v1/vehicles/{vehicle_id}"),
     ("post", "/v1/orders"), ("get", "/v1/orders"), ("get", "/v1/orders/{order_id}"),
-    ("delete", "/v1/orders/{order_id}"),
+    ("delete", "/v1/orders/{order_id}"), ("post", "/v1/orders/{order_id}/status"),
+    ("get", "/v1/orders/{order_id}/events"),
 }
 
 
@@ -33,6 +34,8 @@ async def test_request_ids_on_every_answer(partner: Partner, auction_car: dict) 
     ("POST", "/v1/vehicles", ["GET"]),
     ("DELETE", "/v1/vehicles/facets", ["GET"]),
     ("OPTIONS", "/v1/orders", ["GET", "POST"]),
+    ("GET", "/v1/orders/01KQXA5KNRPQNMCMYXC47R2PCT/status", ["POST"]),
+    ("POST", "/v1/orders/01KQXA5KNRPQNMCMYXC47R2PCT/events", ["GET"]),
 ])
 async def test_method_not_allowed(client: httpx.AsyncClient, method: str, path: str, allowed: list[str]) -> None:
     response = await client.request(method, "/auto" + path, headers={"Origin": "https://partner.example.com"})
@@ -42,7 +45,7 @@ async def test_method_not_allowed(client: httpx.AsyncClient, method: str, path: 
 
 
 @pytest.mark.parametrize("path", ["/v1/orders/", "/v1/vehicles/", "/v1", "/v2/orders", "/v1/orders/x/y",
-                                  "/v1/orders/01KQXA5KNRPQNMCMYXC47R2PCT/status", "/V1/orders"])
+                                  "/v1/orders/01KQXA5KNRPQNMCMYXC47R2PCT/history", "/V1/orders"])
 async def test_unknown_routes(partner: Partner, path: str) -> None:
     assert_error(await partner.get(path), 404, "route_not_found", {}, "No such route")
 

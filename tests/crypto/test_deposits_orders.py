@@ -265,3 +265,24 @@ async def test_balances_with_more_digits_than_a_decimal_context_stay_exact(
     accounts = (await partner.get(f"/customers/{customer['id']}/accounts")).json()["accounts"]
     assert accounts == [{"currency": "ETH", "amount": "246913578024691357802.246913578024691355"}]
     assert (await operator.ledger_check()) == {"balanced": True, "postings": 2, "mismatches": []}
+
+
+async def test_order_list_mixes_operations_and_filters_reference_ids_case_sensitively(
+        client: httpx.AsyncClient, operator: Operator, partner: Partner, rival: Partner,
+        customer: dict[str, Any]) -> None:
+    from tests.crypto.ordering import buy, created
+
+    clock = client.runtime.clock  # type: ignore[attr-defined]
+    received = await operator.deposit(customer["id"], "BTC", "1")
+    clock.advance(seconds=1)
+    bought = await created(partner, customer["id"], {**buy("BTC", "0.001"), "reference_id": "Ord-1"})
+    path = f"/customers/{customer['id']}/orders"
+    assert [o["id"] for o in (await partner.get(path)).json()["orders"]] == [bought["id"], received["id"]]
+    assert (await partner.get(path, params={"reference_id": "Ord-1"})).json() == {"orders": [bought], "total": 1}
+    assert (await partner.get(path, params={"reference_id": "ord-1"})).json() == {"orders": [], "total": 0}
+    assert (await partner.get(path, params={"operation": "buy"})).json()["orders"] == [bought]
+    assert (await partner.get(path, params={"operation": "receive", "state": "completed"})).json()["orders"] == [
+        received]
+    other = await rival.customer()
+    assert_error(await rival.get(f"/customers/{other['id']}/orders/{bought['id']}"), 404, "not_found",
+                 "Order not found")

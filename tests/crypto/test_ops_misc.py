@@ -108,3 +108,27 @@ async def test_partner_balances_format_each_currency(client: httpx.AsyncClient, 
 
 async def test_public_docs_need_no_token(client: httpx.AsyncClient) -> None:
     assert (await client.get(BASE + "/openapi.json")).status_code == 200
+
+
+async def test_remaining_field_messages(operator: Operator, partner: Partner) -> None:
+    from tests.crypto.conftest import customer_body, rsa_key
+    from tests.crypto.test_documents_kyc import form
+
+    invalid(await partner.post("/customers", json=customer_body(contact={"email": "a@b.co",
+                                                                         "cellphone": "+12345678901234567"})),
+            "{'contact': {'cellphone': ['Length must be between 1 and 16.']}}")
+    customer = await partner.customer()
+    upload = form(extra_part="x")
+    invalid(await partner.post(f"/customers/{customer['id']}/documents", **upload),
+            "{'extra_part': ['Unknown field.']}")
+    invalid(await operator.request("POST", "/crypto/partners", json={
+        "name": "x", "public_key_pem": rsa_key(0)[1], "scopes": [7], "settlement_currencies": "USD"}),
+        "{'scopes': {0: ['Not a valid string.']}, 'settlement_currencies': ['Not a valid list.']}")
+    invalid(await operator.request("PUT", "/crypto/assets/XYZ", json={
+        "decimal_places": "8", "allowed_operations": "buy", "networks": ["bitcoin"]}),
+        "{'allowed_operations': ['Not a valid list.'], 'decimal_places': ['Not a valid integer.'], "
+        "'networks': {0: ['Not a valid object.']}}")
+    invalid(await operator.request("PUT", "/crypto/assets/XYZ", json={
+        "decimal_places": 2, "allowed_operations": [], "networks": [{"send_fee": "1", "fee": "2"}]}),
+        "{'networks': {0: {'fee': ['Unknown field.'], "
+        "'network': ['This field is required but was not found in the request.']}}}")

@@ -59,3 +59,15 @@ def test_receivers() -> None:
     assert not permissions.can_receive(customer("closing"), ALL, OPEN)
     assert not permissions.can_receive(customer(), ("crypto_send",), OPEN)
     assert not permissions.can_receive(customer(kyc=False), ALL, KYC)
+
+
+def test_missing_scope_is_403_forbidden() -> None:
+    from orderdesk.crypto.auth import Partner, require_scope
+
+    partner = Partner(id="p", name="n", public_key_pem="", scopes=("operation_buy",), settlement_currencies=("USD",),
+                      products=(), security_code_operations=(), redemption_commission_enabled=True, active=True)
+    require_scope(partner, "operation_buy")
+    with pytest.raises(ApiError) as caught:
+        require_scope(partner, "operation_sell")
+    assert (caught.value.status, caught.value.code) == (403, "forbidden")
+    assert caught.value.message == "API key lacks the required scope: operation_sell"

@@ -231,3 +231,53 @@ async def test_concurrent_workers_never_run_one_row_twice(db: Database, clock: M
         if sum(await asyncio.gather(*(w.run_once() for w in workers))) == 0:
             break
     assert len(runs) == 600 and set(runs.values()) == {1}
+
+
+async def test_prepare_and_record_many_run_once_per_batch(db: Database, clock: ManualClock,
+                                                          dispatcher: Dispatcher) -> None:
+    prepared: list[list[str]] = []
+    recorded: list[list[tuple[str, str, object]]] = []
+
+    async def prepare(jobs: list[Job]) -> None:
+        prepared.append([job.ref for job in jobs])
+
+    async def handle(job: Job) -> Outcome:
+        if job.ref == "b":
+            return Outcome.retry(clock.now() + timedelta(seconds=5), data="again")
+        return Outcome.done(data=job.ref.upper())
+
+    async def record_many(conn: Connection, settled: list[tuple[Job, Outcome]]) -> None:
+        recorded.append([(job.ref, outcome.state, outcome.data) for job, outcome in settled])
+        await conn.execute("UPDATE outbox SET last_error = 'recorded' WHERE ref = 'a'")
+
+    dispatcher.register("test", handle, prepare=prepare, record_many=record_many)
+    for ref in ("a", "b", "c"):
+        await enqueue(db, clock, ref)
+    assert await dispatcher.run_once() == 3
+    assert prepared == [["a", "b", "c"]]
+    assert recorded == [[("a", "done", "A"), ("b", "retry", "again"), ("c", "done", "C")]]
+    assert await states(db) == {"a": ("done", 1), "b": ("pending", 1), "c": ("done", 1)}
+    async with db.transaction(write=False) as conn:
+        assert await conn.fetchval("SELECT last_error FROM outbox WHERE ref = 'a'") == "recorded"
+
+
+async def test_rows_whose_lease_was_taken_over_are_not_recorded(db: Database, clock: ManualClock) -> None:
+    slow = Dispatcher(db, clock, lease_seconds=10)
+    recorded: list[str] = []
+    taken_over = asyncio.Event()
+
+    async def handle(job: Job) -> Outcome:
+        clock.advance(seconds=11)  # the attempt outlives its lease...
+        other = Dispatcher(db, clock, lease_seconds=10)
+        assert [j.ref for j in await other._claim()] == ["x"]  # ...and another dispatcher claims the row
+        taken_over.set()
+        return Outcome.done()
+
+    async def record_many(conn: Connection, settled: list[tuple[Job, Outcome]]) -> None:
+        recorded.extend(job.ref for job, _ in settled)
+
+    slow.register("test", handle, record_many=record_many)
+    await enqueue(db, clock, "x")
+    await slow.run_once()
+    assert taken_over.is_set() and recorded == []
+    assert await states(db) == {"x": ("pending", 0)}  # still the other dispatcher's to settle

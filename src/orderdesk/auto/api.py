@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from orderdesk.auto import openapi, orders, parsing, schemas, vehicles
+from orderdesk.auto import openapi, orders, parsing, partner_status, schemas, vehicles
 from orderdesk.auto.auth import Principal, authenticate, authenticate_with
 from orderdesk.auto.openapi import extra, responses
 from orderdesk.platform.http import json_response, raw_json_response, read_body
@@ -109,3 +109,31 @@ async def cancel_order(request: Request) -> Response:
     runtime, principal = await admit(request)
     key = parsing.idempotency_key(request)
     return await orders.cancel_order(runtime, principal, key, request.path_params["order_id"])
+
+
+@router.post("/v1/orders/{order_id}/status", summary="Report what happened after loading (in_transit, customs, "
+             "delivered)",
+             responses=responses(200, {**openapi.ORDER_EXAMPLE, "status": "shipping",
+                                       "fulfillment_detail": "in_transit"},
+                                 "The updated Order (200 with the original body on a replay)",
+                                 "missing_idempotency_key", "order_not_found", "invalid_status_transition@403",
+                                 "invalid_status_transition", "idempotency_key_in_use", "payload_too_large",
+                                 "idempotency_key_reused"),
+             openapi_extra=extra(openapi.path_parameter("order_id"), openapi.IDEMPOTENCY_KEY,
+                                 body=openapi.STATUS_PUSH_BODY))
+async def push_status(request: Request) -> Response:
+    runtime, principal, body = await admit_with_body(request)
+    key = parsing.idempotency_key(request)
+    push = schemas.status_push(parsing.json_object(request, body))
+    return await partner_status.push_status(runtime, principal, key, request.path_params["order_id"], push)
+
+
+@router.get("/v1/orders/{order_id}/events", summary="Webhook log of an order",
+            responses=responses(200, {"data": [openapi.EVENT_EXAMPLE], "next_cursor": None},
+                                "A page of events, oldest first", "order_not_found", "invalid_cursor"),
+            openapi_extra=extra(openapi.path_parameter("order_id"), *openapi.PAGING))
+async def list_events(request: Request) -> Response:
+    runtime, principal = await admit(request)
+    page = schemas.event_list(request)
+    return json_response(await orders.list_events(runtime, principal.partner_id, request.path_params["order_id"],
+                                                  page))

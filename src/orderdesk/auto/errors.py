@@ -75,6 +75,18 @@ def invalid_status_transition(current_status: str) -> ApiError:
                     details={"current_status": current_status})
 
 
+def invalid_status_transition_on_vehicle(vehicle_id: str) -> ApiError:
+    """An auction result the vehicle's orders do not allow (spec 8.5)."""
+    return ApiError(409, "invalid_status_transition", "The order's current status does not allow this change",
+                    details={"vehicle_id": vehicle_id})
+
+
+def reserved_for_lmn(current_status: str) -> ApiError:
+    """A partner sent a status or detail that only LMN sets (spec 4.8 step 2)."""
+    return ApiError(403, "invalid_status_transition", "This change is reserved for LMN",
+                    details={"current_status": current_status})
+
+
 def past_order_cutoff(cutoff_at: datetime, now: datetime) -> ApiError:
     return ApiError(409, "past_order_cutoff", "The order cutoff for this vehicle has passed",
                     details={"cutoff_at": kst(cutoff_at), "now": kst(now)})

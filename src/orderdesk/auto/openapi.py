@@ -24,6 +24,8 @@ ERRORS: dict[str, tuple[int, str, dict[str, Any]]] = {
     "order_not_found": (404, "Order not found", {}),
     "invalid_status_transition": (409, "The order's current status does not allow this change",
                                   {"current_status": "acquiring"}),
+    # One code, two statuses (spec 4.8): the example key names the variant, the body the code.
+    "invalid_status_transition@403": (403, "This change is reserved for LMN", {"current_status": "shipping"}),
     "past_order_cutoff": (409, "The order cutoff for this vehicle has passed",
                           {"cutoff_at": "2026-05-11T00:00:00+09:00", "now": "2026-05-11T08:02:44+09:00"}),
     "duplicate_order": (409, "An active order for this vehicle already exists", {"existing_order_id": ORDER_ID}),
@@ -68,7 +70,7 @@ FACETS_EXAMPLE = {
 
 def _error_body(code: str) -> dict[str, Any]:
     _status, message, details = ERRORS[code]
-    return {"error": {"code": code, "message": message, "request_id": REQUEST_ID, "details": details}}
+    return {"error": {"code": code.partition("@")[0], "message": message, "request_id": REQUEST_ID, "details": details}}
 
 
 def responses(status: int, example: Any, description: str, *codes: str) -> dict[int | str, dict[str, Any]]:
@@ -125,6 +127,30 @@ ORDER_LIST_PARAMETERS = [
     _query("sort", "created_desc (default), created_asc, auction_date_asc, updated_desc"),
     *PAGING,
 ]
+
+EVENT_EXAMPLE = {
+    "id": "evt_01KQXM3D9WZ8R4T6Y2B7C5N1QA", "type": "order.status_changed",
+    "occurred_at": "2026-05-12T13:30:02+09:00", "delivery_status": "delivered", "attempts": 2,
+    "last_response_code": 200, "last_attempt_at": "2026-05-12T13:30:33+09:00",
+    "payload": {"id": "evt_01KQXM3D9WZ8R4T6Y2B7C5N1QA", "type": "order.status_changed",
+                "occurred_at": "2026-05-12T13:30:02+09:00",
+                "data": {"previous_status": "proceed", "order": {**ORDER_EXAMPLE, "status": "acquiring",
+                                                                 "updated_at": "2026-05-12T13:30:02+09:00"}}},
+}
+STATUS_PUSH_BODY = {
+    "required": True,
+    "content": {"application/json": {
+        "schema": {"type": "object", "additionalProperties": False, "required": ["occurred_at"], "properties": {
+            "status": {"type": "string", "enum": ["delivered"],
+                       "description": "Exactly one of status and fulfillment_detail"},
+            "fulfillment_detail": {"type": "string", "enum": ["in_transit", "customs"]},
+            "occurred_at": {"type": "string", "format": "date-time", "description": "ISO 8601 with offset"},
+            "notes": {"type": ["string", "null"], "maxLength": 2000},
+        }},
+        "example": {"fulfillment_detail": "in_transit", "occurred_at": "2026-06-20T08:15:00+01:00",
+                    "notes": "Vessel left Pyeongtaek; tracking shows Lagos arrival around 2026-07-18"},
+    }},
+}
 
 PLACE_ORDER_BODY = {
     "required": True,

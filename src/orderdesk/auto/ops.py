@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from orderdesk.auto import orders, parsing, partners, schemas, vehicles
+from orderdesk.auto import auctions, orders, parsing, partners, schemas, transitions, vehicles
 from orderdesk.platform.http import json_response, read_body
 from orderdesk.platform.opsauth import require_operator
 from orderdesk.platform.runtime import Runtime
@@ -91,7 +91,27 @@ async def withdraw_vehicle(request: Request, vehicle_id: str) -> Response:
     return json_response(await vehicles.withdraw_vehicle(runtime, vehicle_id))
 
 
+@router.post("/vehicles/{vehicle_id}/auction/start")
+async def start_auction(request: Request, vehicle_id: str) -> Response:
+    runtime = admit(request)
+    return json_response(await auctions.start_auction(runtime, vehicle_id))
+
+
+@router.post("/vehicles/{vehicle_id}/auction/result")
+async def auction_result(request: Request, vehicle_id: str) -> Response:
+    runtime, body = await admit_with_body(request)
+    result = schemas.auction_result_body(parsing.json_object(request, body))
+    return json_response(await auctions.record_result(runtime, vehicle_id, result))
+
+
 # --------------------------------------------------------------------------- orders
+
+
+@router.post("/orders/{order_id}/transition")
+async def transition_order(request: Request, order_id: str) -> Response:
+    runtime, body = await admit_with_body(request)
+    change = schemas.transition_body(parsing.json_object(request, body))
+    return json_response(await transitions.transition(runtime, order_id, change))
 
 
 @router.get("/orders")

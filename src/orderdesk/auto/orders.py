@@ -16,7 +16,14 @@ from orderdesk.auto.bidding import order_cutoff
 from orderdesk.auto.errors import Issue
 from orderdesk.auto.repository import FoundKey
 from orderdesk.auto.schemas import OpsOrderList, OrderList, Page, PlaceOrder
-from orderdesk.auto.serializers import Record, history_json, ops_order_from_row, order_from_row, order_json
+from orderdesk.auto.serializers import (
+    Record,
+    event_json,
+    history_json,
+    ops_order_from_row,
+    order_from_row,
+    order_json,
+)
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection, Database, Row
 from orderdesk.platform.runtime import Runtime
@@ -191,3 +198,17 @@ async def ops_get_order(runtime: Runtime, order_id: str) -> dict[str, Any]:
     body = ops_order_from_row(row)
     body["history"] = [history_json(entry) for entry in history]
     return body
+
+
+async def list_events(runtime: Runtime, partner_id: str, order_id: str, page: Page) -> dict[str, Any]:
+    """The webhook log of one own order (spec 4.9)."""
+    async with runtime.db.transaction(write=False) as conn:
+        if await repository.order_vehicle_id(conn, partner_id, order_id) is None:
+            raise errors.order_not_found()
+
+        async def fetch(condition: str, extra: dict[str, Any], order_by: str, limit: int) -> list[Row]:
+            return await repository.list_events(conn, order_id, condition, extra, order_by, limit)
+
+        rows = await page.sort.page(fetch, page.after, page.limit + 1)
+    rows, next_cursor = page.next_cursor(rows)
+    return {"data": [event_json(row) for row in rows], "next_cursor": next_cursor}

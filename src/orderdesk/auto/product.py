@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from orderdesk.auto import api, ops
+from orderdesk.auto import api, ops, webhooks
+from orderdesk.auto.auctions import AuctionJobs
 from orderdesk.auto.openapi import install_security_scheme
 from orderdesk.platform.errors import AUTO
 from orderdesk.platform.http import make_subapp
@@ -42,7 +43,8 @@ def _document_api_key(app: FastAPI) -> None:
 
 
 def register_jobs(runtime: Runtime) -> None:
-    return None
+    webhooks.register(runtime)
+    AuctionJobs(runtime).register()
 
 
 async def on_startup(runtime: Runtime) -> None:

@@ -207,11 +207,21 @@ async def insert_order(conn: Connection, order: Mapping[str, Any]) -> None:
 
 
 async def update_order(conn: Connection, order: Mapping[str, Any]) -> None:
+    await update_orders(conn, [order])
+
+
+async def update_orders(conn: Connection, orders: Sequence[Mapping[str, Any]]) -> None:
+    """Store the mutable fields of several orders in one batch (pipelined on PostgreSQL)."""
     assignments = ", ".join(f"{name} = :{name}" for name in _MUTABLE_ORDER_FIELDS)
-    await conn.execute(
+    await conn.executemany(
         f"UPDATE auto_orders SET {assignments} WHERE id = :id",
-        {"id": order["id"], **{name: order[name] for name in _MUTABLE_ORDER_FIELDS}},
+        [{"id": order["id"], **{name: order[name] for name in _MUTABLE_ORDER_FIELDS}} for order in orders],
     )
+
+
+# Statuses in which an order holds its vehicle (all but cancelled and failed), written as a
+# positive list so that the partial index auto_orders_vehicle_claiming serves the query.
+_CLAIMING = "status IN ('proceed', 'acquiring', 'secured', 'shipping', 'delivered')"
 
 
 async def claims_on_vehicle(conn: Connection, vehicle_id: str, partner_id: str | None) -> list[Row]:
@@ -219,8 +229,8 @@ async def claims_on_vehicle(conn: Connection, vehicle_id: str, partner_id: str |
     `partner_id` is given, else every partner's."""
     scope = " AND partner_id = :partner_id" if partner_id is not None else ""
     return await conn.fetch(
-        "SELECT id, partner_id, status FROM auto_orders WHERE vehicle_id = :vehicle_id"
-        f" AND status NOT IN ('cancelled', 'failed'){scope} ORDER BY created_at, id",
+        f"SELECT id, partner_id, status FROM auto_orders WHERE vehicle_id = :vehicle_id AND {_CLAIMING}{scope}"
+        " ORDER BY created_at, id",
         {"vehicle_id": vehicle_id, "partner_id": partner_id} if partner_id is not None else {"vehicle_id": vehicle_id},
     )
 
@@ -258,6 +268,15 @@ async def order_vehicle_id(conn: Connection, partner_id: str, order_id: str) -> 
                                {"id": order_id, "partner_id": partner_id})
 
 
+async def any_order_vehicle_id(conn: Connection, order_id: str) -> str | None:
+    """The vehicle of any partner's order (operator calls; ids are global)."""
+    return await conn.fetchval("SELECT vehicle_id FROM auto_orders WHERE id = :id", {"id": order_id})
+
+
+async def partner_webhook_url(conn: Connection, partner_id: str) -> str | None:
+    return await conn.fetchval("SELECT webhook_url FROM auto_partners WHERE id = :id", {"id": partner_id})
+
+
 async def lock_order(conn: Connection, order_id: str) -> Row | None:
     """Read an order under its row lock; take the vehicle's lock first (spec 2.14)."""
     return await conn.fetchrow(f"SELECT {ORDER_COLUMNS} FROM auto_orders o WHERE o.id = :id" + conn.for_update,
@@ -284,18 +303,26 @@ async def list_orders(conn: Connection, where: str, params: dict[str, Any], orde
 # --------------------------------------------------------------------------- history and events
 
 
+_HISTORY_INSERT = (
+    "INSERT INTO auto_order_history (order_id, at, actor, from_status, to_status, from_fulfillment_detail,"
+    " to_fulfillment_detail, occurred_at, notes)"
+    " VALUES (:order_id, :at, :actor, :from_status, :to_status, :from_detail, :to_detail, :occurred_at, :notes)"
+)
+
+
 async def insert_history(
     conn: Connection, order_id: str, *, at: datetime, actor: str, from_status: str | None, to_status: str,
     from_detail: str | None = None, to_detail: str | None = None, occurred_at: str | None = None,
     notes: str | None = None,
 ) -> None:
-    await conn.execute(
-        "INSERT INTO auto_order_history (order_id, at, actor, from_status, to_status, from_fulfillment_detail,"
-        " to_fulfillment_detail, occurred_at, notes)"
-        " VALUES (:order_id, :at, :actor, :from_status, :to_status, :from_detail, :to_detail, :occurred_at, :notes)",
-        {"order_id": order_id, "at": at, "actor": actor, "from_status": from_status, "to_status": to_status,
-         "from_detail": from_detail, "to_detail": to_detail, "occurred_at": occurred_at, "notes": notes},
-    )
+    await insert_history_many(conn, [{
+        "order_id": order_id, "at": at, "actor": actor, "from_status": from_status, "to_status": to_status,
+        "from_detail": from_detail, "to_detail": to_detail, "occurred_at": occurred_at, "notes": notes}])
+
+
+async def insert_history_many(conn: Connection, entries: Sequence[Mapping[str, Any]]) -> None:
+    """History entries with the keys of `_HISTORY_INSERT`'s parameters."""
+    await conn.executemany(_HISTORY_INSERT, entries)
 
 
 async def order_history(conn: Connection, order_id: str) -> list[Row]:
@@ -306,17 +333,90 @@ async def order_history(conn: Connection, order_id: str) -> list[Row]:
     )
 
 
-async def insert_event(
-    conn: Connection, *, event_id: str, order_id: str, partner_id: str, event_type: str, payload: bytes,
-    delivery_status: str, now: datetime,
-) -> None:
-    await conn.execute(
+async def insert_events(conn: Connection, events: Sequence[Mapping[str, Any]]) -> None:
+    """Events with keys id, order_id, partner_id, type, payload, delivery_status, now."""
+    await conn.executemany(
         "INSERT INTO auto_events (id, order_id, partner_id, type, payload, delivery_status, attempts,"
         " last_response_code, last_attempt_at, created_at)"
         " VALUES (:id, :order_id, :partner_id, :type, :payload, :delivery_status, 0, NULL, NULL, :now)",
-        {"id": event_id, "order_id": order_id, "partner_id": partner_id, "type": event_type,
-         "payload": payload, "delivery_status": delivery_status, "now": now},
+        events,
     )
+
+
+EVENT_COLUMNS = "seq, id, type, payload, delivery_status, attempts, last_response_code, last_attempt_at, created_at"
+
+
+async def list_events(conn: Connection, order_id: str, condition: str, params: dict[str, Any], order_by: str,
+                      limit: int) -> list[Row]:
+    where = "order_id = :order_id" + (f" AND {condition}" if condition else "")
+    return await conn.fetch(
+        f"SELECT {EVENT_COLUMNS} FROM auto_events WHERE {where} ORDER BY {order_by} LIMIT :limit",
+        {**params, "order_id": order_id, "limit": limit},
+    )
+
+
+async def events_for_delivery(db: Database, event_ids: Sequence[str]) -> list[Row]:
+    """Events with their partners' current webhook URL and secret: one statement, no transaction."""
+    if not event_ids:
+        return []
+    marks, params = in_list("event", event_ids)
+    async with db.transaction(write=False) as conn:
+        return await conn.fetch(
+            "SELECT e.id, e.payload, e.delivery_status, p.webhook_url, p.webhook_secret"
+            f" FROM auto_events e JOIN auto_partners p ON p.id = e.partner_id WHERE e.id IN ({marks})", params)
+
+
+async def record_delivery_attempts(conn: Connection, attempts: Sequence[Any]) -> None:
+    """Each attempt (event_id, delivery_status, response_code, at) counted on its event."""
+    await conn.executemany(
+        "UPDATE auto_events SET delivery_status = :status, attempts = attempts + 1,"
+        " last_response_code = :code, last_attempt_at = :at WHERE id = :id AND delivery_status = 'pending'",
+        [{"id": a.event_id, "status": a.delivery_status, "code": a.response_code, "at": a.at} for a in attempts],
+    )
+
+
+async def skip_deliveries(conn: Connection, event_ids: Sequence[str]) -> None:
+    await conn.executemany(
+        "UPDATE auto_events SET delivery_status = 'delivery_skipped' WHERE id = :id AND delivery_status = 'pending'",
+        [{"id": event_id} for event_id in event_ids],
+    )
+
+
+# --------------------------------------------------------------------------- scheduler
+
+
+_WAITING_AUCTION = "o.status = 'proceed' AND o.max_bid_amount_usd IS NOT NULL"
+
+
+async def vehicles_due_to_start(conn: Connection, now: datetime, not_before: datetime, limit: int) -> list[str]:
+    """Listed vehicles whose auction date is in (not_before, now] and that still have a
+    `proceed` auction order (spec 9.1). Read along auto_orders_waiting_auction, by date."""
+    rows = await conn.fetch(
+        "SELECT o.vehicle_id FROM auto_orders o JOIN auto_vehicles v ON v.id = o.vehicle_id"
+        f" WHERE {_WAITING_AUCTION} AND o.auction_date <= :now AND o.auction_date > :not_before"
+        " AND v.withdrawn = FALSE AND v.auction_date <= :now AND v.auction_date > :not_before"
+        " ORDER BY o.auction_date LIMIT :limit",
+        {"now": now, "not_before": not_before, "limit": limit},
+    )
+    return list(dict.fromkeys(row["vehicle_id"] for row in rows))
+
+
+async def vehicles_with_passed_orders(conn: Connection, passed_before: datetime, limit: int) -> list[str]:
+    """Vehicles with a `proceed` auction order whose auction date is at or before `passed_before`
+    (spec 9.2). Read along auto_orders_waiting_auction, by date."""
+    rows = await conn.fetch(
+        f"SELECT o.vehicle_id FROM auto_orders o WHERE {_WAITING_AUCTION}"
+        " AND o.auction_date <= :passed_before ORDER BY o.auction_date LIMIT :limit",
+        {"passed_before": passed_before, "limit": limit},
+    )
+    return list(dict.fromkeys(row["vehicle_id"] for row in rows))
+
+
+async def lock_vehicle_if_free(conn: Connection, vehicle_id: str) -> Row | None:
+    """The vehicle under its row lock, or None when another transaction holds it (PostgreSQL
+    SKIP LOCKED: a job leaves a busy vehicle to its next round) or it does not exist."""
+    return await conn.fetchrow(
+        f"SELECT {VEHICLE_COLUMNS} FROM auto_vehicles WHERE id = :id" + conn.skip_locked, {"id": vehicle_id})
 
 
 def in_list(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:

@@ -15,7 +15,7 @@ from fastapi import Request
 from orderdesk.auto import errors
 from orderdesk.auto.auth import canonical_entry
 from orderdesk.auto.keyset import KeyKind, Sort
-from orderdesk.auto.lifecycle import STATUSES
+from orderdesk.auto.lifecycle import CANCELLATION_REASONS, DETAILS, FAILURE_REASONS, STATUSES
 from orderdesk.auto.parsing import BodyReader, Issues, QueryReader
 from orderdesk.auto.timefmt import kst_midnight, utc_key
 from orderdesk.platform import cursors
@@ -176,6 +176,15 @@ def ops_order_list(request: Request) -> OpsOrderList:
     filters = {name: value for name, value in
                (("vehicle_id", vehicle_id), ("partner_id", partner_id), ("status", status)) if value is not None}
     return OpsOrderList(vehicle_id, partner_id, status, _page(query, issues, OPS_ORDER_SORT, filters))
+
+
+EVENT_SORT = Sort("sequence_asc", "seq", "seq", "id", False, False, "int")
+
+
+def event_list(request: Request) -> Page:
+    """GET /v1/orders/{id}/events (spec 4.9): oldest first by creation sequence."""
+    issues = Issues()
+    return _page(QueryReader(request, issues), issues, EVENT_SORT, {})
 
 
 PARTNER_SORT = Sort("created_asc", "created_at", "created_at", "id", False, False, "timestamp")
@@ -465,3 +474,100 @@ def _webhook_url(body: BodyReader, server_environment: str) -> str | None:
         body.problem("webhook_url", "must use https in production")
         return None
     return value
+
+
+# --------------------------------------------------------------------------- lifecycle (4.8, 8.5, 8.6)
+
+SHIPMENT_TEXT_KEYS = ("vessel_name", "voyage_number", "bill_of_lading_number", "port_of_loading", "port_of_discharge")
+SHIPMENT_TIME_KEYS = ("etd", "eta")
+SHIPMENT_KEYS = (*SHIPMENT_TEXT_KEYS, *SHIPMENT_TIME_KEYS)
+AMOUNT_FIELDS = ("purchase_price_usd", "auction_fee_usd")
+
+
+def _shipment(body: BodyReader, issues: Issues) -> dict[str, Any] | None:
+    """The shipment keys given (spec 8.6): strings of 1–128 characters or timestamps (kept in
+    the offset supplied, whole seconds); `null` for a key clears it."""
+    value = body.json_object("shipment")
+    if value is None:
+        return None
+    inner = BodyReader(value, issues, prefix="shipment.")
+    inner.reject_unknown(SHIPMENT_KEYS)
+    given: dict[str, Any] = {}
+    for name in SHIPMENT_TEXT_KEYS:
+        if name in value:
+            given[name] = inner.string(name, max_length=128)
+    for name in SHIPMENT_TIME_KEYS:
+        if name in value:
+            instant = inner.timestamp(name)
+            given[name] = None if instant is None else instant.isoformat()
+    return given
+
+
+@dataclass(frozen=True)
+class TransitionRequest:
+    """POST /ops/v1/auto/orders/{id}/transition: the fields given with a value (explicit null is
+    absent, spec 2.7), amounts unchecked (their problems are 422s), shipment as its given keys."""
+
+    fields: dict[str, Any]
+
+
+def transition_body(data: dict[str, Any]) -> TransitionRequest:
+    issues = Issues()
+    body = BodyReader(data, issues)
+    body.reject_unknown(("status", "fulfillment_detail", "failure_reason", "cancellation_reason", *AMOUNT_FIELDS,
+                         "shipment"))
+    parsed = {
+        "status": body.enum("status", STATUSES),
+        "fulfillment_detail": body.enum("fulfillment_detail", DETAILS),
+        "failure_reason": body.enum("failure_reason", FAILURE_REASONS),
+        "cancellation_reason": body.enum("cancellation_reason", CANCELLATION_REASONS),
+        "shipment": _shipment(body, issues),
+        **{name: body.value(name) for name in AMOUNT_FIELDS},
+    }
+    issues.raise_if_any()
+    return TransitionRequest({name: value for name, value in parsed.items() if value is not None})
+
+
+@dataclass(frozen=True)
+class AuctionResultRequest:
+    outcome: str
+    amounts: dict[str, Any]  # the amount fields given with a value, unchecked (422 problems)
+
+
+def auction_result_body(data: dict[str, Any]) -> AuctionResultRequest:
+    """POST /ops/v1/auto/vehicles/{id}/auction/result (spec 8.5)."""
+    issues = Issues()
+    body = BodyReader(data, issues)
+    body.reject_unknown(("outcome", *AMOUNT_FIELDS))
+    outcome = body.enum("outcome", ("won", "lost", "cancelled"), required=True)
+    issues.raise_if_any()
+    assert outcome is not None
+    return AuctionResultRequest(outcome, {name: data[name] for name in AMOUNT_FIELDS if data.get(name) is not None})
+
+
+@dataclass(frozen=True)
+class StatusPush:
+    status: str | None
+    fulfillment_detail: str | None
+    occurred_at: str  # as the partner sent it, normalised to whole seconds in its own offset
+    notes: str | None
+    canonical_body: str  # for the idempotency fingerprint (spec 2.12)
+
+
+def status_push(data: dict[str, Any]) -> StatusPush:
+    """POST /v1/orders/{id}/status (spec 4.8): exactly one of status and fulfillment_detail."""
+    issues = Issues()
+    body = BodyReader(data, issues)
+    body.reject_unknown(("status", "fulfillment_detail", "occurred_at", "notes"))
+    status = body.enum("status", STATUSES)
+    detail = body.enum("fulfillment_detail", DETAILS)
+    if body.value("status") is None and body.value("fulfillment_detail") is None:
+        body.problem("", "exactly one of status and fulfillment_detail is required")
+    elif body.value("status") is not None and body.value("fulfillment_detail") is not None:
+        body.problem("", "give status or fulfillment_detail, not both")
+    occurred_at = body.timestamp("occurred_at", required=True)
+    notes = body.string("notes", min_length=0, max_length=2000)
+    issues.raise_if_any()
+    assert occurred_at is not None
+    canonical = orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
+    return StatusPush(status, detail, occurred_at.isoformat(), notes, canonical)

@@ -75,6 +75,20 @@ def history_json(row: Record) -> dict[str, Any]:
     }
 
 
+def event_json(row: Record) -> dict[str, Any]:
+    """One entry of the webhook log (spec 4.9); `payload` is the envelope as sent."""
+    return {
+        "id": row["id"],
+        "type": row["type"],
+        "occurred_at": kst(row["created_at"]),
+        "delivery_status": row["delivery_status"],
+        "attempts": row["attempts"],
+        "last_response_code": row["last_response_code"],
+        "last_attempt_at": kst_or_none(row["last_attempt_at"]),
+        "payload": orjson.loads(row["payload"]),
+    }
+
+
 def vehicle_summary_json(row: Record) -> dict[str, Any]:
     """VehicleSummary (spec 3.1)."""
     return {

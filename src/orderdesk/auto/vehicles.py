@@ -147,14 +147,17 @@ async def _reschedule(conn: Connection, runtime: Runtime, vehicle: Row, new_date
     """Spec 9.3: every active order takes the new date and cutoff (oldest first); a `proceed`
     auction order whose new cutoff has passed, or whose auction lost its date, is cancelled."""
     change = lifecycle.VehicleChange(conn, vehicle, actor=lifecycle.OPERATOR, now=now)
-    for order in await repository.lock_active_orders(conn, vehicle["id"]):
+    orders = await repository.lock_active_orders(conn, vehicle["id"])
+    moves = []
+    for order in orders:
         auction = lifecycle.is_auction_order(order)
         cutoff = order_cutoff(new_date, runtime.settings.order_cutoff_rule) if auction and new_date else None
-        moved = await change.apply(order, "auction_rescheduled", {"auction_date": new_date, "order_cutoff_at": cutoff},
-                                   webhook_url=order["webhook_url"])
-        too_soon = new_date is None or (cutoff is not None and cutoff <= now)
-        if auction and moved["status"] == lifecycle.PROCEED and too_soon:
-            await change.apply(moved, "rescheduled_too_soon", webhook_url=order["webhook_url"])
+        moves.append(lifecycle.Move(order, {"auction_date": new_date, "order_cutoff_at": cutoff}, order["webhook_url"]))
+    moved = await change.apply_many("auction_rescheduled", moves)
+    too_soon = [lifecycle.Move(after, {}, move.webhook_url) for move, after in zip(moves, moved, strict=True)
+                if lifecycle.is_auction_order(after) and after["status"] == lifecycle.PROCEED
+                and (new_date is None or after["order_cutoff_at"] <= now)]
+    await change.apply_many("rescheduled_too_soon", too_soon)
     await change.finish()
 
 
@@ -166,11 +169,10 @@ async def withdraw_vehicle(runtime: Runtime, vehicle_id: str) -> dict[str, Any]:
         if vehicle is None:
             raise errors.vehicle_not_found()
         change = lifecycle.VehicleChange(conn, vehicle, actor=lifecycle.OPERATOR, now=now)
-        failed = []
-        for order in await repository.lock_active_orders(conn, vehicle_id):
-            await change.apply(order, "vehicle_withdrawn", webhook_url=order["webhook_url"])
-            failed.append(order["id"])
+        orders = await repository.lock_active_orders(conn, vehicle_id)
+        await change.apply_many("vehicle_withdrawn", [lifecycle.Move(o, {}, o["webhook_url"]) for o in orders])
         await change.finish()
+        failed = [order["id"] for order in orders]
         if not vehicle["withdrawn"]:
             await repository.withdraw_vehicle(conn, vehicle_id, now)
     return {"vehicle_id": vehicle_id, "failed_order_ids": sorted(failed)}

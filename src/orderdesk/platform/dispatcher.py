@@ -13,6 +13,12 @@ Products plug in:
   (auctions that are due, quotes that expired). A sweep locks what it changes and re-checks
   it, so two dispatchers running the same sweep is harmless.
 
+A kind may also register `prepare(jobs)` (run once per claimed batch before its handlers: load
+what they need in one query) and `record_many(conn, [(job, outcome), ...])` (run once in the
+settling transaction: the product's bookkeeping for the whole batch in one statement). A batch
+is settled in one transaction, so a busy dispatcher spends a few round trips per batch, not
+several per row.
+
 A crash between a handler's side effect and the settling transaction repeats the attempt
 after the lease ends: delivery is at least once.
 """
@@ -24,6 +30,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 
@@ -55,23 +62,33 @@ class Outcome:
     record: Record | None = None
     error: str | None = None
     detach: bool = False  # on retry, leave the FIFO so later rows are not held up
+    data: Any = None  # what the kind's record_many needs to know about this attempt
 
     @classmethod
-    def done(cls, record: Record | None = None) -> Outcome:
-        return cls("done", record=record)
+    def done(cls, record: Record | None = None, *, data: Any = None) -> Outcome:
+        return cls("done", record=record, data=data)
 
     @classmethod
     def retry(cls, at: datetime, record: Record | None = None, error: str | None = None,
-              detach: bool = False) -> Outcome:
-        return cls("retry", retry_at=at, record=record, error=error, detach=detach)
+              detach: bool = False, *, data: Any = None) -> Outcome:
+        return cls("retry", retry_at=at, record=record, error=error, detach=detach, data=data)
 
     @classmethod
-    def dead(cls, record: Record | None = None, error: str | None = None) -> Outcome:
-        return cls("dead", record=record, error=error)
+    def dead(cls, record: Record | None = None, error: str | None = None, *, data: Any = None) -> Outcome:
+        return cls("dead", record=record, error=error, data=data)
 
 
 Handler = Callable[[Job], Awaitable[Outcome]]
+Prepare = Callable[[list[Job]], Awaitable[None]]
+RecordMany = Callable[[Connection, list[tuple[Job, Outcome]]], Awaitable[None]]
 Sweep = Callable[[datetime], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class Registration:
+    handler: Handler
+    prepare: Prepare | None = None
+    record_many: RecordMany | None = None
 
 
 class Dispatcher:
@@ -85,12 +102,17 @@ class Dispatcher:
         self.lease = timedelta(seconds=lease_seconds)
         self.batch_size = batch_size
         self._semaphore = asyncio.Semaphore(concurrency)
-        self._handlers: dict[str, Handler] = {}
+        self._kinds: dict[str, Registration] = {}
         self._sweeps: list[tuple[str, Sweep]] = []
         self._wake = asyncio.Event()
 
-    def register(self, kind: str, handler: Handler) -> None:
-        self._handlers[kind] = handler
+    def register(self, kind: str, handler: Handler, *, prepare: Prepare | None = None,
+                 record_many: RecordMany | None = None) -> None:
+        self._kinds[kind] = Registration(handler, prepare, record_many)
+
+    def handler(self, kind: str) -> Handler | None:
+        registration = self._kinds.get(kind)
+        return None if registration is None else registration.handler
 
     def add_sweep(self, name: str, sweep: Sweep) -> None:
         self._sweeps.append((name, sweep))
@@ -111,7 +133,12 @@ class Dispatcher:
                 log.exception("sweep_failed", sweep=name)
         jobs = await self._claim()
         if jobs:
-            await asyncio.gather(*(self._run(job) for job in jobs))
+            await self._prepare(jobs)
+            outcomes = await asyncio.gather(*(self._run(job) for job in jobs))
+            try:
+                await self._settle(jobs[0].lease_token, list(zip(jobs, outcomes, strict=True)))
+            except Exception:
+                log.exception("batch_settle_failed", jobs=len(jobs))
         return done + len(jobs)
 
     async def drain(self, max_rounds: int = 1000) -> int:
@@ -167,39 +194,62 @@ class Dispatcher:
         jobs.sort(key=lambda job: job.id)
         return jobs
 
-    async def _run(self, job: Job) -> None:
-        handler = self._handlers.get(job.kind)
+    async def _prepare(self, jobs: list[Job]) -> None:
+        by_kind: dict[str, list[Job]] = {}
+        for job in jobs:
+            by_kind.setdefault(job.kind, []).append(job)
+        for kind, batch in by_kind.items():
+            registration = self._kinds.get(kind)
+            if registration is not None and registration.prepare is not None:
+                try:
+                    await registration.prepare(batch)
+                except Exception:
+                    log.exception("job_prepare_failed", kind=kind)
+
+    async def _run(self, job: Job) -> Outcome:
+        registration = self._kinds.get(job.kind)
         async with self._semaphore:
-            if handler is None:
+            if registration is None:
                 outcome = Outcome.dead(error=f"no handler for {job.kind}")
             else:
                 try:
-                    outcome = await handler(job)
+                    outcome = await registration.handler(job)
                 except Exception as exc:
                     log.exception("job_failed", job_id=job.id, kind=job.kind)
                     backoff = min(3600.0, 5.0 * 2 ** min(job.attempts, 10))
                     outcome = Outcome.retry(self.clock.now() + timedelta(seconds=backoff),
                                             error=f"{type(exc).__name__}: {exc}"[:500])
-            try:
-                await self._settle(job, outcome)
-            except Exception:
-                log.exception("job_settle_failed", job_id=job.id, kind=job.kind)
         metrics.observe_job(job.kind, outcome.state)
+        return outcome
 
-    async def _settle(self, job: Job, outcome: Outcome) -> None:
+    async def _settle(self, token: str, results: list[tuple[Job, Outcome]]) -> None:
+        """Settle a claimed batch in one transaction: the rows still leased to us (a row whose
+        lease ran out may have been taken over) and their products' bookkeeping."""
         now = self.clock.now()
-        state = "pending" if outcome.state == "retry" else outcome.state
+        marks = ", ".join(f":id_{i}" for i in range(len(results)))
+        params: dict[str, object] = {f"id_{i}": job.id for i, (job, _) in enumerate(results)}
         async with self.db.transaction() as conn:
-            owned = await conn.execute(
+            rows = await conn.fetch(f"SELECT id FROM outbox WHERE id IN ({marks}) AND lease_token = :token"
+                                    + conn.for_update, {**params, "token": token})
+            owned = {row["id"] for row in rows}
+            mine = [(job, outcome) for job, outcome in results if job.id in owned]
+            for job, _ in results:
+                if job.id not in owned:
+                    log.warning("job_lease_lost", job_id=job.id, kind=job.kind)
+            await conn.executemany(
                 "UPDATE outbox SET state = :state, attempts = attempts + 1, due_at = :due_at,"
                 " leased_until = NULL, lease_token = NULL, last_error = :error, updated_at = :now,"
-                " fifo_key = CASE WHEN :detach THEN NULL ELSE fifo_key END"
-                " WHERE id = :id AND lease_token = :token",
-                {"state": state, "due_at": outcome.retry_at or job.due_at, "error": outcome.error,
-                 "now": now, "detach": outcome.detach, "id": job.id, "token": job.lease_token},
+                " fifo_key = CASE WHEN :detach THEN NULL ELSE fifo_key END WHERE id = :id",
+                [{"state": "pending" if outcome.state == "retry" else outcome.state,
+                  "due_at": outcome.retry_at or job.due_at, "error": outcome.error, "now": now,
+                  "detach": outcome.detach, "id": job.id} for job, outcome in mine],
             )
-            if owned != 1:
-                log.warning("job_lease_lost", job_id=job.id, kind=job.kind)
-                return
-            if outcome.record is not None:
-                await outcome.record(conn)
+            by_kind: dict[str, list[tuple[Job, Outcome]]] = {}
+            for job, outcome in mine:
+                if outcome.record is not None:
+                    await outcome.record(conn)
+                by_kind.setdefault(job.kind, []).append((job, outcome))
+            for kind, items in by_kind.items():
+                registration = self._kinds.get(kind)
+                if registration is not None and registration.record_many is not None:
+                    await registration.record_many(conn, items)

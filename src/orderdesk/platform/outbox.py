@@ -22,10 +22,17 @@ DEAD = "dead"
 async def enqueue(
     conn: Connection, kind: str, *, ref: str, due_at: datetime, now: datetime, fifo_key: str | None = None,
 ) -> None:
-    await conn.execute(
+    await enqueue_many(conn, kind, [(ref, fifo_key)], due_at=due_at, now=now)
+
+
+async def enqueue_many(
+    conn: Connection, kind: str, items: list[tuple[str, str | None]], *, due_at: datetime, now: datetime,
+) -> None:
+    """Several rows of one kind, each `(ref, fifo_key)`, in one batch; FIFO order is list order."""
+    await conn.executemany(
         "INSERT INTO outbox (kind, ref, fifo_key, due_at, attempts, state, created_at, updated_at)"
         " VALUES (:kind, :ref, :fifo_key, :due_at, 0, 'pending', :now, :now)",
-        {"kind": kind, "ref": ref, "fifo_key": fifo_key, "due_at": due_at, "now": now},
+        [{"kind": kind, "ref": ref, "fifo_key": fifo_key, "due_at": due_at, "now": now} for ref, fifo_key in items],
     )
 
 

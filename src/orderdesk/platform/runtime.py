@@ -14,7 +14,7 @@ from orderdesk.platform.clock import Clock, SystemClock
 from orderdesk.platform.db import Database, open_database
 from orderdesk.platform.dispatcher import Dispatcher
 from orderdesk.platform.ratelimit import RateLimiter, make_rate_limiter
-from orderdesk.platform.webhooks import make_client
+from orderdesk.platform.webhooks import ClientPool, make_client
 from orderdesk.settings import Settings
 
 
@@ -26,6 +26,8 @@ class Runtime:
     rate_limiter: RateLimiter
     dispatcher: Dispatcher
     http: httpx.AsyncClient
+    #: outbound webhook clients, one lent per request in flight (see webhooks.ClientPool)
+    webhook_clients: ClientPool = field(default_factory=ClientPool)
     #: product-owned singletons (e.g. the crypto webhook signing key), by name
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -37,7 +39,8 @@ class Runtime:
         runtime = cls(
             settings=settings, clock=clock, db=db,
             rate_limiter=make_rate_limiter(settings.redis_url),
-            dispatcher=Dispatcher(db, clock, interval=settings.dispatch_interval),
+            dispatcher=Dispatcher(db, clock, interval=settings.dispatch_interval,
+                                  lease_seconds=settings.dispatch_lease),
             http=make_client(),
         )
         if settings.smtp_url:
@@ -50,6 +53,7 @@ class Runtime:
 
     async def close(self) -> None:
         await self.http.aclose()
+        await self.webhook_clients.aclose()
         await self.rate_limiter.close()
         await self.db.close()
 

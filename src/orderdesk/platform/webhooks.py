@@ -6,9 +6,14 @@ Products sign the request (auto: HMAC; crypto: JWT) and decide what an outcome m
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
+import ssl
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import certifi
 import httpx
 
 USER_AGENT = "orderdesk-webhooks/1"
@@ -24,10 +29,48 @@ class AttemptResult:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def make_client() -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-    return httpx.AsyncClient(follow_redirects=False, limits=limits, timeout=None,
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One verifying TLS context for every client (loading the CA bundle takes ~50 ms)."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def make_client(max_connections: int = 100) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    return httpx.AsyncClient(follow_redirects=False, limits=limits, timeout=None, trust_env=False,
+                             verify=_tls_context(),
                              headers={"User-Agent": USER_AGENT})
+
+
+class ClientPool:
+    """httpx clients lent out one per request in flight.
+
+    httpcore's connection pool does work proportional to its connections times its waiting
+    requests on every request (and polls each idle socket); with dozens of webhooks in flight
+    through one client that costs more than the HTTP exchange itself (measured: ~130 vs ~500
+    requests/s to a local receiver at 64 in flight). A client per in-flight request keeps every
+    pool a few connections small; the most recently returned client is lent first, so its
+    kept-alive connection is reused.
+    """
+
+    def __init__(self, size: int = 64, connections_per_client: int = 4) -> None:
+        self._slots = asyncio.Semaphore(size)
+        self._idle: list[httpx.AsyncClient] = []
+        self._connections = connections_per_client
+
+    @contextlib.asynccontextmanager
+    async def client(self) -> AsyncIterator[httpx.AsyncClient]:
+        async with self._slots:
+            client = self._idle.pop() if self._idle else make_client(self._connections)
+            try:
+                yield client
+            finally:
+                self._idle.append(client)
+
+    async def aclose(self) -> None:
+        idle, self._idle = self._idle, []
+        for client in idle:
+            await client.aclose()
 
 
 async def post(

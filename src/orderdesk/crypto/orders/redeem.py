@@ -18,7 +18,6 @@ from orderdesk.settings import Settings
 
 class Redeem(InvestmentOperation):
     name = "redeem_investment"
-    closing_allowed = True
     investment_fields = ("id", "full_amount")
     commission_types = ("earnings_percentage", "percentage", "fixed")
 
@@ -58,11 +57,10 @@ class Redeem(InvestmentOperation):
             node["fees"] = fees
         return node
 
-    async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime, settings: Settings) -> str:
+    async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime, settings: Settings) -> None:
         await post(conn, redeem_confirmed(quote, customer_id=order["customer_id"], partner_id=order["partner_id"]),
                    order, now)
         await move_principal(conn, order["customer_id"], quote.investment, quote.principal.copy_negate(), now)
-        return "execute"
 
 
 REDEEM = Redeem()

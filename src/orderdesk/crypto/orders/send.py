@@ -35,7 +35,6 @@ VALUE_MAX = 255  # longer values are not addresses, entry ids or customer ids (s
 class Send(Operation):
     name = "send"
     node_fields = ("network", "destination", "commission")
-    closing_allowed = True
 
     # ------------------------------------------------------------------ initiation
 
@@ -132,8 +131,15 @@ class Send(Operation):
         if destination["type"] == CUSTOMER:
             await check_receiver(conn, destination["value"], settings)
 
-    async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime, settings: Settings) -> str:
-        return await send_stages.confirmed(conn, order, quote, now, settings)
+    def confirmation_event(self, order: Any, quote: Any, settings: Settings) -> str:
+        return send_stages.confirmation_event(order, quote, settings)
+
+    async def stage(self, conn: Connection, order: Any, quote: Any, now: datetime,
+                    settings: Settings) -> dict[str, Any]:
+        return await send_stages.stage(conn, order, quote, now, settings)
+
+    async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime, settings: Settings) -> None:
+        await send_stages.execute(conn, order, quote, now, settings)
 
 
 SEND = Send()

@@ -61,47 +61,54 @@ def is_internal(order: Any) -> bool:
 # ---------------------------------------------------------------------- confirmation (8.12 step 10)
 
 
-async def confirmed(conn: Connection, order: Any, quote: pricing.SendQuote, now: datetime,
-                    settings: Settings) -> str:
-    """Post the confirmation; returns the state-machine event (`execute` or `hand_over`)."""
-    destination = destination_of(order)
-    if destination["type"] == ADDRESS_BOOK:
-        await address_book.mark_used(conn, destination["value"], now)
-    if pricing.needs_partner_authorization(operation="send", value_usd=quote.value_usd,
-                                           threshold_usd=settings.crypto_send_auth_threshold_usd):
-        await _to_transit(conn, order, quote, now)
-        await _open_authorization(conn, order, now, settings)
-        return "hand_over"
-    if destination["type"] == CUSTOMER:
-        transfer = await _transfer(conn, order, quote, now, from_transit=False)
-        await _store_node(conn, order["id"], await node_with(conn, order, lirium_transfer=transfer))
+def _needs_authorization(quote: pricing.SendQuote, settings: Settings) -> bool:
+    return pricing.needs_partner_authorization(operation="send", value_usd=quote.value_usd,
+                                               threshold_usd=settings.crypto_send_auth_threshold_usd)
+
+
+def confirmation_event(order: Any, quote: pricing.SendQuote, settings: Settings) -> str:
+    """Only an internal send below the authorization threshold completes at confirmation."""
+    if is_internal(order) and not _needs_authorization(quote, settings):
         return "execute"
-    await _to_transit(conn, order, quote, now)
-    await schedule_delivery(conn, order["id"], now, settings)
     return "hand_over"
 
 
-async def _to_transit(conn: Connection, order: Any, quote: pricing.SendQuote, now: datetime) -> None:
+async def stage(conn: Connection, order: Any, quote: pricing.SendQuote, now: datetime,
+                settings: Settings) -> dict[str, Any]:
+    """Before the state change: stamp the address-book entry, open the authorization or
+    schedule the delivery, and return the node the confirmed order shows (with its pending
+    authorization, or the receiver's `receive` order id of an internal transfer)."""
+    destination = destination_of(order)
+    if destination["type"] == ADDRESS_BOOK:
+        await address_book.mark_used(conn, destination["value"], now)
+    if _needs_authorization(quote, settings):
+        await conn.execute(
+            f"INSERT INTO crypto_authorizations ({AUTHORIZATION_COLUMNS}) VALUES (:id, :order_id, 'pending',"
+            " :expires_at, NULL, :now)",
+            {"id": ids.new_hex_id(), "order_id": order["id"], "now": now,
+             "expires_at": now + timedelta(seconds=settings.crypto_send_auth_ttl)})
+        return {"node": await node_with(conn, order)}
+    if destination["type"] == CUSTOMER:
+        transfer = {"customer_id": destination["value"], "order_id": ids.new_hex_id()}
+        return {"node": await node_with(conn, order, lirium_transfer=transfer)}
+    await schedule_delivery(conn, order["id"], now, settings)
+    return {}
+
+
+async def execute(conn: Connection, order: Any, quote: pricing.SendQuote, now: datetime, settings: Settings) -> None:
+    """The ledger, last (8.12 step 9-10): to in-transit, or the whole internal transfer."""
+    if is_internal(order) and not _needs_authorization(quote, settings):
+        staged = await conn.fetchval("SELECT node FROM crypto_orders WHERE id = :id", {"id": order["id"]})
+        transfer = orjson.loads(staged)["destination"]["lirium_transfer"]
+        await _transfer(conn, order, quote, now, from_transit=False, receive_id=transfer["order_id"])
+        return
     await post(conn, postings.send_to_transit(quote, customer_id=order["customer_id"]), order, now,
                kind="send_to_transit")
-
-
-async def _open_authorization(conn: Connection, order: Any, now: datetime, settings: Settings) -> None:
-    await conn.execute(
-        f"INSERT INTO crypto_authorizations ({AUTHORIZATION_COLUMNS}) VALUES (:id, :order_id, 'pending',"
-        " :expires_at, NULL, :now)",
-        {"id": ids.new_hex_id(), "order_id": order["id"], "now": now,
-         "expires_at": now + timedelta(seconds=settings.crypto_send_auth_ttl)})
-    await _store_node(conn, order["id"], await node_with(conn, order))
 
 
 async def schedule_delivery(conn: Connection, order_id: str, now: datetime, settings: Settings) -> None:
     await outbox.enqueue(conn, DELIVERY_KIND, ref=order_id, now=now,
                          due_at=now + timedelta(seconds=settings.crypto_send_delay))
-
-
-async def _store_node(conn: Connection, order_id: str, node: str) -> None:
-    await conn.execute("UPDATE crypto_orders SET node = :node WHERE id = :id", {"node": node, "id": order_id})
 
 
 async def node_with(conn: Connection, order: Any, **destination: Any) -> str:
@@ -123,7 +130,7 @@ def authorization_view(row: Any) -> dict[str, Any]:
 
 
 async def _transfer(conn: Connection, order: Any, quote: pricing.SendQuote, now: datetime, *,
-                    from_transit: bool) -> dict[str, str]:
+                    from_transit: bool, receive_id: str) -> dict[str, str]:
     """Credit the receiver and create its completed `receive` order (8.11, origin
     `lirium_transfer`) with its events; returns the send's `lirium_transfer` value."""
     receiver_id = destination_of(order)["value"]
@@ -132,7 +139,6 @@ async def _transfer(conn: Connection, order: Any, quote: pricing.SendQuote, now:
     entries = postings.internal_send_completed(quote, sender_id=order["customer_id"], receiver_id=receiver_id,
                                                partner_id=order["partner_id"], from_transit=from_transit)
     await post(conn, entries, order, now, kind="send_transferred")
-    receive_id = ids.new_hex_id()
     amount = formats.crypto(quote.destination_amount, quote.places)
     node = {"origin": {"type": "lirium_transfer", "value": order["id"], "amount": amount, "network": None}}
     await conn.execute(
@@ -194,7 +200,7 @@ async def approve(conn: Connection, order: Any, authorization: Any, now: datetim
         await check_receiver(conn, destination_of(order)["value"], settings)
     except ApiError:
         return await refund(conn, order, "receiver_unable", now)
-    transfer = await _transfer(conn, order, _quote(order), now, from_transit=True)
+    transfer = await _transfer(conn, order, _quote(order), now, from_transit=True, receive_id=ids.new_hex_id())
     return await states.apply(conn, order, "complete", now, node=await node_with(conn, order,
                                                                                  lirium_transfer=transfer))
 

@@ -49,11 +49,10 @@ class Subscribe(InvestmentOperation):
             node["fees"] = fees
         return node
 
-    async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime, settings: Settings) -> str:
+    async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime, settings: Settings) -> None:
         await post(conn, subscribe_confirmed(quote, customer_id=order["customer_id"], partner_id=order["partner_id"]),
                    order, now)
         await move_principal(conn, order["customer_id"], quote.investment, quote.net, now)
-        return "execute"
 
 
 SUBSCRIBE = Subscribe()

@@ -1,0 +1,125 @@
+"""A real HTTP webhook receiver on 127.0.0.1 for the tests: an asyncio server speaking HTTP/1.1
+through h11 (keep-alive included), recording every request and answering what the test says."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import h11
+import orjson
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    status: int  # what the receiver answered
+
+    @property
+    def event_id(self) -> str:
+        return self.headers["x-lmn-event-id"]
+
+    @property
+    def json(self) -> Any:
+        return orjson.loads(self.body)
+
+
+def signature_is_valid(secret: str, body: bytes, header: str, timestamp: str) -> bool:
+    """The check of spec 6.2 (without the clock tolerance, which the test applies to its clock)."""
+    parts = dict(part.split("=", 1) for part in header.split(","))
+    if parts.get("t") != timestamp:
+        return False
+    expected = hmac.new(secret.encode(), parts["t"].encode() + b"." + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, parts.get("v1", ""))
+
+
+@dataclass
+class Receiver:
+    """`answer(received_so_far, headers, body) -> status` decides each response (200 by default)."""
+
+    answer: Callable[[list[Received], dict[str, str], bytes], int] = lambda seen, headers, body: 200
+    delay: float = 0.0
+    received: list[Received] = field(default_factory=list)
+    in_flight: dict[str, int] = field(default_factory=dict)
+    max_in_flight_per_event: int = 0
+    port: int = 0
+    _server: asyncio.Server | None = None
+    _writers: set[asyncio.StreamWriter] = field(default_factory=set)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/lmn"
+
+    async def start(self) -> Receiver:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def close(self) -> None:
+        """Stop listening and drop open keep-alive connections."""
+        if self._server is not None:
+            self._server.close()
+            for writer in list(self._writers):
+                writer.close()
+            await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        conn = h11.Connection(h11.SERVER)
+        self._writers.add(writer)
+        try:
+            while True:
+                request, body = await self._read_request(conn, reader)
+                if request is None:
+                    return
+                headers = {name.decode().lower(): value.decode() for name, value in request.headers}
+                status = await self._respond(headers, body, request.target.decode())
+                writer.write(conn.send(h11.Response(status_code=status, headers=[("content-length", "2")])))
+                writer.write(conn.send(h11.Data(data=b"ok")))
+                writer.write(conn.send(h11.EndOfMessage()))
+                await writer.drain()
+                if conn.our_state is h11.MUST_CLOSE:
+                    return
+                conn.start_next_cycle()
+        except (ConnectionError, h11.RemoteProtocolError, asyncio.CancelledError):
+            return  # the client gave up (timeout) or the test is over
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+
+    async def _read_request(self, conn: h11.Connection, reader: asyncio.StreamReader) -> tuple[Any, bytes]:
+        request, body = None, b""
+        while True:
+            event = conn.next_event()
+            if event is h11.NEED_DATA:
+                data = await reader.read(65536)
+                conn.receive_data(data)
+                if not data and request is None:
+                    return None, b""
+                continue
+            if isinstance(event, h11.Request):
+                request = event
+            elif isinstance(event, h11.Data):
+                body += event.data
+            elif isinstance(event, h11.EndOfMessage):
+                return request, body
+            elif isinstance(event, h11.ConnectionClosed):
+                return None, b""
+
+    async def _respond(self, headers: dict[str, str], body: bytes, path: str) -> int:
+        event_id = headers.get("x-lmn-event-id", "")
+        self.in_flight[event_id] = self.in_flight.get(event_id, 0) + 1
+        self.max_in_flight_per_event = max(self.max_in_flight_per_event, self.in_flight[event_id])
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            status = self.answer(self.received, headers, body)
+            self.received.append(Received(path, headers, body, status))
+            return status
+        finally:
+            self.in_flight[event_id] -= 1
