@@ -8,7 +8,8 @@ from fastapi import FastAPI
 
 from orderdesk.crypto import api, api_address_book, api_webhooks, kyc, ops, webhooks
 from orderdesk.crypto.openapi import install_security_scheme
-from orderdesk.crypto.orders import expiry
+from orderdesk.crypto.orders import expiry, send_stages
+from orderdesk.platform.dispatcher import Job, Outcome
 from orderdesk.platform.errors import CRYPTO
 from orderdesk.platform.http import make_subapp
 from orderdesk.platform.runtime import Runtime
@@ -40,8 +41,17 @@ def register_jobs(runtime: Runtime) -> None:
     async def quote_expiry(now: datetime) -> int:
         return await expiry.expire_due(runtime, now)
 
+    async def authorization_expiry(now: datetime) -> int:
+        return await send_stages.expire_due_authorizations(runtime, now)
+
+    async def send_delivery(job: Job) -> Outcome:
+        await send_stages.deliver(runtime, job.ref)
+        return Outcome.done()
+
     runtime.dispatcher.add_sweep("crypto.kyc_deadlines", kyc_deadlines)
     runtime.dispatcher.add_sweep("crypto.quote_expiry", quote_expiry)
+    runtime.dispatcher.add_sweep("crypto.authorization_expiry", authorization_expiry)
+    runtime.dispatcher.register(send_stages.DELIVERY_KIND, send_delivery)
     webhooks.register(runtime)
 
 

@@ -19,7 +19,7 @@ of each step. A new operation (send, 8.8) is one more subclass registered in
 | step (8.12) | hook |
 |---|---|
 | 8 re-check | `product`, `recheck` |
-| 10 execute | `confirmation_event` (the state-machine event), then `execute` (the ledger) |
+| 10 execute | `confirmation_event` (the state-machine event), `stage` (columns set with it), `execute` (ledger) |
 
 Confirmation changes the order first and posts the ledger last, so the account locks
 (hot rows: house and settlement accounts) are held only for the posting and the commit.
@@ -136,14 +136,22 @@ class Operation:
 
     # ------------------------------------------------------------------ confirmation (8.12)
 
-    async def recheck(self, conn: Connection, order: Any, quote: Any) -> None:
+    # `settings`: a send's stages depend on its delay, authorization threshold and lifetime (13).
+
+    async def recheck(self, conn: Connection, order: Any, quote: Any, settings: Settings) -> None:
         return None
 
-    def confirmation_event(self, order: Any, quote: Any) -> str:
+    def confirmation_event(self, order: Any, quote: Any, settings: Settings) -> str:
         """The state-machine event (8.16) a confirmation of this order causes."""
         return "execute"
 
-    async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime) -> None:
+    async def stage(self, conn: Connection, order: Any, quote: Any, now: datetime,
+                    settings: Settings) -> dict[str, Any]:
+        """Columns the confirmation's state change also sets (a send: its node, so the answer
+        and the order-updated event show its authorization or transfer)."""
+        return {}
+
+    async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime, settings: Settings) -> None:
         """Post the ledger for a confirmed order (8.12 step 10)."""
         await post(conn, postings.confirmation_entries(quote, customer_id=order["customer_id"],
                                                        partner_id=order["partner_id"]), order, now)
