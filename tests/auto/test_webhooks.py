@@ -52,11 +52,13 @@ async def won_and_shipped(operator: Operator, partner: Partner, vehicle_id: str)
     return order["id"]
 
 
-def check_signatures(receiver: Receiver, secret: str, clock: ManualClock) -> None:
+def check_signatures(receiver: Receiver, secret: str, since: float, clock: ManualClock) -> None:
+    """Every request signed with the partner's secret, stamped with the (test) clock's time of
+    its attempt, and shaped as spec 6.2 says."""
     for received in receiver.received:
         headers = received.headers
         assert signature_is_valid(secret, received.body, headers["x-lmn-signature"], headers["x-lmn-timestamp"])
-        assert abs(clock.now().timestamp() - int(headers["x-lmn-timestamp"])) <= 300 + 86400  # test clock moves
+        assert int(since) <= int(headers["x-lmn-timestamp"]) <= clock.now().timestamp()
         assert headers["content-type"] == "application/json"
         assert headers["user-agent"] == "orderdesk-webhooks/1"
         assert received.json["id"] == headers["x-lmn-event-id"]
@@ -68,6 +70,7 @@ async def test_retries_keep_the_event_id_the_bytes_and_the_order(operator: Opera
     receiver.answer = fail_first(2)
     partner = await operator.partner(webhook_url=receiver.url)
     orders = [await won_and_shipped(operator, partner, f"glovis-{i}") for i in range(3)]
+    since = clock.now().timestamp()
     await drain(operator.client)
     assert len(receiver.received) == 3  # one attempt per order: later events wait for the first one
     log = (await partner.events(orders[0]))[0]
@@ -83,7 +86,7 @@ async def test_retries_keep_the_event_id_the_bytes_and_the_order(operator: Opera
     for _ in range(8):
         clock.advance(seconds=120)
         await drain(operator.client)
-    check_signatures(receiver, partner.created["webhook_secret"], clock)
+    check_signatures(receiver, partner.created["webhook_secret"], since, clock)
     for order_id in orders:
         received = [r for r in receiver.received if r.json["data"]["order"]["id"] == order_id]
         ids_in_order = list(dict.fromkeys(r.event_id for r in received))

@@ -163,10 +163,11 @@ async def test_schema_and_amount_sentences(partner: Partner, customer: dict[str,
     invalid(await create(partner, customer["id"], body), message)
 
 
-async def test_send_is_answered_until_its_module_registers(partner: Partner, customer: dict[str, Any]) -> None:
+async def test_send_destination_type_is_an_enum(partner: Partner, customer: dict[str, Any]) -> None:
     response = await create(partner, customer["id"], {"operation": "send", "asset": {"currency": "BTC"},
                                                       "send": {"destination": {"type": "x", "value": "y"}}})
-    assert response.status_code == 400
+    invalid(response, "{'send': {'destination': {'type': ['Must be one of: crypto_currency_address, address_book,"
+                      " lirium_customer.']}}}")
 
 
 # ---------------------------------------------------------------------- 8.2 step 7

@@ -13,9 +13,9 @@ from starlette.responses import Response
 
 from orderdesk.crypto import customers, errors, kyc, ledger, partners
 from orderdesk.crypto import openapi as doc
-from orderdesk.crypto.auth import Partner, authenticate
+from orderdesk.crypto.auth import Partner, authenticate, require_scope
 from orderdesk.crypto.openapi import PAGING, extra, path, query, responses
-from orderdesk.crypto.orders import confirm, create, reads
+from orderdesk.crypto.orders import authorizations, confirm, create, reads
 from orderdesk.crypto.requests import json_body, page, refuse_declared_oversize
 from orderdesk.platform.errors import PayloadTooLarge
 from orderdesk.platform.http import json_response, read_body
@@ -207,3 +207,19 @@ async def resend_code(request: Request) -> Response:
     body = await json_body(request, empty_is_object=True)
     return json_response(await confirm.resend_code(runtime, partner, request.path_params["customer_id"],
                                                    request.path_params["order_id"], body))
+
+
+@router.patch("/v1/customers/{customer_id}/orders/{order_id}/authorizations/{authorization_id}",
+              summary="Approve or reject a send's partner authorization",
+              responses=responses(200, doc.SEND_PROCESSING_EXAMPLE, "The send", "body_parse_error", "not_found",
+                                  "invalid_parameters", "forbidden", "invalid_state"),
+              openapi_extra=extra(path("customer_id"), path("order_id"), path("authorization_id"),
+                                  body=doc.AUTHORIZATION_BODY))
+async def decide_authorization(request: Request) -> Response:
+    partner = await authenticate(request)
+    require_scope(partner, "partner_order_authorization")  # a static scope: before the body (3.10 step 4)
+    runtime: Runtime = request.app.state.runtime
+    body = await json_body(request)
+    params = request.path_params
+    return json_response(await authorizations.decide(runtime, partner, params["customer_id"], params["order_id"],
+                                                     params["authorization_id"], body))

@@ -2,9 +2,9 @@
 
 `emit` writes one `crypto_events` row whose body is fixed at creation: compact UTF-8 JSON
 `{"id", "action", "created_at", <entity keys>}`, entities being snapshots as GET shows them
-at that moment. Delivery (subscriptions, signing, retries: 9.1, 9.3) is not built yet; when it
-is, `emit` also enqueues one outbox row per matching subscription, in this same transaction.
-Until then the rows are the record of what would have been sent, in creation order (`seq`)."""
+at that moment, and queues one delivery (a `crypto_webhook_deliveries` row and an outbox row)
+per subscription of the partner that listens to the action, in this same transaction
+(`crypto.webhooks.fan_out`; signing and retries: 9.3)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from orderdesk.crypto import formats
+from orderdesk.crypto import formats, webhooks
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection
 
@@ -31,11 +31,12 @@ async def emit(conn: Connection, partner_id: str, action: str, entities: dict[st
         "INSERT INTO crypto_events (id, partner_id, action, body, created_at)"
         " VALUES (:id, :partner_id, :action, :body, :now)",
         {"id": event_id, "partner_id": partner_id, "action": action, "body": body, "now": now})
+    await webhooks.fan_out(conn, partner_id, action, event_id, now)
     return event_id
 
 
 async def recorded(conn: Connection, partner_id: str) -> list[dict[str, Any]]:
-    """The partner's events, oldest first, as their bodies (tests and the future dispatcher)."""
+    """The partner's events, oldest first, as their bodies (tests)."""
     rows = await conn.fetch("SELECT body FROM crypto_events WHERE partner_id = :partner_id ORDER BY seq",
                             {"partner_id": partner_id})
     return [orjson.loads(row["body"]) for row in rows]

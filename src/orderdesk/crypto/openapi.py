@@ -162,3 +162,17 @@ CONFIRM_BODY = {"confirmation_code": "482913", "customer": {"currency": "MXN", "
 CONFIRMED_EXAMPLE = {**BUY_EXAMPLE, "state": "completed", "customer": {"currency": "MXN", "amount": "171250.00"},
                      "submitted_at": "2026-03-02T10:15:52.880310+00:00",
                      "last_updated_at": "2026-03-02T10:15:52.880310+00:00"}
+SEND_PROCESSING_EXAMPLE = {
+    "id": "5b0c1f2e9d7a4c3e8f6a2b1d0c9e8f7a", "customer_id": CUSTOMER_ID, "reference_id": None,
+    "operation": "send", "state": "processing", "cancel_reason": None,
+    "asset": {"currency": "BTC", "amount": "0.2"}, "customer": None,
+    "send": {"network": "bitcoin", "fees": "0.00005",
+             "destination": {"type": "crypto_currency_address", "value": "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+                             "amount": "0.19995", "crypto_currency_transaction": None},
+             "authorizations": [{"id": "30454b383ce6494083bee55215abc840", "type": "partner", "state": "approved",
+                                 "expires_at": "2026-03-03T10:40:02.118734+00:00",
+                                 "signed_at": "2026-03-02T10:44:19.020554+00:00"}],
+             "expires_at": "2026-03-02T10:41:01.503317+00:00", "requires_confirmation_code": True},
+    "created_at": "2026-03-02T10:40:01.503317+00:00", "submitted_at": "2026-03-02T10:40:02.118734+00:00",
+    "last_updated_at": "2026-03-02T10:44:19.020554+00:00"}
+AUTHORIZATION_BODY = {"state": "approved"}

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from orderdesk.crypto import assets, customers, errors, formats, investments, kyc, ledger, partners
-from orderdesk.crypto.orders import deposits
+from orderdesk.crypto.orders import deposits, send_stages
 from orderdesk.crypto.requests import json_body, refuse_declared_oversize
 from orderdesk.platform import mail
 from orderdesk.platform.http import json_response
@@ -115,6 +115,12 @@ async def review_requirement(request: Request) -> Response:
     runtime, body = await admit_json(request)
     return json_response(await kyc.review_requirement(runtime, request.path_params["customer_id"],
                                                       request.path_params["requirement_id"], body))
+
+
+@router.post("/crypto/orders/{order_id}/fail")
+async def fail_send(request: Request) -> Response:
+    runtime, body = request.app.state.runtime, await json_body(request, empty_is_object=True)  # reason is optional
+    return json_response(await send_stages.fail(runtime, request.path_params["order_id"], body))
 
 
 # --------------------------------------------------------------------------- ledger (11.10) and mail (11.11)

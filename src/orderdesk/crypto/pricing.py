@@ -30,6 +30,7 @@ from orderdesk.crypto.amounts import (
     floor_to,
     format_amount,
     format_percent,
+    fraction_digits,
     from_units,
     to_units,
 )
@@ -429,8 +430,15 @@ def token_price(*, anchor_price: Decimal, apy: Decimal, anchor_at: datetime, at:
     return floor_to(ctx.multiply(anchor_price, growth), TOKEN_PRICE_PLACES)
 
 
+def _format_limit(limit: Decimal, places: int) -> str:
+    """An investment limit in the quote asset's format; a limit written with more decimals
+    than the asset has (the catalogue does not allow it, but a stored value may predate a
+    change) keeps its own digits instead of failing."""
+    return format_amount(limit, max(places, fraction_digits(limit)))
+
+
 def _min_message(which: str, minimum: Decimal, currency: str, places: int) -> str:
-    return f"asset.amount is below the minimum {which} amount ({format_amount(minimum, places)} {currency})"
+    return f"asset.amount is below the minimum {which} amount ({_format_limit(minimum, places)} {currency})"
 
 
 def quote_subscribe(investment: Investment, quote_asset: Asset, *, amount: Decimal, token_price: Decimal,
@@ -443,7 +451,7 @@ def quote_subscribe(investment: Investment, quote_asset: Asset, *, amount: Decim
     if q < investment.subscription_min:
         raise _invalid(_min_message("subscription", investment.subscription_min, quote_asset.code, places))
     if investment.subscription_max and q > investment.subscription_max:
-        raise _too_high(format_amount(investment.subscription_max, places), format_amount(q, places))
+        raise _too_high(_format_limit(investment.subscription_max, places), format_amount(q, places))
     c = (exactly(_fixed(commission), places) if fixed
          else ceil_to(exact(q) * _percent(commission, PERCENTAGE), places))
     if c >= q:
@@ -614,14 +622,14 @@ def _check_redemption_limits(investment: Investment, wanted: Decimal, currency: 
     if wanted < investment.redemption_min:
         raise _invalid(_min_message("redemption", investment.redemption_min, currency, places))
     if investment.redemption_max and wanted > investment.redemption_max:
-        raise _too_high(format_amount(investment.redemption_max, places), format_amount(wanted, places))
+        raise _too_high(_format_limit(investment.redemption_max, places), format_amount(wanted, places))
 
 
 def _check_remaining(investment: Investment, position: Position, tokens: Decimal, price: Fraction,
                      currency: str, places: int) -> None:
     remaining = exact(position.tokens) - exact(tokens)
     if remaining > 0 and floor_to(remaining * price, places) < investment.redemption_min:
-        minimum = format_amount(investment.redemption_min, places)
+        minimum = _format_limit(investment.redemption_min, places)
         raise ApiError(400, "full_amount_required",
                        f"The remaining position would be below the minimum redemption amount "
                        f"({minimum} {currency}); redeem the full amount")

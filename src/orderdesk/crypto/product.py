@@ -6,9 +6,10 @@ from datetime import datetime
 
 from fastapi import FastAPI
 
-from orderdesk.crypto import api, kyc, ops
+from orderdesk.crypto import api, api_address_book, api_webhooks, kyc, ops, webhooks
 from orderdesk.crypto.openapi import install_security_scheme
-from orderdesk.crypto.orders import expiry
+from orderdesk.crypto.orders import expiry, send_stages
+from orderdesk.platform.dispatcher import Job, Outcome
 from orderdesk.platform.errors import CRYPTO
 from orderdesk.platform.http import make_subapp
 from orderdesk.platform.runtime import Runtime
@@ -24,6 +25,8 @@ def mount(root: FastAPI, runtime: Runtime) -> None:
     partner = make_subapp(runtime, CRYPTO, title="Lirium API", openapi_url="/v1/openapi.json",
                           docs_url="/docs", description=PARTNER_DESCRIPTION)
     partner.router.routes.extend(api.router.routes)
+    partner.router.routes.extend(api_address_book.router.routes)
+    partner.router.routes.extend(api_webhooks.router.routes)
     install_security_scheme(partner)
     operator = make_subapp(runtime, CRYPTO, title="Lirium operator API")
     operator.include_router(ops.router)
@@ -38,12 +41,22 @@ def register_jobs(runtime: Runtime) -> None:
     async def quote_expiry(now: datetime) -> int:
         return await expiry.expire_due(runtime, now)
 
+    async def authorization_expiry(now: datetime) -> int:
+        return await send_stages.expire_due_authorizations(runtime, now)
+
+    async def send_delivery(job: Job) -> Outcome:
+        await send_stages.deliver(runtime, job.ref)
+        return Outcome.done()
+
     runtime.dispatcher.add_sweep("crypto.kyc_deadlines", kyc_deadlines)
     runtime.dispatcher.add_sweep("crypto.quote_expiry", quote_expiry)
+    runtime.dispatcher.add_sweep("crypto.authorization_expiry", authorization_expiry)
+    runtime.dispatcher.register(send_stages.DELIVERY_KIND, send_delivery)
+    webhooks.register(runtime)
 
 
 async def on_startup(runtime: Runtime) -> None:
-    return None
+    await webhooks.load_signer(runtime)
 
 
 async def load_demo(runtime: Runtime, base_url: str) -> str:

@@ -227,6 +227,16 @@ def test_redemption_search_is_quick_when_tokens_have_more_decimals_than_the_quot
     assert quote.tokens == 70 and (quote.gross, quote.principal, quote.earnings, quote.house_fee) == (105, 63, 42, 5)
 
 
+def test_limits_finer_than_the_quote_asset_are_shown_with_their_own_digits() -> None:
+    # Found by the property test: a whole-unit quote asset and a redemption minimum of 0.000001.
+    whole = Asset("STB", 0, D("1"), D("1"))
+    fine = Investment("inv", 0, D("0"), D("0.000001"), D("0"), D("0.000001"), D("0"))
+    error = refused(quote_redeem, fine, whole, Position(D("3"), D("1")), token_price=D("0.9"), amount=D("1"))
+    assert error.code == "full_amount_required"
+    assert error.message == ("The remaining position would be below the minimum redemption amount (0.000001 STB); "
+                             "redeem the full amount")
+
+
 def test_a_locked_quote_survives_storage_as_json() -> None:
     quotes = [
         quote_buy(BTC, Settlement.usd(BTC), settlement_amount=D("10000.00"), commission=pct("1.5")),

@@ -110,16 +110,20 @@ async def _confirm(conn: Connection, runtime: Runtime, partner: Partner, custome
     operation = OPERATIONS[order["operation"]]
     quote = quotes.load(order["quote"])
     await check_permissions(operation, customer, order, partner.products, runtime)  # 8
-    await operation.recheck(conn, order, quote)
-    event = await operation.execute(conn, order, quote, now)                       # 9-10
+    settings = runtime.settings
+    await operation.recheck(conn, order, quote, settings)
     sets: dict[str, Any] = {"submitted_at": now, "customer_currency": given.customer_currency,
-                            "customer_amount": given.customer_amount}
+                            "customer_amount": given.customer_amount,
+                            **await operation.stage(conn, order, quote, now, settings)}
     if reference_id is not None:
         sets["reference_id"] = reference_id
     try:
-        return await states.apply(conn, order, event, now, **sets)                 # 11
+        confirmed = await states.apply(conn, order, operation.confirmation_event(order, quote, settings), now,
+                                     **sets)
     except UniqueViolation:  # a concurrent confirm or create took the reference_id first
         raise errors.reference_id_already_used(reference_id or "") from None
+    await operation.execute(conn, order, quote, now, settings)  # 9-10: lock, re-check and post last
+    return confirmed                                                               # 11
 
 
 async def _reference_for(conn: Connection, order: Any, sent: str | None) -> str | None:

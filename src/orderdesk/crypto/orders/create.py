@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from orderdesk.crypto import catalogue, customers, errors, events, ledger, postings, pricing
+from orderdesk.crypto import catalogue, customers, errors, events, ledger, permissions, postings, pricing
 from orderdesk.crypto.auth import Partner, require_scope
 from orderdesk.crypto.orders import codes, quotes, reads
 from orderdesk.crypto.orders.operation import Columns, Draft, Operation
@@ -124,12 +124,8 @@ async def check_permissions(operation: Operation, customer: Any, subject: Any, p
     """Step 9's common part (also step 8 of confirm): customer state, then product, then the
     asset operations the operation names. `subject` is the draft or the stored order;
     `products` are those of the customer's partner (the caller: lookups are partner-scoped)."""
-    state = customer["state"]
-    if state != "active" and not (state == "closing" and operation.closing_allowed):
-        raise errors.operation_forbidden(f"Customer state {state} does not allow {operation.name} orders")
-    product = operation.product(subject)
-    if product not in products or not customers.kyc_flag(customer, runtime.settings):
-        raise errors.operation_forbidden(f"Product {product} is not active for this customer")
+    permissions.check_state(customer, operation.name)
+    permissions.check_product(customer, products, operation.product(subject), runtime.settings)
     if isinstance(subject, Draft):
         for asset, allowed in operation.allowed(subject):
             if not asset.allows(allowed):

@@ -19,7 +19,10 @@ of each step. A new operation (send, 8.8) is one more subclass registered in
 | step (8.12) | hook |
 |---|---|
 | 8 re-check | `product`, `recheck` |
-| 10 execute | `execute` (returns the state-machine event) |
+| 10 execute | `confirmation_event` (the state-machine event), `stage` (columns set with it), `execute` (ledger) |
+
+Confirmation changes the order first and posts the ledger last, so the account locks
+(hot rows: house and settlement accounts) are held only for the posting and the commit.
 """
 
 from __future__ import annotations
@@ -85,7 +88,6 @@ class Operation:
     node_required: bool = True
     node_fields: tuple[str, ...] = ()
     commission_types: tuple[str, ...] = PERCENTAGE_TYPES
-    closing_allowed: bool = False  # may a `closing` customer create and confirm it (5.5)
 
     @property
     def scope(self) -> str:
@@ -134,14 +136,25 @@ class Operation:
 
     # ------------------------------------------------------------------ confirmation (8.12)
 
-    async def recheck(self, conn: Connection, order: Any, quote: Any) -> None:
+    # `settings`: a send's stages depend on its delay, authorization threshold and lifetime (13).
+
+    async def recheck(self, conn: Connection, order: Any, quote: Any, settings: Settings) -> None:
         return None
 
-    async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime) -> str:
-        """Post the ledger for a confirmed order; returns the state-machine event (8.16)."""
+    def confirmation_event(self, order: Any, quote: Any, settings: Settings) -> str:
+        """The state-machine event (8.16) a confirmation of this order causes."""
+        return "execute"
+
+    async def stage(self, conn: Connection, order: Any, quote: Any, now: datetime,
+                    settings: Settings) -> dict[str, Any]:
+        """Columns the confirmation's state change also sets (a send: its node, so the answer
+        and the order-updated event show its authorization or transfer)."""
+        return {}
+
+    async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime, settings: Settings) -> None:
+        """Post the ledger for a confirmed order (8.12 step 10)."""
         await post(conn, postings.confirmation_entries(quote, customer_id=order["customer_id"],
                                                        partner_id=order["partner_id"]), order, now)
-        return "execute"
 
 
 async def post(conn: Connection, entries: list[postings.Entry], order: Any, now: datetime, *,

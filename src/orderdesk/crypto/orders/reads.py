@@ -27,6 +27,7 @@ async def snapshot(conn: Connection, order_id: str, now: datetime) -> dict[str, 
     """The order as GET shows it now, inside the caller's transaction."""
     row = await conn.fetchrow(f"SELECT {ORDER_COLUMNS}, {_ASSET_PLACES} FROM crypto_orders WHERE id = :id",
                               {"id": order_id})
+    assert row is not None, order_id
     return order_view(row, now, {row["asset_currency"]: row["asset_places"]})
 
 

@@ -13,11 +13,11 @@ from orderdesk.crypto.orders.investing import InvestmentOperation, move_principa
 from orderdesk.crypto.orders.operation import Columns, Draft, exactly_one, post
 from orderdesk.crypto.postings import redeem_confirmed
 from orderdesk.platform.db import Connection
+from orderdesk.settings import Settings
 
 
 class Redeem(InvestmentOperation):
     name = "redeem_investment"
-    closing_allowed = True
     investment_fields = ("id", "full_amount")
     commission_types = ("earnings_percentage", "percentage", "fixed")
 
@@ -57,11 +57,10 @@ class Redeem(InvestmentOperation):
             node["fees"] = fees
         return node
 
-    async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime) -> str:
+    async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime, settings: Settings) -> None:
         await post(conn, redeem_confirmed(quote, customer_id=order["customer_id"], partner_id=order["partner_id"]),
                    order, now)
         await move_principal(conn, order["customer_id"], quote.investment, quote.principal.copy_negate(), now)
-        return "execute"
 
 
 REDEEM = Redeem()

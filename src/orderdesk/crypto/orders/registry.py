@@ -7,9 +7,10 @@ from orderdesk.crypto.orders.buy import BUY
 from orderdesk.crypto.orders.operation import Operation
 from orderdesk.crypto.orders.redeem import REDEEM
 from orderdesk.crypto.orders.sell import SELL
+from orderdesk.crypto.orders.send import SEND
 from orderdesk.crypto.orders.subscribe import SUBSCRIBE
 from orderdesk.crypto.orders.swap import SWAP
 
 # In the order of the contract's enumeration (the `Must be one of:` message).
 CREATABLE = ("buy", "sell", "swap", "send", "subscribe_investment", "redeem_investment")
-OPERATIONS: dict[str, Operation] = {op.name: op for op in (BUY, SELL, SWAP, SUBSCRIBE, REDEEM)}
+OPERATIONS: dict[str, Operation] = {op.name: op for op in (BUY, SELL, SWAP, SEND, SUBSCRIBE, REDEEM)}

@@ -13,7 +13,6 @@ from orderdesk.crypto.orders.trade import Trade
 
 class Sell(Trade):
     name = "sell"
-    closing_allowed = True
 
     def quote(self, draft: Draft) -> pricing.SellQuote:
         return pricing.quote_sell(draft.found["asset"], draft.found["settlement"], commission=draft.commission,

@@ -13,6 +13,7 @@ from orderdesk.crypto.orders.operation import Columns, Draft, post
 from orderdesk.crypto.postings import subscribe_confirmed
 from orderdesk.crypto.validation import Fields, Node
 from orderdesk.platform.db import Connection
+from orderdesk.settings import Settings
 
 
 class Subscribe(InvestmentOperation):
@@ -48,11 +49,10 @@ class Subscribe(InvestmentOperation):
             node["fees"] = fees
         return node
 
-    async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime) -> str:
+    async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime, settings: Settings) -> None:
         await post(conn, subscribe_confirmed(quote, customer_id=order["customer_id"], partner_id=order["partner_id"]),
                    order, now)
         await move_principal(conn, order["customer_id"], quote.investment, quote.net, now)
-        return "execute"
 
 
 SUBSCRIBE = Subscribe()
