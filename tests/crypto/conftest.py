@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import functools
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,6 +33,27 @@ ACME: dict[str, Any] = {
                 "tax_id": "30-71234567-8"},
     "contact": {"email": "treasury@acme.example"},
 }
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every crypto test that runs the app also gets `ledger_stays_balanced`."""
+    crypto_dir = Path(__file__).parent
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if (names is not None and "client" in names and crypto_dir in item.path.parents
+                and not item.get_closest_marker("unbalances_ledger")):
+            names.append("ledger_stays_balanced")
+
+
+@pytest.fixture
+async def ledger_stays_balanced(client: httpx.AsyncClient) -> Any:
+    """After the test, the operator's ledger check (spec 11.10) must still say balanced: no flow
+    may leave a posting unbalanced or a balance out of step with its entries. Tests that corrupt
+    the ledger on purpose carry `@pytest.mark.unbalances_ledger`."""
+    yield
+    response = await client.get("/ops/v1/crypto/ledger/check", headers=OPS_HEADERS)
+    assert response.status_code == 200, response.text
+    assert response.json()["balanced"] is True, response.text
 
 
 def customer_body(**changes: Any) -> dict[str, Any]:

@@ -236,6 +236,7 @@ async def test_house_and_settlement_accounts_may_go_negative(client: httpx.Async
     assert (await operator.ledger_check())["balanced"] is True
 
 
+@pytest.mark.unbalances_ledger
 async def test_ledger_check_reports_each_kind_of_mismatch(client: httpx.AsyncClient, operator: Operator,
                                                           customer: dict[str, Any]) -> None:
     order = await operator.deposit(customer["id"], "BTC", "1")
