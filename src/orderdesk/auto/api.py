@@ -14,6 +14,7 @@ from orderdesk.auto import openapi, orders, parsing, partner_status, schemas, ve
 from orderdesk.auto.auth import Principal, authenticate, authenticate_with
 from orderdesk.auto.openapi import extra, responses
 from orderdesk.platform.http import json_response, raw_json_response, read_body
+from orderdesk.platform.openapi import path_parameter
 from orderdesk.platform.runtime import Runtime
 
 router = APIRouter()
@@ -59,7 +60,7 @@ async def list_vehicles(request: Request) -> Response:
 
 @router.get("/v1/vehicles/{vehicle_id}", summary="Vehicle detail",
             responses=responses(200, openapi.VEHICLE_EXAMPLE, "Vehicle", "vehicle_not_found"),
-            openapi_extra=extra(openapi.path_parameter("vehicle_id")))
+            openapi_extra=extra(path_parameter("vehicle_id")))
 async def get_vehicle(request: Request) -> Response:
     runtime, _principal = await admit(request)
     return json_response(await vehicles.get_vehicle(runtime, request.path_params["vehicle_id"]))
@@ -90,7 +91,7 @@ async def list_orders(request: Request) -> Response:
 
 @router.get("/v1/orders/{order_id}", summary="Order detail",
             responses=responses(200, openapi.ORDER_EXAMPLE, "Order", "order_not_found"),
-            openapi_extra=extra(openapi.path_parameter("order_id")))
+            openapi_extra=extra(path_parameter("order_id")))
 async def get_order(request: Request) -> Response:
     order_id = request.path_params["order_id"]
     _principal, row = await authenticate_with(request, orders.key_and_order_lookup(order_id))
@@ -104,7 +105,7 @@ async def get_order(request: Request) -> Response:
                                    "The cancelled Order", "missing_idempotency_key", "order_not_found",
                                    "invalid_status_transition", "idempotency_key_in_use",
                                    "idempotency_key_reused"),
-               openapi_extra=extra(openapi.path_parameter("order_id"), openapi.IDEMPOTENCY_KEY))
+               openapi_extra=extra(path_parameter("order_id"), openapi.IDEMPOTENCY_KEY))
 async def cancel_order(request: Request) -> Response:
     runtime, principal = await admit(request)
     key = parsing.idempotency_key(request)
@@ -119,7 +120,7 @@ async def cancel_order(request: Request) -> Response:
                                  "missing_idempotency_key", "order_not_found", "invalid_status_transition@403",
                                  "invalid_status_transition", "idempotency_key_in_use", "payload_too_large",
                                  "idempotency_key_reused"),
-             openapi_extra=extra(openapi.path_parameter("order_id"), openapi.IDEMPOTENCY_KEY,
+             openapi_extra=extra(path_parameter("order_id"), openapi.IDEMPOTENCY_KEY,
                                  body=openapi.STATUS_PUSH_BODY))
 async def push_status(request: Request) -> Response:
     runtime, principal, body = await admit_with_body(request)
@@ -131,7 +132,7 @@ async def push_status(request: Request) -> Response:
 @router.get("/v1/orders/{order_id}/events", summary="Webhook log of an order",
             responses=responses(200, {"data": [openapi.EVENT_EXAMPLE], "next_cursor": None},
                                 "A page of events, oldest first", "order_not_found", "invalid_cursor"),
-            openapi_extra=extra(openapi.path_parameter("order_id"), *openapi.PAGING))
+            openapi_extra=extra(path_parameter("order_id"), *openapi.PAGING))
 async def list_events(request: Request) -> Response:
     runtime, principal = await admit(request)
     page = schemas.event_list(request)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from orderdesk.platform.openapi import query_parameter, responses_with_errors
+
 REQUEST_ID = "req_9b2e61c04d7f3a58e1c6b209"
 ORDER_ID = "01KQXA5KNRPQNMCMYXC47R2PCT"
 
@@ -75,23 +77,11 @@ def _error_body(code: str) -> dict[str, Any]:
 
 def responses(status: int, example: Any, description: str, *codes: str) -> dict[int | str, dict[str, Any]]:
     """The success answer with its example, then every error code grouped by HTTP status."""
-    answer: dict[int | str, dict[str, Any]] = {
-        status: {"description": description, "content": {"application/json": {"example": example}}}}
-    for code in (*codes, *COMMON):
-        code_status = ERRORS[code][0]
-        entry = answer.setdefault(code_status, {"description": "", "content": {"application/json": {"examples": {}}}})
-        entry["content"]["application/json"]["examples"][code] = {"value": _error_body(code)}
-        entry["description"] = ", ".join(entry["content"]["application/json"]["examples"])
-    return answer
+    return responses_with_errors(status, example, description, (*codes, *COMMON), lambda code: ERRORS[code][0],
+                                 _error_body)
 
 
-def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema or {"type": "string"}}
-
-
-def path_parameter(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+_query = query_parameter
 
 
 IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": True,

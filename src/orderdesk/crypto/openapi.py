@@ -7,6 +7,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from orderdesk.platform.openapi import path_parameter, query_parameter, responses_with_errors
+
 REQUEST_ID = "e904beb3de024fb99ce6e0e68350d815"
 
 # error_code → (HTTP status, an example error_msg)
@@ -49,23 +51,12 @@ def _error_body(code: str) -> dict[str, Any]:
 
 def responses(status: int, example: Any, description: str, *codes: str) -> dict[int | str, dict[str, Any]]:
     """The success answer with its example, then every error code grouped by HTTP status."""
-    answer: dict[int | str, dict[str, Any]] = {
-        status: {"description": description, "content": {"application/json": {"example": example}}}}
-    for code in (*codes, *COMMON):
-        code_status = ERRORS[code][0]
-        entry = answer.setdefault(code_status, {"description": "", "content": {"application/json": {"examples": {}}}})
-        entry["content"]["application/json"]["examples"][code] = {"value": _error_body(code)}
-        entry["description"] = ", ".join(entry["content"]["application/json"]["examples"])
-    return answer
+    return responses_with_errors(status, example, description, (*codes, *COMMON), lambda code: ERRORS[code][0],
+                                 _error_body)
 
 
-def query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema or {"type": "string"}}
-
-
-def path(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+query = query_parameter
+path = path_parameter
 
 
 PAGING = [query("limit", "1–100, default 50", {"type": "integer", "minimum": 1, "maximum": 100}),
