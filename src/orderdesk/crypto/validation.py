@@ -15,7 +15,7 @@ null, or invalid: the error is recorded), and never raises.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -42,6 +42,10 @@ NOT_DECIMAL = "Not a valid decimal."
 NOT_POSITIVE = "Must be greater than 0."
 
 Path = tuple[Any, ...]
+
+
+def _is_string(value: Any) -> bool:
+    return isinstance(value, str)
 
 
 def one_of(values: Iterable[str]) -> str:
@@ -121,25 +125,30 @@ class Fields:
 
     def object(self, parent: Node, key: str, *, required: bool = False,
                allowed: Collection[str] | None = None, immutable: Collection[str] = ()) -> Node | None:
-        value = self._value(parent, key, required)
-        if value is None:
+        found = self._typed(parent, key, required, lambda v: isinstance(v, dict), NOT_OBJECT)
+        if found is None:
             return None
-        if not isinstance(value, dict):
-            self.add((*parent.path, key), NOT_OBJECT)
-            return None
-        node = Node(value, (*parent.path, key))
+        node = Node(*found)
         if allowed is not None:
             self.unknown(node, allowed, immutable)
         return node
 
     def list(self, parent: Node, key: str, *, required: bool = False) -> list[Any] | None:
+        found = self._typed(parent, key, required, lambda v: isinstance(v, list), NOT_LIST)
+        return None if found is None else found[0]
+
+    def _typed(self, parent: Node, key: str, required: bool, is_type: Callable[[Any], bool],
+               message: str) -> tuple[Any, Path] | None:
+        """The value at `key` and its path when it is present and of the right type; otherwise
+        None, with a missing required value or a wrong type recorded."""
         value = self._value(parent, key, required)
         if value is None:
             return None
-        if not isinstance(value, list):
-            self.add((*parent.path, key), NOT_LIST)
+        path = (*parent.path, key)
+        if not is_type(value):
+            self.add(path, message)
             return None
-        return value
+        return value, path
 
     def _value(self, parent: Node, key: str, required: bool) -> Any:
         value = parent.data.get(key)
@@ -152,13 +161,10 @@ class Fields:
     def string(self, parent: Node, key: str, *, required: bool = False, min_length: int = 1,
                max_length: int = 255, pattern: re.Pattern[str] | None = None,
                pattern_message: str = "", printable: bool = False) -> str | None:
-        value = self._value(parent, key, required)
-        if value is None:
+        found = self._typed(parent, key, required, _is_string, NOT_STRING)
+        if found is None:
             return None
-        path = (*parent.path, key)
-        if not isinstance(value, str):
-            self.add(path, NOT_STRING)
-            return None
+        value, path = found
         if not min_length <= len(value) <= max_length:
             self.add(path, length_message(min_length, max_length))
             return None
@@ -172,35 +178,22 @@ class Fields:
 
     def choice(self, parent: Node, key: str, values: Iterable[str], *, required: bool = False) -> str | None:
         options = list(values)
-        value = self._value(parent, key, required)
-        if value is None:
+        found = self._typed(parent, key, required, _is_string, NOT_STRING)
+        if found is None:
             return None
-        path = (*parent.path, key)
-        if not isinstance(value, str):
-            self.add(path, NOT_STRING)
-            return None
+        value, path = found
         if value not in options:
             self.add(path, one_of(options))
             return None
         return value
 
     def boolean(self, parent: Node, key: str, *, required: bool = False) -> bool | None:
-        value = self._value(parent, key, required)
-        if value is None:
-            return None
-        if not isinstance(value, bool):
-            self.add((*parent.path, key), NOT_BOOLEAN)
-            return None
-        return value
+        found = self._typed(parent, key, required, lambda v: isinstance(v, bool), NOT_BOOLEAN)
+        return None if found is None else found[0]
 
     def integer(self, parent: Node, key: str, *, required: bool = False) -> int | None:
-        value = self._value(parent, key, required)
-        if value is None:
-            return None
-        if type(value) is not int:
-            self.add((*parent.path, key), NOT_INTEGER)
-            return None
-        return value
+        found = self._typed(parent, key, required, lambda v: type(v) is int, NOT_INTEGER)
+        return None if found is None else found[0]
 
     def amount(self, parent: Node, key: str, *, required: bool = False, positive: bool = True,
                currency: str | None = None, places: int | None = None) -> Decimal | None:
@@ -229,13 +222,10 @@ class Fields:
 
     def date(self, parent: Node, key: str, *, required: bool = False, earliest: date | None = None,
              latest: date | None = None) -> str | None:
-        value = self._value(parent, key, required)
-        if value is None:
+        found = self._typed(parent, key, required, _is_string, NOT_STRING)
+        if found is None:
             return None
-        path = (*parent.path, key)
-        if not isinstance(value, str):
-            self.add(path, NOT_STRING)
-            return None
+        value, path = found
         try:
             parsed = date.fromisoformat(value) if DATE.fullmatch(value) else None
         except ValueError:
