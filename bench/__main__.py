@@ -29,15 +29,24 @@ RATIO_TO_MINIMAL = ("auto: POST /v1/orders", "crypto: POST orders (buy)", "crypt
 
 
 def serve(url: str, workdir: Path, sqlite_synchronous: str) -> ServerProcess:
-    env = {"ORDERDESK_DATABASE_URL": url, "ORDERDESK_OPS_TOKEN": "bench-ops-token", "ORDERDESK_RATE_LIMIT": "",
-           "ORDERDESK_CRYPTO_RATE_LIMIT": "", "ORDERDESK_LOG_LEVEL": "warning",
-           "ORDERDESK_SQLITE_SYNCHRONOUS": sqlite_synchronous, "ORDERDESK_CRYPTO_QUOTE_TTL": crypto.QUOTE_TTL}
+    env = {
+        "ORDERDESK_DATABASE_URL": url,
+        "ORDERDESK_OPS_TOKEN": "bench-ops-token",
+        "ORDERDESK_RATE_LIMIT": "",
+        "ORDERDESK_CRYPTO_RATE_LIMIT": "",
+        "ORDERDESK_LOG_LEVEL": "warning",
+        "ORDERDESK_SQLITE_SYNCHRONOUS": sqlite_synchronous,
+        "ORDERDESK_CRYPTO_QUOTE_TTL": crypto.QUOTE_TTL,
+    }
     return orderdesk_serve(env, free_port(), workdir / "server.log").start()
 
 
 def minimal(url: str, workdir: Path, sqlite_synchronous: str) -> ServerProcess:
-    env = {"BENCH_DATABASE_URL": url, "BENCH_SQLITE_SYNCHRONOUS": sqlite_synchronous,
-           "PYTHONPATH": str(Path(__file__).parent.parent)}
+    env = {
+        "BENCH_DATABASE_URL": url,
+        "BENCH_SQLITE_SYNCHRONOUS": sqlite_synchronous,
+        "PYTHONPATH": str(Path(__file__).parent.parent),
+    }
     return uvicorn_app("bench.minimal_app:create_app", env, free_port(), workdir / "minimal.log").start()
 
 
@@ -55,8 +64,9 @@ def run_engine(engine: str, args: argparse.Namespace, workdir: Path) -> list[wrk
         server.stop()
     yardstick = minimal(url, workdir, args.sqlite_synchronous)
     try:
-        results.append(wrk.run("minimal FastAPI insert", yardstick.base_url + "/minimal/orders",
-                               "minimal_post.lua", **load))
+        results.append(
+            wrk.run("minimal FastAPI insert", yardstick.base_url + "/minimal/orders", "minimal_post.lua", **load)
+        )
     finally:
         yardstick.stop()
     return results
@@ -66,12 +76,22 @@ def run_crypto(server: ServerProcess, url: str, args: argparse.Namespace, workdi
     load = {"connections": args.connections, "duration": args.duration}
     data = asyncio.run(crypto.prepare(server, workdir))
     base = server.base_url
-    created = wrk.run("crypto: POST orders (buy)", base, "crypto_create.lua",
-                      env_args=[data.token(), str(data.customers_file)], **load)
+    created = wrk.run(
+        "crypto: POST orders (buy)",
+        base,
+        "crypto_create.lua",
+        env_args=[data.token(), str(data.customers_file)],
+        **load,
+    )
     wrk.run("crypto: fill", base, "crypto_create.lua", env_args=[data.token(), str(data.customers_file)], **load)
     pending = asyncio.run(crypto.pending_orders(url, workdir))
-    confirmed = wrk.run("crypto: POST orders/{id}/confirm (buy)", base, "crypto_confirm.lua",
-                        env_args=[data.token(), str(pending)], **load)
+    confirmed = wrk.run(
+        "crypto: POST orders/{id}/confirm (buy)",
+        base,
+        "crypto_confirm.lua",
+        env_args=[data.token(), str(pending)],
+        **load,
+    )
     return [created, confirmed]
 
 
@@ -81,18 +101,32 @@ def run_auto(server: ServerProcess, url: str, args: argparse.Namespace, workdir:
     data = asyncio.run(auto.prepare(server, url, workdir, args.deep_orders))
     base = server.base_url
     results.append(wrk.run("auto: POST /v1/orders", base, "auto_post.lua", env_args=[str(data.post_keys)], **load))
-    results.append(wrk.run("auto: GET /v1/orders/{id}", base, "auto_get.lua",
-                           env_args=[str(data.get_pairs)], **load))
-    results.append(wrk.run("auto: GET /v1/orders first page", base, "get_with_key.lua",
-                           env_args=["x-api-key", data.list_key, data.first_page], **load))
-    results.append(wrk.run(f"auto: GET /v1/orders page {args.deep_orders - 50:,} deep", base, "get_with_key.lua",
-                           env_args=["x-api-key", data.list_key, data.deep_page], **load))
+    results.append(wrk.run("auto: GET /v1/orders/{id}", base, "auto_get.lua", env_args=[str(data.get_pairs)], **load))
+    results.append(
+        wrk.run(
+            "auto: GET /v1/orders first page",
+            base,
+            "get_with_key.lua",
+            env_args=["x-api-key", data.list_key, data.first_page],
+            **load,
+        )
+    )
+    results.append(
+        wrk.run(
+            f"auto: GET /v1/orders page {args.deep_orders - 50:,} deep",
+            base,
+            "get_with_key.lua",
+            env_args=["x-api-key", data.list_key, data.deep_page],
+            **load,
+        )
+    )
     return results
 
 
 def print_table(all_results: dict[str, list[wrk.LoadResult]]) -> None:
-    header = (f"{'engine':<9} {'scenario':<42} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}"
-              f" {'sock err':>8}  note")
+    header = (
+        f"{'engine':<9} {'scenario':<42} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'sock err':>8}  note"
+    )
     print(header)
     print("-" * len(header))
     for engine, results in all_results.items():
@@ -105,8 +139,10 @@ def print_table(all_results: dict[str, list[wrk.LoadResult]]) -> None:
                 note = f"{result.requests_per_second / yardstick.requests_per_second:.2f}x minimal insert"
             if first and "deep" in result.name:
                 note = f"p50 {result.p50_ms / first.p50_ms:.2f}x first page"
-            print(f"{engine:<9} {result.name:<42} {result.requests_per_second:>9.0f} {result.p50_ms:>8.2f} "
-                  f"{result.p99_ms:>8.2f} {result.non_2xx:>8} {result.errors:>8}  {note}")
+            print(
+                f"{engine:<9} {result.name:<42} {result.requests_per_second:>9.0f} {result.p50_ms:>8.2f} "
+                f"{result.p99_ms:>8.2f} {result.non_2xx:>8} {result.errors:>8}  {note}"
+            )
 
 
 def main() -> None:
@@ -125,8 +161,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="orderdesk-bench-") as tmp:
         for engine in args.engines.split(","):
             all_results[engine] = run_engine(engine, args, Path(tmp))
-    print(f"\nload average before: {load_before[0]:.2f}, after: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores); "
-          f"{args.connections} connections, {args.duration}s each, sqlite synchronous={args.sqlite_synchronous}\n")
+    print(
+        f"\nload average before: {load_before[0]:.2f}, after: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores); "
+        f"{args.connections} connections, {args.duration}s each, sqlite synchronous={args.sqlite_synchronous}\n"
+    )
     print_table(all_results)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"

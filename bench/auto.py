@@ -48,11 +48,21 @@ async def _create_partners(client: httpx.AsyncClient, prefix: str, count: int) -
 async def _create_vehicles(client: httpx.AsyncClient) -> None:
     auction_date = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0).isoformat()
     for name in [f"bench-v-{i:03d}" for i in range(VEHICLES)] + [DEEP_VEHICLE]:
-        response = await client.put(f"/ops/v1/auto/vehicles/{name}", headers=OPS, json={
-            "source": "glovis", "make": "Hyundai", "model": "Palisade", "year": 2022, "mileage_km": 38412,
-            "auction_date": auction_date, "auction_count": 1, "auction_result": "upcoming",
-            "pricing": {"listing_usd": 10000},
-        })
+        response = await client.put(
+            f"/ops/v1/auto/vehicles/{name}",
+            headers=OPS,
+            json={
+                "source": "glovis",
+                "make": "Hyundai",
+                "model": "Palisade",
+                "year": 2022,
+                "mileage_km": 38412,
+                "auction_date": auction_date,
+                "auction_count": 1,
+                "auction_result": "upcoming",
+                "pricing": {"listing_usd": 10000},
+            },
+        )
         response.raise_for_status()
 
 
@@ -62,8 +72,10 @@ async def _place_orders(client: httpx.AsyncClient, keys: list[str]) -> list[tupl
     async def one(key: str, vehicle: int) -> tuple[str, str]:
         async with semaphore:
             response = await client.post(
-                "/auto/v1/orders", json={"vehicle_id": f"bench-v-{vehicle:03d}", "max_bid_amount_usd": 15000},
-                headers={"x-api-key": key, "Idempotency-Key": str(__import__("uuid").uuid4())})
+                "/auto/v1/orders",
+                json={"vehicle_id": f"bench-v-{vehicle:03d}", "max_bid_amount_usd": 15000},
+                headers={"x-api-key": key, "Idempotency-Key": str(__import__("uuid").uuid4())},
+            )
             response.raise_for_status()
             return key, response.json()["id"]
 
@@ -82,22 +94,34 @@ async def _bulk_orders(database_url: str, partner_id: str, count: int) -> None:
             rows = []
             for i in range(offset, min(count, offset + 20_000)):
                 created = start + timedelta(seconds=i)
-                rows.append({
-                    "id": ids.new_ulid(), "partner_id": partner_id, "vehicle_id": DEEP_VEHICLE,
-                    "status": "cancelled", "max_bid_amount_usd": 20000, "frozen_is_highest_bid": False,
-                    "frozen_current_max_bid_usd": 20000, "purchase_price_usd": None, "auction_fee_usd": None,
-                    "auction_date": start + timedelta(days=60), "order_cutoff_at": start + timedelta(days=59),
-                    "failure_reason": None, "cancellation_reason": "dealer_cancelled",
-                    "fulfillment_detail": None, "shipment": None, "created_at": created, "updated_at": created,
-                })
+                rows.append(
+                    {
+                        "id": ids.new_ulid(),
+                        "partner_id": partner_id,
+                        "vehicle_id": DEEP_VEHICLE,
+                        "status": "cancelled",
+                        "max_bid_amount_usd": 20000,
+                        "frozen_is_highest_bid": False,
+                        "frozen_current_max_bid_usd": 20000,
+                        "purchase_price_usd": None,
+                        "auction_fee_usd": None,
+                        "auction_date": start + timedelta(days=60),
+                        "order_cutoff_at": start + timedelta(days=59),
+                        "failure_reason": None,
+                        "cancellation_reason": "dealer_cancelled",
+                        "fulfillment_detail": None,
+                        "shipment": None,
+                        "created_at": created,
+                        "updated_at": created,
+                    }
+                )
             async with db.transaction() as conn:
                 await conn.executemany(sql, rows)
     finally:
         await db.close()
 
 
-async def _deep_cursor(client: httpx.AsyncClient, database_url: str, key: str, partner_id: str,
-                       depth: int) -> str:
+async def _deep_cursor(client: httpx.AsyncClient, database_url: str, key: str, partner_id: str, depth: int) -> str:
     first = await client.get("/auto/v1/orders?limit=50", headers={"x-api-key": key})
     first.raise_for_status()
     token = first.json()["next_cursor"]
@@ -108,7 +132,9 @@ async def _deep_cursor(client: httpx.AsyncClient, database_url: str, key: str, p
         async with db.transaction(write=False) as conn:
             row = await conn.fetchrow(
                 "SELECT id, created_at FROM auto_orders WHERE partner_id = :p"
-                " ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET :depth", {"p": partner_id, "depth": depth})
+                " ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET :depth",
+                {"p": partner_id, "depth": depth},
+            )
     finally:
         await db.close()
     return cursors.encode("created_desc", digest, [utc_key(row["created_at"]), row["id"]])
@@ -130,5 +156,10 @@ async def prepare(server: ServerProcess, database_url: str, workdir: Path, deep_
         deep_cursor = await _deep_cursor(client, database_url, deep_key, deep_partner, deep_orders - 50)
     (workdir / "post_keys.txt").write_text("\n".join(post_keys) + "\n")
     (workdir / "get_pairs.txt").write_text("".join(f"{k} {o}\n" for k, o in pairs))
-    return AutoData(workdir / "post_keys.txt", workdir / "get_pairs.txt", deep_key,
-                    "/auto/v1/orders?limit=50", f"/auto/v1/orders?limit=50&cursor={deep_cursor}")
+    return AutoData(
+        workdir / "post_keys.txt",
+        workdir / "get_pairs.txt",
+        deep_key,
+        "/auto/v1/orders?limit=50",
+        f"/auto/v1/orders?limit=50&cursor={deep_cursor}",
+    )

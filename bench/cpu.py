@@ -44,13 +44,18 @@ def measure(engine: str, args: argparse.Namespace, workdir: Path) -> list[tuple[
         scenarios = [
             ("POST /v1/orders", "auto_post.lua", [str(data.post_keys)], server.base_url),
             ("GET /v1/orders/{id}", "auto_get.lua", [str(data.get_pairs)], server.base_url),
-            ("GET /v1/orders first page", "get_with_key.lua", ["x-api-key", data.list_key, data.first_page],
-             server.base_url),
+            (
+                "GET /v1/orders first page",
+                "get_with_key.lua",
+                ["x-api-key", data.list_key, data.first_page],
+                server.base_url,
+            ),
         ]
         for name, script, env_args, base in scenarios:
             before = _cpu_seconds(pgid)
-            result = wrk.run(name, base, script, connections=args.connections, duration=args.duration,
-                             env_args=env_args)
+            result = wrk.run(
+                name, base, script, connections=args.connections, duration=args.duration, env_args=env_args
+            )
             used = _cpu_seconds(pgid) - before
             rows.append((name, result.requests_per_second, used * 1000 / max(result.requests, 1), result.p99_ms))
     finally:
@@ -70,8 +75,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="orderdesk-cpu-") as tmp:
         for engine in args.engines.split(","):
             for name, rps, cpu_ms, p99 in measure(engine, args, Path(tmp)):
-                print(f"{engine:<9} {name:<28} {rps:>8.0f} req/s  {cpu_ms:>6.2f} server CPU s/1000 req"
-                      f"  p99 {p99:.1f} ms")
+                print(
+                    f"{engine:<9} {name:<28} {rps:>8.0f} req/s  {cpu_ms:>6.2f} server CPU s/1000 req  p99 {p99:.1f} ms"
+                )
     print(f"load average {os.getloadavg()[0]:.2f}")
 
 

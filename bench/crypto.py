@@ -43,26 +43,46 @@ class CryptoData:
 
 def _key_pair() -> tuple[str, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private, public
 
 
 def _customer(i: int) -> dict[str, object]:
-    return {"reference_id": f"bench-{i}", "profile": {
-        "first_name": "Ana", "last_name": "Gómez", "date_of_birth": "1990-03-14", "national_id_country": "MX",
-        "national_id_type": "passport", "national_id": f"G{i:08d}", "citizenship": "MX",
-        "address_line1": "Av. Reforma 100", "city": "CDMX", "state": "CDMX", "country": "MX", "zip_code": "06600",
-        "tax_country": "MX", "tax_id": f"T{i:08d}"}, "contact": {"email": f"bench-{i}@example.com"}}
+    return {
+        "reference_id": f"bench-{i}",
+        "profile": {
+            "first_name": "Ana",
+            "last_name": "Gómez",
+            "date_of_birth": "1990-03-14",
+            "national_id_country": "MX",
+            "national_id_type": "passport",
+            "national_id": f"G{i:08d}",
+            "citizenship": "MX",
+            "address_line1": "Av. Reforma 100",
+            "city": "CDMX",
+            "state": "CDMX",
+            "country": "MX",
+            "zip_code": "06600",
+            "tax_country": "MX",
+            "tax_id": f"T{i:08d}",
+        },
+        "contact": {"email": f"bench-{i}@example.com"},
+    }
 
 
 async def prepare(server: ServerProcess, workdir: Path) -> CryptoData:
     private, public = _key_pair()
     async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as client:
-        created = await client.post("/ops/v1/crypto/partners", headers=OPS,
-                                    json={"name": "bench-crypto", "public_key_pem": public})
+        created = await client.post(
+            "/ops/v1/crypto/partners", headers=OPS, json={"name": "bench-crypto", "public_key_pem": public}
+        )
         created.raise_for_status()
         data = CryptoData(created.json()["api_key"], private, workdir / "crypto_customers.txt")
         headers = {"Authorization": f"Bearer {data.token()}"}
@@ -90,8 +110,9 @@ async def _pending(database_url: str) -> list[tuple[str, str]]:
     await db.open()
     try:
         async with db.transaction(write=False) as conn:
-            found = await conn.fetch("SELECT customer_id, id FROM crypto_orders WHERE state = 'pending'"
-                                     " ORDER BY created_at")
+            found = await conn.fetch(
+                "SELECT customer_id, id FROM crypto_orders WHERE state = 'pending' ORDER BY created_at"
+            )
     finally:
         await db.close()
     return [(row["customer_id"], row["id"]) for row in found]

@@ -44,11 +44,17 @@ def receiver(workdir: Path) -> ServerProcess:
 
 
 def start_workers(url: str, count: int, workdir: Path) -> list[subprocess.Popen[bytes]]:
-    env = {**os.environ, "ORDERDESK_DATABASE_URL": url, "ORDERDESK_LOG_LEVEL": "warning",
-           "ORDERDESK_SQLITE_SYNCHRONOUS": "normal"}
+    env = {
+        **os.environ,
+        "ORDERDESK_DATABASE_URL": url,
+        "ORDERDESK_LOG_LEVEL": "warning",
+        "ORDERDESK_SQLITE_SYNCHRONOUS": "normal",
+    }
     log = (workdir / "workers.log").open("ab")
-    return [subprocess.Popen([ORDERDESK, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT,
-                             start_new_session=True) for _ in range(count)]
+    return [
+        subprocess.Popen([ORDERDESK, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        for _ in range(count)
+    ]
 
 
 def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
@@ -65,7 +71,8 @@ async def insert_vehicle(conn: Connection, now: datetime) -> None:
         " auction_date, auction_count, auction_result, listing_usd, images, withdrawn, created_at, updated_at)"
         " VALUES (:id, 'glovis', 'Hyundai', 'hyundai', 'Palisade', 'palisade', 2022, 1000, '[]', :auction,"
         " 1, 'upcoming', 10000, '[]', FALSE, :now, :now)",
-        {"id": VEHICLE, "auction": now + timedelta(days=30), "now": now})
+        {"id": VEHICLE, "auction": now + timedelta(days=30), "now": now},
+    )
 
 
 async def insert_partners(conn: Connection, count: int, webhook_url: str | None, now: datetime) -> list[str]:
@@ -73,25 +80,45 @@ async def insert_partners(conn: Connection, count: int, webhook_url: str | None,
     await conn.executemany(
         "INSERT INTO auto_partners (id, name, environment, ip_allowlist, webhook_url, webhook_secret, created_at)"
         " VALUES (:id, 'bench', 'sandbox', NULL, :url, :secret, :now)",
-        [{"id": pid, "url": webhook_url, "secret": "whsec_" + ids.random_hex(22), "now": now} for pid in partner_ids])
+        [{"id": pid, "url": webhook_url, "secret": "whsec_" + ids.random_hex(22), "now": now} for pid in partner_ids],
+    )
     return partner_ids
 
 
 async def insert_orders(conn: Connection, partner_ids: list[str], now: datetime) -> list[dict[str, Any]]:
     """One auction order per partner on the bench vehicle, ceilings rising; the leader is set."""
-    orders = [{"id": ids.new_ulid(), "partner_id": pid, "vehicle_id": VEHICLE, "status": "proceed",
-               "max_bid_amount_usd": 10000 + i, "frozen_is_highest_bid": None, "frozen_current_max_bid_usd": None,
-               "purchase_price_usd": None, "auction_fee_usd": None, "auction_date": now + timedelta(days=30),
-               "order_cutoff_at": now + timedelta(days=29), "failure_reason": None, "cancellation_reason": None,
-               "fulfillment_detail": None, "shipment": None, "created_at": now, "updated_at": now}
-              for i, pid in enumerate(partner_ids)]
+    orders = [
+        {
+            "id": ids.new_ulid(),
+            "partner_id": pid,
+            "vehicle_id": VEHICLE,
+            "status": "proceed",
+            "max_bid_amount_usd": 10000 + i,
+            "frozen_is_highest_bid": None,
+            "frozen_current_max_bid_usd": None,
+            "purchase_price_usd": None,
+            "auction_fee_usd": None,
+            "auction_date": now + timedelta(days=30),
+            "order_cutoff_at": now + timedelta(days=29),
+            "failure_reason": None,
+            "cancellation_reason": None,
+            "fulfillment_detail": None,
+            "shipment": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i, pid in enumerate(partner_ids)
+    ]
     columns = list(orders[0])
-    await conn.executemany(f"INSERT INTO auto_orders ({', '.join(columns)}) VALUES "
-                           f"({', '.join(':' + c for c in columns)})", orders)
+    await conn.executemany(
+        f"INSERT INTO auto_orders ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})", orders
+    )
     top = orders[-1]
-    await conn.execute("UPDATE auto_vehicles SET leader_order_id = :id, leader_max_bid_usd = :max,"
-                       " leader_created_at = :now WHERE id = :vehicle",
-                       {"id": top["id"], "max": top["max_bid_amount_usd"], "now": now, "vehicle": VEHICLE})
+    await conn.execute(
+        "UPDATE auto_vehicles SET leader_order_id = :id, leader_max_bid_usd = :max,"
+        " leader_created_at = :now WHERE id = :vehicle",
+        {"id": top["id"], "max": top["max_bid_amount_usd"], "now": now, "vehicle": VEHICLE},
+    )
     return orders
 
 
@@ -115,25 +142,46 @@ async def seed_orders(url: str, count: int, webhook_url: str) -> list[dict[str, 
         await db.close()
 
 
-async def _partner_orders(conn: Connection, partner_id: str, count: int, index: int,
-                          now: datetime) -> list[dict[str, Any]]:
+async def _partner_orders(
+    conn: Connection, partner_id: str, count: int, index: int, now: datetime
+) -> list[dict[str, Any]]:
     rows = []
     for j in range(count):
         vehicle_id = f"bench-{index}-{j}"
-        rows.append({"vehicle": vehicle_id, "order": {"id": ids.new_ulid(), "partner_id": partner_id,
-                                                      "vehicle_id": vehicle_id}})
+        rows.append(
+            {"vehicle": vehicle_id, "order": {"id": ids.new_ulid(), "partner_id": partner_id, "vehicle_id": vehicle_id}}
+        )
     await conn.executemany(
         "INSERT INTO auto_vehicles (id, source, make, make_ci, model, model_ci, year, mileage_km, options,"
         " listing_usd, images, withdrawn, created_at, updated_at)"
         " VALUES (:vehicle, 'dealer', 'Kia', 'kia', 'Sorento', 'sorento', 2021, 1, '[]', 10000, '[]', FALSE,"
-        " :now, :now)", [{"vehicle": r["vehicle"], "now": now} for r in rows])
-    orders = [{**r["order"], "status": "acquiring", "max_bid_amount_usd": None, "frozen_is_highest_bid": None,
-               "frozen_current_max_bid_usd": None, "purchase_price_usd": None, "auction_fee_usd": None,
-               "auction_date": None, "order_cutoff_at": None, "failure_reason": None, "cancellation_reason": None,
-               "fulfillment_detail": None, "shipment": None, "created_at": now, "updated_at": now} for r in rows]
+        " :now, :now)",
+        [{"vehicle": r["vehicle"], "now": now} for r in rows],
+    )
+    orders = [
+        {
+            **r["order"],
+            "status": "acquiring",
+            "max_bid_amount_usd": None,
+            "frozen_is_highest_bid": None,
+            "frozen_current_max_bid_usd": None,
+            "purchase_price_usd": None,
+            "auction_fee_usd": None,
+            "auction_date": None,
+            "order_cutoff_at": None,
+            "failure_reason": None,
+            "cancellation_reason": None,
+            "fulfillment_detail": None,
+            "shipment": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for r in rows
+    ]
     columns = list(orders[0])
-    await conn.executemany(f"INSERT INTO auto_orders ({', '.join(columns)}) VALUES "
-                           f"({', '.join(':' + c for c in columns)})", orders)
+    await conn.executemany(
+        f"INSERT INTO auto_orders ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})", orders
+    )
     return orders
 
 
@@ -144,8 +192,11 @@ async def emit_events(url: str, orders: list[dict[str, Any]], per_order: int, we
     try:
         async with db.transaction() as conn:
             now = datetime.now(UTC)
-            batch = [events.Event("order.status_changed", order, {"previous_status": "proceed"}, webhook_url)
-                     for _ in range(per_order) for order in orders]
+            batch = [
+                events.Event("order.status_changed", order, {"previous_status": "proceed"}, webhook_url)
+                for _ in range(per_order)
+                for order in orders
+            ]
             await events.emit_many(conn, batch, competition=Competition(None, None), now=now)
         return time.perf_counter()
     finally:
@@ -233,14 +284,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="orderdesk-bench-") as tmp:
         workdir = Path(tmp)
         for engine in engines:
-            for workers in ((1, 2) if engine == "postgres" else (1,)):
+            for workers in (1, 2) if engine == "postgres" else (1,):
                 rate, seconds = throughput(engine, workers, args.events, workdir)
-                rows.append((engine, f"webhook delivery, {workers} worker{'s' if workers > 1 else ''}",
-                             f"{rate:,.0f} events/s", f"{args.events:,} events in {seconds:.2f} s"))
+                rows.append(
+                    (
+                        engine,
+                        f"webhook delivery, {workers} worker{'s' if workers > 1 else ''}",
+                        f"{rate:,.0f} events/s",
+                        f"{args.events:,} events in {seconds:.2f} s",
+                    )
+                )
         for engine in engines:
             seconds = asyncio.run(auction_start_seconds(engine, args.competitors, workdir))
-            rows.append((engine, f"auction start, {args.competitors:,} competing orders", f"{seconds * 1000:,.0f} ms",
-                         "one call: winner acquiring, the rest failed, one event each"))
+            rows.append(
+                (
+                    engine,
+                    f"auction start, {args.competitors:,} competing orders",
+                    f"{seconds * 1000:,.0f} ms",
+                    "one call: winner acquiring, the rest failed, one event each",
+                )
+            )
     header = f"{'engine':<9} {'scenario':<42} {'result':>16}  note"
     print(header)
     print("-" * len(header))

@@ -21,15 +21,18 @@ from orderdesk.platform.db import open_database
 
 DDL = {
     "sqlite": "CREATE TABLE IF NOT EXISTS bench_minimal_orders (id TEXT PRIMARY KEY, vehicle_id TEXT NOT NULL,"
-              " max_bid_amount_usd INTEGER, status TEXT NOT NULL, created_at TEXT_UTC NOT NULL)",
+    " max_bid_amount_usd INTEGER, status TEXT NOT NULL, created_at TEXT_UTC NOT NULL)",
     "postgresql": "CREATE TABLE IF NOT EXISTS bench_minimal_orders (id TEXT PRIMARY KEY, vehicle_id TEXT NOT NULL,"
-                  " max_bid_amount_usd BIGINT, status TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)",
+    " max_bid_amount_usd BIGINT, status TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)",
 }
 
 
 def create_app() -> FastAPI:
-    db = open_database(os.environ["BENCH_DATABASE_URL"], pool_size=int(os.environ.get("BENCH_POOL_SIZE", "10")),
-                       sqlite_synchronous=os.environ.get("BENCH_SQLITE_SYNCHRONOUS", "full"))
+    db = open_database(
+        os.environ["BENCH_DATABASE_URL"],
+        pool_size=int(os.environ.get("BENCH_POOL_SIZE", "10")),
+        sqlite_synchronous=os.environ.get("BENCH_SQLITE_SYNCHRONOUS", "full"),
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,13 +51,19 @@ def create_app() -> FastAPI:
     @app.post("/minimal/orders")
     async def create(request: Request) -> Response:
         body = orjson.loads(await request.body())
-        row = {"id": ids.new_ulid(), "vehicle_id": body["vehicle_id"],
-               "max_bid_amount_usd": body.get("max_bid_amount_usd"), "status": "proceed",
-               "created_at": datetime.now(UTC)}
+        row = {
+            "id": ids.new_ulid(),
+            "vehicle_id": body["vehicle_id"],
+            "max_bid_amount_usd": body.get("max_bid_amount_usd"),
+            "status": "proceed",
+            "created_at": datetime.now(UTC),
+        }
         async with db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO bench_minimal_orders (id, vehicle_id, max_bid_amount_usd, status, created_at)"
-                " VALUES (:id, :vehicle_id, :max_bid_amount_usd, :status, :created_at)", row)
+                " VALUES (:id, :vehicle_id, :max_bid_amount_usd, :status, :created_at)",
+                row,
+            )
         row["created_at"] = row["created_at"].isoformat()
         return Response(orjson.dumps(row), status_code=201, media_type="application/json")
 

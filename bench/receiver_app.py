@@ -1,6 +1,6 @@
 """A webhook receiver that answers 200 at once (the dispatcher benchmark's far end).
 
-    uvicorn bench.receiver_app:create_app --factory
+uvicorn bench.receiver_app:create_app --factory
 """
 
 from __future__ import annotations

@@ -36,8 +36,9 @@ class ServerProcess:
 
     def start(self, ready_path: str = "/healthz", timeout: float = 60.0) -> ServerProcess:
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -68,6 +69,20 @@ def orderdesk_serve(env: Mapping[str, str], port: int, log_path: Path, *extra: s
 
 
 def uvicorn_app(app: str, env: Mapping[str, str], port: int, log_path: Path) -> ServerProcess:
-    args = [sys.executable, "-m", "uvicorn", app, "--factory", "--port", str(port), "--loop", "uvloop",
-            "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+    args = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--factory",
+        "--port",
+        str(port),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
     return ServerProcess(args, env, port, log_path)

@@ -29,10 +29,28 @@ def ensure_wrk() -> str:
     return path
 
 
-def run(name: str, url: str, script: str, *, connections: int, duration: int, threads: int = 1,
-        env_args: list[str] | None = None) -> LoadResult:
-    args = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
-            "--timeout", "30s", "-s", str(LUA / script), url]
+def run(
+    name: str,
+    url: str,
+    script: str,
+    *,
+    connections: int,
+    duration: int,
+    threads: int = 1,
+    env_args: list[str] | None = None,
+) -> LoadResult:
+    args = [
+        ensure_wrk(),
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        "--timeout",
+        "30s",
+        "-s",
+        str(LUA / script),
+        url,
+    ]
     if env_args:
         args += ["--", *env_args]
     output = subprocess.run(args, capture_output=True, text=True, check=True).stdout

@@ -56,8 +56,12 @@ class PostgresReset:
         self.conn.execute("DROP SCHEMA public CASCADE")
         self.conn.execute("CREATE SCHEMA public")
         upgrade(url)
-        tables = [r[0] for r in self.conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
+        tables = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )
+        ]
         self.tables = tables
         self.seed: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
         for table in tables:
@@ -117,7 +121,7 @@ def settings_for(database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": database_url,
         "ops_token": OPS_TOKEN,
-        "rate_limit": "",          # rate-limit tests turn these back on explicitly
+        "rate_limit": "",  # rate-limit tests turn these back on explicitly
         "crypto_rate_limit": "",
         "sqlite_synchronous": "normal",
         "db_pool_size": 20,

@@ -1,10 +1,10 @@
 """The application: one root that mounts each product's partner and operator APIs.
 
-    /auto/...          auto partner API          (auto envelope)
-    /ops/v1/auto/...   auto operator API         (auto envelope)
-    /crypto/...        crypto partner API        (crypto envelope)
-    /ops/v1/...        crypto operator API and the shared mail outbox (crypto envelope)
-    /healthz /readyz /metrics
+/auto/...          auto partner API          (auto envelope)
+/ops/v1/auto/...   auto operator API         (auto envelope)
+/crypto/...        crypto partner API        (crypto envelope)
+/ops/v1/...        crypto operator API and the shared mail outbox (crypto envelope)
+/healthz /readyz /metrics
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ from orderdesk.settings import Settings, load_settings
 PRODUCTS = (auto, crypto)  # auto first: /ops/v1/auto must be matched before crypto's /ops/v1
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
-               run_dispatcher: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, run_dispatcher: bool = False
+) -> FastAPI:
     """Build the application. The lifespan opens the database; with `run_dispatcher` it also
     runs the background dispatcher in this process."""
     settings = settings or load_settings()
@@ -55,8 +56,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                 await task
             await runtime.close()
 
-    app = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None,
-                  redirect_slashes=False)
+    app = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False)
     app.state.runtime = runtime
     app.state.ready = False
     install_error_handlers(app, AUTO)

@@ -49,9 +49,17 @@ def serve(
         _migrate(settings)
     os.environ["ORDERDESK__SERVE_DISPATCHER"] = "0" if no_dispatcher else "1"
     uvicorn.run(
-        "orderdesk.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
-        loop="uvloop", http="httptools", access_log=False, log_level="warning",
-        timeout_graceful_shutdown=10, server_header=False,
+        "orderdesk.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=10,
+        server_header=False,
     )
 
 

@@ -48,18 +48,23 @@ async def test_start_without_orders_and_unknown_vehicle(operator: Operator, part
 async def test_result_checks_in_order(operator: Operator, clock: ManualClock) -> None:
     [order] = await bids(operator, clock, 18200)
     assert issue_paths(await operator.request("POST", f"/vehicles/{CAR}/auction/result", json={})) == [
-        ("body", "outcome")]
+        ("body", "outcome")
+    ]
     assert issue_paths(await operator.result(CAR, "sold")) == [("body", "outcome")]
     assert issue_paths(await operator.result("nope", "won", colour=1)) == [("body", "colour")]  # 400 before 404
-    assert_error(await operator.result(CAR, "won", purchase_price_usd="x"), 409, "invalid_status_transition",
-                 {"vehicle_id": CAR})  # 409 before amount problems
+    assert_error(
+        await operator.result(CAR, "won", purchase_price_usd="x"), 409, "invalid_status_transition", {"vehicle_id": CAR}
+    )  # 409 before amount problems
     assert_error(await operator.result(CAR, "lost"), 409, "invalid_status_transition", {"vehicle_id": CAR})
     await operator.start(CAR)
-    for amounts, path in (({}, "purchase_price_usd"), ({"purchase_price_usd": 18201}, "purchase_price_usd"),
-                          ({"purchase_price_usd": 0}, "purchase_price_usd"),
-                          ({"purchase_price_usd": 17000.5}, "purchase_price_usd"),
-                          ({"purchase_price_usd": 17000, "auction_fee_usd": -5}, "auction_fee_usd"),
-                          ({"purchase_price_usd": 17000, "auction_fee_usd": "310"}, "auction_fee_usd")):
+    for amounts, path in (
+        ({}, "purchase_price_usd"),
+        ({"purchase_price_usd": 18201}, "purchase_price_usd"),
+        ({"purchase_price_usd": 0}, "purchase_price_usd"),
+        ({"purchase_price_usd": 17000.5}, "purchase_price_usd"),
+        ({"purchase_price_usd": 17000, "auction_fee_usd": -5}, "auction_fee_usd"),
+        ({"purchase_price_usd": 17000, "auction_fee_usd": "310"}, "auction_fee_usd"),
+    ):
         error = assert_error(await operator.result(CAR, "won", **amounts), 422, "validation_error")
         assert [i["path"] for i in error["details"]["issues"]] == [path]
     error = assert_error(await operator.result(CAR, "won", purchase_price_usd=18201), 422, "validation_error")
@@ -74,13 +79,15 @@ async def test_result_checks_in_order(operator: Operator, clock: ManualClock) ->
 async def test_buy_now_orders_are_left_to_transitions(operator: Operator, partner: Partner) -> None:
     await operator.vehicle("dealer-1", DEALER_CAR)
     order = (await partner.place("dealer-1")).json()
-    assert_error(await operator.result("dealer-1", "cancelled"), 409, "invalid_status_transition",
-                 {"vehicle_id": "dealer-1"})
+    assert_error(
+        await operator.result("dealer-1", "cancelled"), 409, "invalid_status_transition", {"vehicle_id": "dealer-1"}
+    )
     assert (await partner.order(order["id"]))["status"] == "proceed"
 
 
-async def test_a_thousand_competing_orders_start_in_one_call(operator: Operator, clock: ManualClock,
-                                                             engine: str) -> None:
+async def test_a_thousand_competing_orders_start_in_one_call(
+    operator: Operator, clock: ManualClock, engine: str
+) -> None:
     await operator.vehicle(CAR)
     runtime = operator.client.runtime  # type: ignore[attr-defined]
     await bulk_orders(runtime, CAR, 1000, clock.now())
@@ -101,25 +108,31 @@ async def bulk_orders(runtime: Any, vehicle_id: str, count: int, now: datetime) 
     from orderdesk.platform.ids import new_ulid
 
     partners = [{"id": new_ulid(), "now": now} for _ in range(count)]
-    orders = [{"id": new_ulid(), "partner_id": p["id"], "vehicle_id": vehicle_id, "max_bid": 18400 + i, "now": now}
-              for i, p in enumerate(partners)]
+    orders = [
+        {"id": new_ulid(), "partner_id": p["id"], "vehicle_id": vehicle_id, "max_bid": 18400 + i, "now": now}
+        for i, p in enumerate(partners)
+    ]
     async with runtime.db.transaction() as conn:
         await conn.executemany(
             "INSERT INTO auto_partners (id, name, environment, ip_allowlist, webhook_url, webhook_secret, created_at)"
-            " VALUES (:id, 'Bulk', 'sandbox', NULL, NULL, 'whsec_bulk', :now)", partners)
+            " VALUES (:id, 'Bulk', 'sandbox', NULL, NULL, 'whsec_bulk', :now)",
+            partners,
+        )
         await conn.executemany(
             "INSERT INTO auto_orders (id, partner_id, vehicle_id, status, max_bid_amount_usd, created_at,"
             " updated_at, auction_date) VALUES (:id, :partner_id, :vehicle_id, 'proceed', :max_bid, :now, :now,"
-            " (SELECT auction_date FROM auto_vehicles WHERE id = :vehicle_id))", orders)
+            " (SELECT auction_date FROM auto_vehicles WHERE id = :vehicle_id))",
+            orders,
+        )
         await conn.execute(
             "UPDATE auto_vehicles SET leader_order_id = :leader, leader_max_bid_usd = :top, leader_created_at = :now"
-            " WHERE id = :id", {"id": vehicle_id, "leader": orders[-1]["id"], "top": orders[-1]["max_bid"],
-                                "now": now})
+            " WHERE id = :id",
+            {"id": vehicle_id, "leader": orders[-1]["id"], "top": orders[-1]["max_bid"], "now": now},
+        )
 
 
 @pytest.mark.parametrize("round_", range(3))
-async def test_concurrent_starts_places_cancels_and_sweeps(operator: Operator, clock: ManualClock,
-                                                           round_: int) -> None:
+async def test_concurrent_starts_places_cancels_and_sweeps(operator: Operator, clock: ManualClock, round_: int) -> None:
     """Whatever interleaving: one winner at most, every loser failed, the leader invariant holds."""
     placed = await bids(operator, clock, *(18000 + 10 * i for i in range(12)))
     latecomers = [await operator.partner(f"Late {i}") for i in range(6)]
@@ -150,16 +163,17 @@ async def test_cancel_racing_the_start(operator: Operator, clock: ManualClock) -
     status and gets 409 with it (spec 4.7)."""
     placed = await bids(operator, clock, *(18000 + i for i in range(8)))
     owners = {o["id"]: o for o in placed}
-    responses = await asyncio.gather(operator.request("POST", f"/vehicles/{CAR}/auction/start"),
-                                     *(_cancel_as_owner(operator, order_id) for order_id in owners))
+    responses = await asyncio.gather(
+        operator.request("POST", f"/vehicles/{CAR}/auction/start"),
+        *(_cancel_as_owner(operator, order_id) for order_id in owners),
+    )
     winner = responses[0].json()["winner_order_id"]
     final = {o["id"]: o for o in await operator.orders(vehicle_id=CAR)}
     for order_id, response in zip(owners, responses[1:], strict=True):
         if response.status_code == 200:
             assert final[order_id]["status"] == "cancelled" and order_id != winner
         else:
-            assert_error(response, 409, "invalid_status_transition",
-                         {"current_status": final[order_id]["status"]})
+            assert_error(response, 409, "invalid_status_transition", {"current_status": final[order_id]["status"]})
             assert final[order_id]["status"] in ("acquiring", "failed")
     assert [o for o in final.values() if o["status"] == "acquiring"] == ([final[winner]] if winner else [])
 

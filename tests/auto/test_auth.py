@@ -20,10 +20,15 @@ async def test_missing_api_key(client: httpx.AsyncClient) -> None:
         assert_error(response, 401, "missing_api_key", {}, "x-api-key header is required")
 
 
-@pytest.mark.parametrize("key", [
-    "lmn_stg_E2I8nUigVahfNbA03U7uapnvxFMJ",  # well-formed, unknown
-    "lmn_stg_short", "Bearer lmn_stg_E2I8nUigVahfNbA03U7uapnvxFMJ", "lmn_xyz_E2I8nUigVahfNbA03U7uapnvxFMJ",
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "lmn_stg_E2I8nUigVahfNbA03U7uapnvxFMJ",  # well-formed, unknown
+        "lmn_stg_short",
+        "Bearer lmn_stg_E2I8nUigVahfNbA03U7uapnvxFMJ",
+        "lmn_xyz_E2I8nUigVahfNbA03U7uapnvxFMJ",
+    ],
+)
 async def test_invalid_api_key(client: httpx.AsyncClient, key: str) -> None:
     response = await client.get(ORDERS, headers={"x-api-key": key})
     assert_error(response, 401, "invalid_api_key", {}, "API key is invalid")
@@ -45,15 +50,22 @@ async def test_revoked_key_is_invalid_and_other_keys_keep_working(operator: Oper
     assert response.status_code == 200
 
 
-async def test_keys_of_one_partner_share_orders_and_idempotency(operator: Operator, partner: Partner,
-                                                                auction_car: dict) -> None:
+async def test_keys_of_one_partner_share_orders_and_idempotency(
+    operator: Operator, partner: Partner, auction_car: dict
+) -> None:
     second_key = (await operator.request("POST", f"/partners/{partner.id}/keys")).json()["api_key"]
     headers = idem()
-    first = await partner.client.post(ORDERS, json={"vehicle_id": auction_car["id"], "max_bid_amount_usd": 18200},
-                                      headers={"x-api-key": partner.key, **headers})
+    first = await partner.client.post(
+        ORDERS,
+        json={"vehicle_id": auction_car["id"], "max_bid_amount_usd": 18200},
+        headers={"x-api-key": partner.key, **headers},
+    )
     assert first.status_code == 201
-    replay = await partner.client.post(ORDERS, json={"vehicle_id": auction_car["id"], "max_bid_amount_usd": 18200},
-                                       headers={"x-api-key": second_key, **headers})
+    replay = await partner.client.post(
+        ORDERS,
+        json={"vehicle_id": auction_car["id"], "max_bid_amount_usd": 18200},
+        headers={"x-api-key": second_key, **headers},
+    )
     assert replay.status_code == 200 and replay.content == first.content
     listed = await partner.client.get(ORDERS, headers={"x-api-key": second_key})
     assert [order["id"] for order in listed.json()["data"]] == [first.json()["id"]]
@@ -61,8 +73,9 @@ async def test_keys_of_one_partner_share_orders_and_idempotency(operator: Operat
 
 async def test_key_of_the_other_environment_is_invalid(make_client: ClientFactory) -> None:
     client = await make_client()
-    created = await client.post("/ops/v1/auto/partners", headers=OPS_HEADERS,
-                                json={"name": "Prod Partner", "environment": "production"})
+    created = await client.post(
+        "/ops/v1/auto/partners", headers=OPS_HEADERS, json={"name": "Prod Partner", "environment": "production"}
+    )
     assert created.status_code == 201
     key = created.json()["api_key"]
     assert key.startswith("lmn_prd_")
@@ -74,24 +87,29 @@ async def test_key_of_the_other_environment_is_invalid(make_client: ClientFactor
 # --------------------------------------------------------------------------- IP allowlist
 
 
-async def _partner_behind(make_client: ClientFactory, allowlist: list[str] | None, client_ip: str,
-                          **settings: object) -> tuple[httpx.AsyncClient, str]:
+async def _partner_behind(
+    make_client: ClientFactory, allowlist: list[str] | None, client_ip: str, **settings: object
+) -> tuple[httpx.AsyncClient, str]:
     client = await make_client(client_ip=client_ip, **settings)
-    created = await client.post("/ops/v1/auto/partners", headers=OPS_HEADERS,
-                                json={"name": "Walled", "ip_allowlist": allowlist})
+    created = await client.post(
+        "/ops/v1/auto/partners", headers=OPS_HEADERS, json={"name": "Walled", "ip_allowlist": allowlist}
+    )
     assert created.status_code == 201, created.text
     return client, created.json()["api_key"]
 
 
-@pytest.mark.parametrize(("client_ip", "allowed", "reported"), [
-    ("203.0.113.7", True, None),
-    ("198.51.100.200", True, None),
-    ("203.0.113.8", False, "203.0.113.8"),
-    ("::ffff:203.0.113.7", True, None),
-    ("::ffff:203.0.113.9", False, "203.0.113.9"),
-    ("2001:db8::10", True, None),
-    ("2001:db8::11", False, "2001:db8::11"),
-])
+@pytest.mark.parametrize(
+    ("client_ip", "allowed", "reported"),
+    [
+        ("203.0.113.7", True, None),
+        ("198.51.100.200", True, None),
+        ("203.0.113.8", False, "203.0.113.8"),
+        ("::ffff:203.0.113.7", True, None),
+        ("::ffff:203.0.113.9", False, "203.0.113.9"),
+        ("2001:db8::10", True, None),
+        ("2001:db8::11", False, "2001:db8::11"),
+    ],
+)
 async def test_ip_allowlist(make_client: ClientFactory, client_ip: str, allowed: bool, reported: str | None) -> None:
     client, key = await _partner_behind(make_client, ["203.0.113.7", "198.51.100.0/24", "2001:db8::10"], client_ip)
     response = await client.get(ORDERS, headers={"x-api-key": key})
@@ -107,15 +125,19 @@ async def test_forwarded_for_is_ignored_unless_trusted(make_client: ClientFactor
     assert_error(response, 403, "ip_not_allowed", {"ip": "10.0.0.5"})
 
 
-@pytest.mark.parametrize(("forwarded", "status", "checked"), [
-    ("203.0.113.7", 200, None),
-    ("192.0.2.1, 203.0.113.7", 200, None),  # the right-most entry is the one the proxy appended
-    ("203.0.113.7, 192.0.2.1", 403, "192.0.2.1"),
-    ("203.0.113.7, garbage", 403, "10.0.0.5"),  # not an IP: fall back to the peer
-    (None, 403, "10.0.0.5"),
-])
-async def test_trusted_proxy_header(make_client: ClientFactory, forwarded: str | None, status: int,
-                                    checked: str | None) -> None:
+@pytest.mark.parametrize(
+    ("forwarded", "status", "checked"),
+    [
+        ("203.0.113.7", 200, None),
+        ("192.0.2.1, 203.0.113.7", 200, None),  # the right-most entry is the one the proxy appended
+        ("203.0.113.7, 192.0.2.1", 403, "192.0.2.1"),
+        ("203.0.113.7, garbage", 403, "10.0.0.5"),  # not an IP: fall back to the peer
+        (None, 403, "10.0.0.5"),
+    ],
+)
+async def test_trusted_proxy_header(
+    make_client: ClientFactory, forwarded: str | None, status: int, checked: str | None
+) -> None:
     client, key = await _partner_behind(make_client, ["203.0.113.7"], "10.0.0.5", trust_proxy_headers=True)
     headers = {"x-api-key": key, **({"X-Forwarded-For": forwarded} if forwarded else {})}
     response = await client.get(ORDERS, headers=headers)
@@ -182,14 +204,20 @@ async def test_route_and_method_come_before_the_key(client: httpx.AsyncClient) -
 async def test_key_before_ip_before_rate_limit_before_body(make_client: ClientFactory) -> None:
     client = await make_client(client_ip="192.0.2.50", rate_limit="1/hour", max_body_bytes=100)
     created = await client.post("/ops/v1/auto/partners", headers=OPS_HEADERS, json={"name": "Checks"})
-    walled = await client.post("/ops/v1/auto/partners", headers=OPS_HEADERS,
-                               json={"name": "Walled", "ip_allowlist": ["203.0.113.7"]})
+    walled = await client.post(
+        "/ops/v1/auto/partners", headers=OPS_HEADERS, json={"name": "Walled", "ip_allowlist": ["203.0.113.7"]}
+    )
     key, walled_key = created.json()["api_key"], walled.json()["api_key"]
     huge = b"x" * 1000
     assert_error(await client.post(ORDERS, content=huge), 401, "missing_api_key")
     assert_error(await client.post(ORDERS, content=huge, headers={"x-api-key": walled_key}), 403, "ip_not_allowed")
-    assert_error(await client.post(ORDERS, content=huge, headers={"x-api-key": key}), 413, "payload_too_large",
-                 {"max_bytes": 100}, "Request body exceeds 100 bytes")
+    assert_error(
+        await client.post(ORDERS, content=huge, headers={"x-api-key": key}),
+        413,
+        "payload_too_large",
+        {"max_bytes": 100},
+        "Request body exceeds 100 bytes",
+    )
     assert_error(await client.post(ORDERS, content=huge, headers={"x-api-key": key}), 429, "rate_limited")
 
 

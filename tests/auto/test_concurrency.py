@@ -90,8 +90,12 @@ async def test_cancel_and_bid_race_keeps_the_leader_right(operator: Operator, au
     partners = [await operator.partner(f"Bidder {i}") for i in range(6)]
     placed = [(await p.place(CAR, 18000 + 100 * i)).json() for i, p in enumerate(partners)]
     late = [await operator.partner(f"Late {i}") for i in range(4)]
-    await _fire([*(p.cancel(o["id"]) for p, o in zip(partners[3:], placed[3:], strict=True)),
-                 *(p.place(CAR, 18150 + 10 * i) for i, p in enumerate(late))])
+    await _fire(
+        [
+            *(p.cancel(o["id"]) for p, o in zip(partners[3:], placed[3:], strict=True)),
+            *(p.place(CAR, 18150 + 10 * i) for i, p in enumerate(late)),
+        ]
+    )
     active = [o for o in await operator.orders(vehicle_id=CAR) if o["status"] == "proceed"]
     top = max(o["max_bid_amount_usd"] for o in active)
     assert [o["max_bid_amount_usd"] for o in active if o["is_highest_bid"]] == [top]
@@ -100,8 +104,9 @@ async def test_cancel_and_bid_race_keeps_the_leader_right(operator: Operator, au
 
 async def test_withdrawal_racing_new_orders(operator: Operator, auction_car: dict) -> None:
     partners = [await operator.partner(f"Bidder {i}") for i in range(10)]
-    results = await _fire([*(p.place(CAR, 18000 + i) for i, p in enumerate(partners)),
-                           operator.request("DELETE", f"/vehicles/{CAR}")])
+    results = await _fire(
+        [*(p.place(CAR, 18000 + i) for i, p in enumerate(partners)), operator.request("DELETE", f"/vehicles/{CAR}")]
+    )
     withdrawal = results[-1].json()
     created = [r.json()["id"] for r in results[:-1] if r.status_code == 201]
     refused = [r for r in results[:-1] if r.status_code != 201]

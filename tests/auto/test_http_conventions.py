@@ -11,9 +11,14 @@ from tests.auto.conftest import Operator, Partner, assert_error
 from tests.conftest import ClientFactory
 
 PARTNER_OPERATIONS = {
-    ("get", "/v1/vehicles/facets"), ("get", "/v1/vehicles"), ("get", "/v1/vehicles/{vehicle_id}"),
-    ("post", "/v1/orders"), ("get", "/v1/orders"), ("get", "/v1/orders/{order_id}"),
-    ("delete", "/v1/orders/{order_id}"), ("post", "/v1/orders/{order_id}/status"),
+    ("get", "/v1/vehicles/facets"),
+    ("get", "/v1/vehicles"),
+    ("get", "/v1/vehicles/{vehicle_id}"),
+    ("post", "/v1/orders"),
+    ("get", "/v1/orders"),
+    ("get", "/v1/orders/{order_id}"),
+    ("delete", "/v1/orders/{order_id}"),
+    ("post", "/v1/orders/{order_id}/status"),
     ("get", "/v1/orders/{order_id}/events"),
 }
 
@@ -28,15 +33,18 @@ async def test_request_ids_on_every_answer(partner: Partner, auction_car: dict) 
     assert error.json()["error"]["request_id"] == error.headers["x-request-id"]
 
 
-@pytest.mark.parametrize(("method", "path", "allowed"), [
-    ("PUT", "/v1/orders", ["GET", "POST"]),
-    ("PATCH", "/v1/orders/01KQXA5KNRPQNMCMYXC47R2PCT", ["DELETE", "GET"]),
-    ("POST", "/v1/vehicles", ["GET"]),
-    ("DELETE", "/v1/vehicles/facets", ["GET"]),
-    ("OPTIONS", "/v1/orders", ["GET", "POST"]),
-    ("GET", "/v1/orders/01KQXA5KNRPQNMCMYXC47R2PCT/status", ["POST"]),
-    ("POST", "/v1/orders/01KQXA5KNRPQNMCMYXC47R2PCT/events", ["GET"]),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PUT", "/v1/orders", ["GET", "POST"]),
+        ("PATCH", "/v1/orders/01KQXA5KNRPQNMCMYXC47R2PCT", ["DELETE", "GET"]),
+        ("POST", "/v1/vehicles", ["GET"]),
+        ("DELETE", "/v1/vehicles/facets", ["GET"]),
+        ("OPTIONS", "/v1/orders", ["GET", "POST"]),
+        ("GET", "/v1/orders/01KQXA5KNRPQNMCMYXC47R2PCT/status", ["POST"]),
+        ("POST", "/v1/orders/01KQXA5KNRPQNMCMYXC47R2PCT/events", ["GET"]),
+    ],
+)
 async def test_method_not_allowed(client: httpx.AsyncClient, method: str, path: str, allowed: list[str]) -> None:
     response = await client.request(method, "/auto" + path, headers={"Origin": "https://partner.example.com"})
     assert_error(response, 405, "method_not_allowed", {"allowed": allowed}, "Method not allowed")
@@ -44,8 +52,18 @@ async def test_method_not_allowed(client: httpx.AsyncClient, method: str, path: 
     assert not any(name.startswith("access-control-") for name in response.headers)
 
 
-@pytest.mark.parametrize("path", ["/v1/orders/", "/v1/vehicles/", "/v1", "/v2/orders", "/v1/orders/x/y",
-                                  "/v1/orders/01KQXA5KNRPQNMCMYXC47R2PCT/history", "/V1/orders"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/orders/",
+        "/v1/vehicles/",
+        "/v1",
+        "/v2/orders",
+        "/v1/orders/x/y",
+        "/v1/orders/01KQXA5KNRPQNMCMYXC47R2PCT/history",
+        "/V1/orders",
+    ],
+)
 async def test_unknown_routes(partner: Partner, path: str) -> None:
     assert_error(await partner.get(path), 404, "route_not_found", {}, "No such route")
 
@@ -64,19 +82,38 @@ async def test_openapi_is_public_and_lists_partner_endpoints_only(client: httpx.
     assert operations == PARTNER_OPERATIONS
     place = document["paths"]["/v1/orders"]["post"]
     assert place["requestBody"]["content"]["application/json"]["example"] == {
-        "vehicle_id": "glovis-20260512-0418", "max_bid_amount_usd": 18200}
+        "vehicle_id": "glovis-20260512-0418",
+        "max_bid_amount_usd": 18200,
+    }
     assert "201" in place["responses"]
-    codes = {code for status in place["responses"].values()
-             for code in status.get("content", {}).get("application/json", {}).get("examples", {})}
-    assert {"missing_idempotency_key", "missing_max_bid", "vehicle_not_found", "past_order_cutoff",
-            "duplicate_order", "idempotency_key_reused", "vehicle_unavailable", "idempotency_key_in_use",
-            "validation_error", "missing_api_key", "invalid_api_key", "rate_limited"} <= codes
+    codes = {
+        code
+        for status in place["responses"].values()
+        for code in status.get("content", {}).get("application/json", {}).get("examples", {})
+    }
+    assert {
+        "missing_idempotency_key",
+        "missing_max_bid",
+        "vehicle_not_found",
+        "past_order_cutoff",
+        "duplicate_order",
+        "idempotency_key_reused",
+        "vehicle_unavailable",
+        "idempotency_key_in_use",
+        "validation_error",
+        "missing_api_key",
+        "invalid_api_key",
+        "rate_limited",
+    } <= codes
     for path, item in document["paths"].items():
         for method, operation in item.items():
             success = next(v for k, v in operation["responses"].items() if k.startswith("2"))
             assert "example" in success["content"]["application/json"], (method, path)
-    assert document["components"]["securitySchemes"]["ApiKey"] == {"type": "apiKey", "in": "header",
-                                                                   "name": "x-api-key"}
+    assert document["components"]["securitySchemes"]["ApiKey"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "x-api-key",
+    }
 
 
 async def test_docs_page(client: httpx.AsyncClient) -> None:
@@ -98,10 +135,18 @@ async def test_bodies_sent_to_bodyless_endpoints(make_client: ClientFactory) -> 
     order = (await partner.place("glovis-1", 18200)).json()
     small = await client.request("GET", f"/auto/v1/orders/{order['id']}", content=b"not json", headers=partner.headers)
     assert small.status_code == 200  # ignored
-    for method, path in (("GET", f"/auto/v1/orders/{order['id']}"), ("GET", "/auto/v1/orders"),
-                         ("GET", "/auto/v1/vehicles/glovis-1"), ("DELETE", f"/auto/v1/orders/{order['id']}")):
-        response = await client.request(method, path, content=b"x" * 2001, headers={
-            **partner.headers, "Idempotency-Key": "93470a1b-d783-4b58-b2a3-9732e9b78361"})
+    for method, path in (
+        ("GET", f"/auto/v1/orders/{order['id']}"),
+        ("GET", "/auto/v1/orders"),
+        ("GET", "/auto/v1/vehicles/glovis-1"),
+        ("DELETE", f"/auto/v1/orders/{order['id']}"),
+    ):
+        response = await client.request(
+            method,
+            path,
+            content=b"x" * 2001,
+            headers={**partner.headers, "Idempotency-Key": "93470a1b-d783-4b58-b2a3-9732e9b78361"},
+        )
         assert_error(response, 413, "payload_too_large", {"max_bytes": 2000}, "Request body exceeds 2000 bytes")
     assert (await partner.get(f"/v1/orders/{order['id']}")).json()["status"] == "proceed"
     unauthenticated = await client.request("GET", "/auto/v1/orders", content=b"x" * 2001)
@@ -110,15 +155,18 @@ async def test_bodies_sent_to_bodyless_endpoints(make_client: ClientFactory) -> 
 
 async def test_path_parameters_are_documented(client: httpx.AsyncClient) -> None:
     document = (await client.get("/auto/v1/openapi.json")).json()
-    for path, method, name in (("/v1/orders/{order_id}", "get", "order_id"),
-                               ("/v1/orders/{order_id}", "delete", "order_id"),
-                               ("/v1/vehicles/{vehicle_id}", "get", "vehicle_id")):
+    for path, method, name in (
+        ("/v1/orders/{order_id}", "get", "order_id"),
+        ("/v1/orders/{order_id}", "delete", "order_id"),
+        ("/v1/vehicles/{vehicle_id}", "get", "vehicle_id"),
+    ):
         parameters = document["paths"][path][method]["parameters"]
         assert {"name": name, "in": "path", "required": True, "schema": {"type": "string"}} in parameters
 
 
 async def test_unexpected_failure_is_an_internal_error_and_writes_nothing(
-        partner: Partner, auction_car: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    partner: Partner, auction_car: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from orderdesk.auto import repository
 
     async def broken(conn: object, vehicle_id: str, *args: object) -> None:

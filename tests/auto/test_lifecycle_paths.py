@@ -47,8 +47,12 @@ def hooks_for(receiver: Receiver, order_id: str, *partners: Partner) -> list[dic
         envelope = received.json
         if envelope["data"]["order"]["id"] != order_id:
             continue
-        assert any(signature_is_valid(secret, received.body, received.headers["x-lmn-signature"],
-                                      received.headers["x-lmn-timestamp"]) for secret in secrets)
+        assert any(
+            signature_is_valid(
+                secret, received.body, received.headers["x-lmn-signature"], received.headers["x-lmn-timestamp"]
+            )
+            for secret in secrets
+        )
         envelopes.append(envelope)
     return envelopes
 
@@ -64,12 +68,15 @@ def summary(envelopes: list[dict[str, Any]]) -> list[tuple[str, Any, str, Any]]:
 
 
 async def history(operator: Operator, order_id: str) -> list[tuple[str, str | None, str, str | None]]:
-    return [(h["actor"], h["from_status"], h["to_status"], h["to_fulfillment_detail"])
-            for h in (await operator.order(order_id))["history"]]
+    return [
+        (h["actor"], h["from_status"], h["to_status"], h["to_fulfillment_detail"])
+        for h in (await operator.order(order_id))["history"]
+    ]
 
 
-async def test_auction_won_secured_shipped_delivered(operator: Operator, hooked: Partner, hooked_rival: Partner,
-                                                    receiver: Receiver, clock: ManualClock) -> None:
+async def test_auction_won_secured_shipped_delivered(
+    operator: Operator, hooked: Partner, hooked_rival: Partner, receiver: Receiver, clock: ManualClock
+) -> None:
     await operator.vehicle(CAR)
     mine = (await hooked.place(CAR, 18200)).json()
     clock.advance(seconds=1)
@@ -88,31 +95,47 @@ async def test_auction_won_secured_shipped_delivered(operator: Operator, hooked:
     secured = won.json()["order"]
     assert won.json()["failed_order_ids"] == []
     assert secured == {**await hooked.order(mine["id"]), "partner_id": hooked.id}
-    assert secured["status"] == "secured" and secured["amounts"] == {"purchase_price_usd": 17650,
-                                                                     "auction_fee_usd": 310}
+    assert secured["status"] == "secured" and secured["amounts"] == {
+        "purchase_price_usd": 17650,
+        "auction_fee_usd": 310,
+    }
     assert (secured["is_highest_bid"], secured["current_max_bid_usd"]) == (True, 18200)
 
     clock.advance(days=2)
-    shipment = {"port_of_loading": "Pyeongtaek", "port_of_discharge": "Lagos (Tin Can)",
-                "etd": "2026-06-02T18:00:00+09:00"}
+    shipment = {
+        "port_of_loading": "Pyeongtaek",
+        "port_of_discharge": "Lagos (Tin Can)",
+        "etd": "2026-06-02T18:00:00+09:00",
+    }
     shipping = await operator.move(mine["id"], status="shipping", shipment=shipment)
     assert shipping["fulfillment_detail"] == "export_processing"
-    assert shipping["shipment"] == {"vessel_name": None, "voyage_number": None, "bill_of_lading_number": None,
-                                    "eta": None, **shipment}
+    assert shipping["shipment"] == {
+        "vessel_name": None,
+        "voyage_number": None,
+        "bill_of_lading_number": None,
+        "eta": None,
+        **shipment,
+    }
     clock.advance(days=1)
-    at_port = await operator.move(mine["id"], fulfillment_detail="awaiting_pickup",
-                                  shipment={"vessel_name": "Morning Cara", "eta": "2026-07-18T06:00:00+01:00"})
+    at_port = await operator.move(
+        mine["id"],
+        fulfillment_detail="awaiting_pickup",
+        shipment={"vessel_name": "Morning Cara", "eta": "2026-07-18T06:00:00+01:00"},
+    )
     assert at_port["shipment"]["vessel_name"] == "Morning Cara"
     assert at_port["shipment"]["eta"] == "2026-07-18T06:00:00+01:00"  # kept in the offset supplied
     assert at_port["shipment"]["port_of_loading"] == "Pyeongtaek"  # merged, not replaced
 
     for detail in ("in_transit", "customs"):
         clock.advance(days=10)
-        pushed = await hooked.push(mine["id"], {"fulfillment_detail": detail,
-                                                "occurred_at": "2026-06-20T08:15:00+01:00"})
+        pushed = await hooked.push(
+            mine["id"], {"fulfillment_detail": detail, "occurred_at": "2026-06-20T08:15:00+01:00"}
+        )
         assert pushed.status_code == 200 and pushed.json()["fulfillment_detail"] == detail
-    delivered = await hooked.push(mine["id"], {"status": "delivered", "occurred_at": "2026-07-20T10:00:00+01:00",
-                                               "notes": "Collected by the dealer"})
+    delivered = await hooked.push(
+        mine["id"],
+        {"status": "delivered", "occurred_at": "2026-07-20T10:00:00+01:00", "notes": "Collected by the dealer"},
+    )
     assert delivered.status_code == 200, delivered.text
     assert (delivered.json()["status"], delivered.json()["fulfillment_detail"]) == ("delivered", None)
 
@@ -124,14 +147,21 @@ async def test_auction_won_secured_shipped_delivered(operator: Operator, hooked:
         ("order.fulfillment_updated", "export_processing", "shipping", "awaiting_pickup"),
     ]  # the partner's own pushes produce none
     assert hooks_for(receiver, mine["id"], hooked)[1]["data"]["order"] == {
-        k: v for k, v in secured.items() if k != "partner_id"}
+        k: v for k, v in secured.items() if k != "partner_id"
+    }
     assert summary(hooks_for(receiver, theirs["id"], hooked_rival)) == [
-        ("order.status_changed", "proceed", "failed", None)]
+        ("order.status_changed", "proceed", "failed", None)
+    ]
     assert await history(operator, mine["id"]) == [
-        ("partner", None, "proceed", None), ("operator", "proceed", "acquiring", None),
-        ("operator", "acquiring", "secured", None), ("operator", "secured", "shipping", "export_processing"),
-        ("operator", "shipping", "shipping", "awaiting_pickup"), ("partner", "shipping", "shipping", "in_transit"),
-        ("partner", "shipping", "shipping", "customs"), ("partner", "shipping", "delivered", None)]
+        ("partner", None, "proceed", None),
+        ("operator", "proceed", "acquiring", None),
+        ("operator", "acquiring", "secured", None),
+        ("operator", "secured", "shipping", "export_processing"),
+        ("operator", "shipping", "shipping", "awaiting_pickup"),
+        ("partner", "shipping", "shipping", "in_transit"),
+        ("partner", "shipping", "shipping", "customs"),
+        ("partner", "shipping", "delivered", None),
+    ]
     last = (await operator.order(mine["id"]))["history"][-1]
     assert (last["occurred_at"], last["notes"]) == ("2026-07-20T10:00:00+01:00", "Collected by the dealer")
     events = await hooked.events(mine["id"])
@@ -153,7 +183,9 @@ async def test_auction_lost(operator: Operator, hooked: Partner, receiver: Recei
     assert (await late.order(late_order["id"]))["failure_reason"] == "outbid"
     await deliver(operator.client)
     assert summary(hooks_for(receiver, order["id"], hooked)) == [
-        ("order.status_changed", "proceed", "acquiring", None), ("order.status_changed", "acquiring", "failed", None)]
+        ("order.status_changed", "proceed", "acquiring", None),
+        ("order.status_changed", "acquiring", "failed", None),
+    ]
     assert_error(await operator.result(CAR, "lost"), 409, "invalid_status_transition", {"vehicle_id": CAR})
 
 
@@ -173,8 +205,9 @@ async def test_auction_cancelled(operator: Operator, hooked: Partner, rival: Par
     alone = (await operator.result("glovis-2", "cancelled")).json()
     assert alone == {"order": None, "failed_order_ids": [waiting["id"]]}
     assert (await hooked.order(waiting["id"]))["failure_reason"] == "auction_cancelled"
-    assert_error(await operator.result("glovis-2", "cancelled"), 409, "invalid_status_transition",
-                 {"vehicle_id": "glovis-2"})
+    assert_error(
+        await operator.result("glovis-2", "cancelled"), 409, "invalid_status_transition", {"vehicle_id": "glovis-2"}
+    )
     await deliver(operator.client)
     assert summary(hooks_for(receiver, waiting["id"], hooked)) == [("order.status_changed", "proceed", "failed", None)]
 
@@ -204,8 +237,9 @@ async def test_buy_now_purchase_with_price(operator: Operator, hooked: Partner) 
     assert secured["amounts"] == {"purchase_price_usd": 25000, "auction_fee_usd": 120}  # no ceiling on buy-now
 
 
-async def test_auto_start_at_auction_date(operator: Operator, hooked: Partner, hooked_rival: Partner,
-                                          receiver: Receiver, clock: ManualClock) -> None:
+async def test_auto_start_at_auction_date(
+    operator: Operator, hooked: Partner, hooked_rival: Partner, receiver: Receiver, clock: ManualClock
+) -> None:
     await operator.vehicle(CAR)
     low = (await hooked.place(CAR, 18000)).json()
     high = (await hooked_rival.place(CAR, 18500)).json()
@@ -221,7 +255,8 @@ async def test_auto_start_at_auction_date(operator: Operator, hooked: Partner, h
     assert history[-1]["actor"] == "scheduler"
     await deliver(operator.client)
     assert summary(hooks_for(receiver, high["id"], hooked_rival)) == [
-        ("order.status_changed", "proceed", "acquiring", None)]
+        ("order.status_changed", "proceed", "acquiring", None)
+    ]
     # a day later the acquiring order is not swept: only proceed orders pass
     clock.advance(days=2)
     await deliver(operator.client)
@@ -263,8 +298,9 @@ async def test_a_missed_auction_passes_rather_than_starting_late(make_client: An
     assert (await partner.order(order["id"]))["failure_reason"] == "auction_passed"
 
 
-async def test_reschedule_later_keeps_orders(operator: Operator, hooked: Partner, receiver: Receiver,
-                                             clock: ManualClock) -> None:
+async def test_reschedule_later_keeps_orders(
+    operator: Operator, hooked: Partner, receiver: Receiver, clock: ManualClock
+) -> None:
     await operator.vehicle(CAR)
     order = (await hooked.place(CAR, 18200)).json()
     await operator.vehicle(CAR, auction_date="2026-05-20T13:30:00+09:00")
@@ -273,14 +309,16 @@ async def test_reschedule_later_keeps_orders(operator: Operator, hooked: Partner
     moved = await hooked.order(order["id"])
     assert moved["status"] == "proceed"  # the old date no longer starts anything
     assert summary(hooks_for(receiver, order["id"], hooked)) == [
-        ("order.auction_rescheduled", "2026-05-12T13:30:00+09:00", "proceed", None)]
+        ("order.auction_rescheduled", "2026-05-12T13:30:00+09:00", "proceed", None)
+    ]
     clock.set(datetime.fromisoformat("2026-05-20T13:30:00+09:00"))
     await deliver(operator.client)
     assert (await hooked.order(order["id"]))["status"] == "acquiring"
 
 
-async def test_reschedule_too_soon_cancels(operator: Operator, hooked: Partner, receiver: Receiver,
-                                           clock: ManualClock) -> None:
+async def test_reschedule_too_soon_cancels(
+    operator: Operator, hooked: Partner, receiver: Receiver, clock: ManualClock
+) -> None:
     await operator.vehicle(CAR)
     order = (await hooked.place(CAR, 18200)).json()
     await operator.vehicle(CAR, auction_date="2026-05-06T18:00:00+09:00")
@@ -289,7 +327,8 @@ async def test_reschedule_too_soon_cancels(operator: Operator, hooked: Partner, 
     assert cancelled["cancellation_reason"] == "auction_rescheduled_too_soon"
     assert summary(hooks_for(receiver, order["id"], hooked)) == [
         ("order.auction_rescheduled", "2026-05-12T13:30:00+09:00", "proceed", None),
-        ("order.status_changed", "proceed", "cancelled", None)]
+        ("order.status_changed", "proceed", "cancelled", None),
+    ]
 
 
 async def test_withdrawal(operator: Operator, hooked: Partner, hooked_rival: Partner, receiver: Receiver) -> None:
@@ -303,5 +342,7 @@ async def test_withdrawal(operator: Operator, hooked: Partner, hooked_rival: Par
     assert (failed["status"], failed["failure_reason"]) == ("failed", "vehicle_unavailable")
     await deliver(operator.client)
     assert summary(hooks_for(receiver, first["id"], hooked)) == [
-        ("order.status_changed", "proceed", "acquiring", None), ("order.status_changed", "acquiring", "failed", None)]
+        ("order.status_changed", "proceed", "acquiring", None),
+        ("order.status_changed", "acquiring", "failed", None),
+    ]
     assert len(hooks_for(receiver, second["id"], hooked_rival)) == 1

@@ -51,47 +51,52 @@ async def test_inspection_report_is_kept_as_supplied(operator: Operator) -> None
     assert body["inspection_report"] == report and body["body_condition"] == {"scratches": 2}
 
 
-@pytest.mark.parametrize(("changes", "paths"), [
-    ({"id": "other-id"}, [("body", "id")]),
-    ({"source": "encar"}, [("body", "source")]),
-    ({"make": ""}, [("body", "make")]),
-    ({"model": "m" * 65}, [("body", "model")]),
-    ({"trim": "t" * 129}, [("body", "trim")]),
-    ({"year": 1949}, [("body", "year")]),
-    ({"year": "2022"}, [("body", "year")]),
-    ({"year": 2022.0}, [("body", "year")]),
-    ({"mileage_km": -1}, [("body", "mileage_km")]),
-    ({"mileage_km": 2_000_001}, [("body", "mileage_km")]),
-    ({"fuel": "petrol"}, [("body", "fuel")]),
-    ({"transmission": "Auto"}, [("body", "transmission")]),
-    ({"engine_cc": 0}, [("body", "engine_cc")]),
-    ({"drivetrain": "awd"}, [("body", "drivetrain")]),
-    ({"options": ["sunroof", "Sunroof", "sunroof"]}, [("body", "options.1"), ("body", "options.2")]),
-    ({"options": "sunroof"}, [("body", "options")]),
-    ({"options": [f"opt_{i}" for i in range(101)]}, [("body", "options")]),
-    ({"accident_grade": "E"}, [("body", "accident_grade")]),
-    ({"auction_date": "2026-05-12T13:30:00Z"}, [("body", "auction_date")]),
-    ({"auction_date": "2026-05-12T13:30:00"}, [("body", "auction_date")]),
-    ({"auction_date": "2026-05-12"}, [("body", "auction_date")]),
-    ({"auction_count": 0}, [("body", "auction_count")]),
-    ({"auction_result": "pending"}, [("body", "auction_result")]),
-    ({"pricing": None}, [("body", "pricing")]),
-    ({"pricing": {}}, [("body", "pricing.listing_usd")]),
-    ({"pricing": {"listing_usd": 0}}, [("body", "pricing.listing_usd")]),
-    ({"pricing": {"listing_usd": 17400.0}}, [("body", "pricing.listing_usd")]),
-    ({"pricing": {"listing_usd": 1_000_000_001}}, [("body", "pricing.listing_usd")]),
-    ({"pricing": {"listing_usd": 17400, "currency": "USD"}}, [("body", "pricing.currency")]),
-    ({"vin": "V" * 33}, [("body", "vin")]),
-    ({"images": ["ftp://img.example.com/a.jpg", "https://ok.example.com/b.jpg", "/relative.jpg"]},
-     [("body", "images.0"), ("body", "images.2")]),
-    ({"images": [f"https://img.example.com/{i}.jpg" for i in range(51)]}, [("body", "images")]),
-    ({"inspection_report": ["a"]}, [("body", "inspection_report")]),
-    ({"withdrawn": True}, [("body", "withdrawn")]),
-    # consistency rules of 3.1
-    ({"auction_result": None}, [("body", "auction_result")]),
-    ({"auction_count": None}, [("body", "auction_count")]),
-    ({"auction_date": None}, [("body", "auction_date")]),
-])
+@pytest.mark.parametrize(
+    ("changes", "paths"),
+    [
+        ({"id": "other-id"}, [("body", "id")]),
+        ({"source": "encar"}, [("body", "source")]),
+        ({"make": ""}, [("body", "make")]),
+        ({"model": "m" * 65}, [("body", "model")]),
+        ({"trim": "t" * 129}, [("body", "trim")]),
+        ({"year": 1949}, [("body", "year")]),
+        ({"year": "2022"}, [("body", "year")]),
+        ({"year": 2022.0}, [("body", "year")]),
+        ({"mileage_km": -1}, [("body", "mileage_km")]),
+        ({"mileage_km": 2_000_001}, [("body", "mileage_km")]),
+        ({"fuel": "petrol"}, [("body", "fuel")]),
+        ({"transmission": "Auto"}, [("body", "transmission")]),
+        ({"engine_cc": 0}, [("body", "engine_cc")]),
+        ({"drivetrain": "awd"}, [("body", "drivetrain")]),
+        ({"options": ["sunroof", "Sunroof", "sunroof"]}, [("body", "options.1"), ("body", "options.2")]),
+        ({"options": "sunroof"}, [("body", "options")]),
+        ({"options": [f"opt_{i}" for i in range(101)]}, [("body", "options")]),
+        ({"accident_grade": "E"}, [("body", "accident_grade")]),
+        ({"auction_date": "2026-05-12T13:30:00Z"}, [("body", "auction_date")]),
+        ({"auction_date": "2026-05-12T13:30:00"}, [("body", "auction_date")]),
+        ({"auction_date": "2026-05-12"}, [("body", "auction_date")]),
+        ({"auction_count": 0}, [("body", "auction_count")]),
+        ({"auction_result": "pending"}, [("body", "auction_result")]),
+        ({"pricing": None}, [("body", "pricing")]),
+        ({"pricing": {}}, [("body", "pricing.listing_usd")]),
+        ({"pricing": {"listing_usd": 0}}, [("body", "pricing.listing_usd")]),
+        ({"pricing": {"listing_usd": 17400.0}}, [("body", "pricing.listing_usd")]),
+        ({"pricing": {"listing_usd": 1_000_000_001}}, [("body", "pricing.listing_usd")]),
+        ({"pricing": {"listing_usd": 17400, "currency": "USD"}}, [("body", "pricing.currency")]),
+        ({"vin": "V" * 33}, [("body", "vin")]),
+        (
+            {"images": ["ftp://img.example.com/a.jpg", "https://ok.example.com/b.jpg", "/relative.jpg"]},
+            [("body", "images.0"), ("body", "images.2")],
+        ),
+        ({"images": [f"https://img.example.com/{i}.jpg" for i in range(51)]}, [("body", "images")]),
+        ({"inspection_report": ["a"]}, [("body", "inspection_report")]),
+        ({"withdrawn": True}, [("body", "withdrawn")]),
+        # consistency rules of 3.1
+        ({"auction_result": None}, [("body", "auction_result")]),
+        ({"auction_count": None}, [("body", "auction_count")]),
+        ({"auction_date": None}, [("body", "auction_date")]),
+    ],
+)
 async def test_put_validation(operator: Operator, changes: dict, paths: list) -> None:
     response = await operator.request("PUT", f"/vehicles/{CAR}", json={**PALISADE, **changes})
     assert issue_paths(response) == paths
@@ -99,17 +104,30 @@ async def test_put_validation(operator: Operator, changes: dict, paths: list) ->
 
 
 async def test_dealer_consistency(operator: Operator) -> None:
-    response = await operator.request("PUT", "/vehicles/dealer-1", json={
-        **DEALER_CAR, "accident_grade": "A", "auction_count": 1, "auction_result": "no_bid",
-        "auction_date": "2026-05-12T13:30:00+09:00"})
-    assert issue_paths(response) == [("body", "accident_grade"), ("body", "auction_date"),
-                                     ("body", "auction_count"), ("body", "auction_result")]
+    response = await operator.request(
+        "PUT",
+        "/vehicles/dealer-1",
+        json={
+            **DEALER_CAR,
+            "accident_grade": "A",
+            "auction_count": 1,
+            "auction_result": "no_bid",
+            "auction_date": "2026-05-12T13:30:00+09:00",
+        },
+    )
+    assert issue_paths(response) == [
+        ("body", "accident_grade"),
+        ("body", "auction_date"),
+        ("body", "auction_count"),
+        ("body", "auction_result"),
+    ]
 
 
 async def test_required_fields(operator: Operator) -> None:
     response = await operator.request("PUT", f"/vehicles/{CAR}", json={})
-    assert issue_paths(response) == [("body", name) for name in (
-        "source", "make", "model", "year", "mileage_km", "pricing")]
+    assert issue_paths(response) == [
+        ("body", name) for name in ("source", "make", "model", "year", "mileage_km", "pricing")
+    ]
 
 
 async def test_bad_path_id(operator: Operator) -> None:
@@ -120,8 +138,9 @@ async def test_bad_path_id(operator: Operator) -> None:
 
 
 async def test_put_needs_a_json_object(operator: Operator) -> None:
-    response = await operator.request("PUT", f"/vehicles/{CAR}", content=b"[]", headers={
-        "Content-Type": "application/json"})
+    response = await operator.request(
+        "PUT", f"/vehicles/{CAR}", content=b"[]", headers={"Content-Type": "application/json"}
+    )
     assert issue_paths(response) == [("body", "")]
 
 
@@ -158,9 +177,16 @@ async def test_withdrawal_fails_active_orders(operator: Operator, clock: ManualC
     assert (await third.get(f"/v1/orders/{gone['id']}")).json()["status"] == "cancelled"
 
     history = (await operator.order(high["id"]))["history"]
-    assert history[-1] == {"at": "2026-05-06T09:15:29+09:00", "actor": "operator", "from_status": "proceed",
-                           "to_status": "failed", "from_fulfillment_detail": None, "to_fulfillment_detail": None,
-                           "occurred_at": None, "notes": None}
+    assert history[-1] == {
+        "at": "2026-05-06T09:15:29+09:00",
+        "actor": "operator",
+        "from_status": "proceed",
+        "to_status": "failed",
+        "from_fulfillment_detail": None,
+        "to_fulfillment_detail": None,
+        "occurred_at": None,
+        "notes": None,
+    }
 
     [event] = await stored_events(operator.client, high["id"])
     assert event["type"] == "order.status_changed" and event["partner_id"] == hooked.id
@@ -170,9 +196,12 @@ async def test_withdrawal_fails_active_orders(operator: Operator, clock: ManualC
     assert event["outbox_due_at"] == clock.now()
     payload = bytes(event["payload"])
     assert payload == orjson.dumps(orjson.loads(payload))  # compact, serialised once
-    assert orjson.loads(payload) == {"id": event["id"], "type": "order.status_changed",
-                                     "occurred_at": "2026-05-06T09:15:29+09:00",
-                                     "data": {"previous_status": "proceed", "order": high_now}}
+    assert orjson.loads(payload) == {
+        "id": event["id"],
+        "type": "order.status_changed",
+        "occurred_at": "2026-05-06T09:15:29+09:00",
+        "data": {"previous_status": "proceed", "order": high_now},
+    }
     assert event["id"].startswith("evt_") and len(event["id"]) == 30
     [quiet_event] = await stored_events(operator.client, low["id"])
     assert quiet_event["delivery_status"] == "delivery_skipped" and quiet_event["outbox_kind"] is None
@@ -223,8 +252,11 @@ async def _two_bids(operator: Operator, clock: ManualClock) -> tuple[Partner, Pa
 async def test_same_instant_changes_nothing(operator: Operator, clock: ManualClock) -> None:
     hooked, _quiet, first, _second = await _two_bids(operator, clock)
     await operator.vehicle(CAR, auction_date="2026-05-12T04:30:00+00:00", pricing={"listing_usd": 18000})
-    assert (await hooked.get(f"/v1/orders/{first['id']}")).json() == {**first, "is_highest_bid": False,
-                                                                       "current_max_bid_usd": 19000}
+    assert (await hooked.get(f"/v1/orders/{first['id']}")).json() == {
+        **first,
+        "is_highest_bid": False,
+        "current_max_bid_usd": 19000,
+    }
     assert await stored_events(operator.client, first["id"]) == []
 
 
@@ -234,13 +266,19 @@ async def test_reschedule_moves_active_orders(operator: Operator, clock: ManualC
     clock.advance(minutes=1)
     await operator.vehicle(CAR, auction_date="2026-05-20T10:00:00+09:00")
     moved = (await hooked.get(f"/v1/orders/{first['id']}")).json()
-    assert moved == {**first, "auction_date": "2026-05-20T10:00:00+09:00",
-                     "order_cutoff_at": "2026-05-19T00:00:00+09:00", "updated_at": "2026-05-06T10:15:28+09:00"}
+    assert moved == {
+        **first,
+        "auction_date": "2026-05-20T10:00:00+09:00",
+        "order_cutoff_at": "2026-05-19T00:00:00+09:00",
+        "updated_at": "2026-05-06T10:15:28+09:00",
+    }
     assert (await quiet.get(f"/v1/orders/{second['id']}")).json()["auction_date"] == "2026-05-12T13:30:00+09:00"
     [event] = await stored_events(operator.client, first["id"])
     assert event["type"] == "order.auction_rescheduled" and event["delivery_status"] == "pending"
-    assert orjson.loads(event["payload"])["data"] == {"previous_auction_date": "2026-05-12T13:30:00+09:00",
-                                                      "order": moved}
+    assert orjson.loads(event["payload"])["data"] == {
+        "previous_auction_date": "2026-05-12T13:30:00+09:00",
+        "order": moved,
+    }
     assert len((await operator.order(first["id"]))["history"]) == 1  # a date change is not a status change
 
 
@@ -263,7 +301,9 @@ async def test_reschedule_too_soon_cancels_proceed_auction_orders(operator: Oper
         history = (await operator.order(order["id"]))["history"]
         assert [(h["actor"], h["to_status"]) for h in history] == [("partner", "proceed"), ("operator", "cancelled")]
     assert [e["delivery_status"] for e in await stored_events(operator.client, second["id"])] == [
-        "delivery_skipped", "delivery_skipped"]
+        "delivery_skipped",
+        "delivery_skipped",
+    ]
     # the vehicle has no leader left: a new bid leads
     newcomer = await operator.partner("Newcomer")
     await operator.vehicle(CAR, auction_date="2026-05-20T09:00:00+09:00")

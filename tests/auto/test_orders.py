@@ -41,8 +41,12 @@ async def _orders(partner: Partner, vehicle_ids: list[str], clock: ManualClock) 
 async def test_detail_and_foreign_ids(partner: Partner, rival: Partner, auction_car: dict) -> None:
     order = (await partner.place(CAR, 18200)).json()
     assert (await partner.get(f"/v1/orders/{order['id']}")).json() == order
-    for caller, order_id in ((rival, order["id"]), (partner, "01KQXA5KNRPQNMCMYXC47R2PCT"),
-                             (partner, "not-an-id"), (partner, order["id"].lower())):
+    for caller, order_id in (
+        (rival, order["id"]),
+        (partner, "01KQXA5KNRPQNMCMYXC47R2PCT"),
+        (partner, "not-an-id"),
+        (partner, order["id"].lower()),
+    ):
         assert_error(await caller.get(f"/v1/orders/{order_id}"), 404, "order_not_found", {}, "Order not found")
     assert_error(await rival.cancel(order["id"]), 404, "order_not_found")
     listed = (await rival.get("/v1/orders", params={"ids": order["id"]})).json()
@@ -57,8 +61,9 @@ async def test_trailing_slash_is_not_a_route(partner: Partner) -> None:
 # --------------------------------------------------------------------------- cancel
 
 
-async def test_cancel(partner: Partner, rival: Partner, auction_car: dict, clock: ManualClock,
-                      operator: Operator) -> None:
+async def test_cancel(
+    partner: Partner, rival: Partner, auction_car: dict, clock: ManualClock, operator: Operator
+) -> None:
     mine = (await partner.place(CAR, 19000)).json()
     clock.advance(seconds=5)
     theirs = (await rival.place(CAR, 18200)).json()
@@ -67,9 +72,14 @@ async def test_cancel(partner: Partner, rival: Partner, auction_car: dict, clock
     response = await partner.cancel(mine["id"], key=key)
     assert response.status_code == 200
     cancelled = response.json()
-    assert cancelled == {**mine, "status": "cancelled", "cancellation_reason": "dealer_cancelled",
-                         "is_highest_bid": True, "current_max_bid_usd": 19000,
-                         "updated_at": "2026-05-06T09:24:32+09:00"}
+    assert cancelled == {
+        **mine,
+        "status": "cancelled",
+        "cancellation_reason": "dealer_cancelled",
+        "is_highest_bid": True,
+        "current_max_bid_usd": 19000,
+        "updated_at": "2026-05-06T09:24:32+09:00",
+    }
     # the leader is recomputed; the cancelled order keeps its frozen values
     rival_view = (await rival.get(f"/v1/orders/{theirs['id']}")).json()
     assert rival_view["is_highest_bid"] is True and rival_view["current_max_bid_usd"] == 18200
@@ -79,7 +89,9 @@ async def test_cancel(partner: Partner, rival: Partner, auction_car: dict, clock
     assert replay.headers["idempotent-replayed"] == "true"
     history = (await operator.order(mine["id"]))["history"]
     assert [(h["actor"], h["from_status"], h["to_status"]) for h in history] == [
-        ("partner", None, "proceed"), ("partner", "proceed", "cancelled")]
+        ("partner", None, "proceed"),
+        ("partner", "proceed", "cancelled"),
+    ]
     assert history[1]["at"] == "2026-05-06T09:24:32+09:00"
     assert await stored_events(partner.client, mine["id"]) == []  # partner calls never emit webhooks
 
@@ -94,8 +106,13 @@ async def test_cancelling_twice(partner: Partner, auction_car: dict) -> None:
     order = (await partner.place(CAR, 18200)).json()
     assert (await partner.cancel(order["id"])).status_code == 200
     response = await partner.cancel(order["id"])
-    assert_error(response, 409, "invalid_status_transition", {"current_status": "cancelled"},
-                 "The order's current status does not allow this change")
+    assert_error(
+        response,
+        409,
+        "invalid_status_transition",
+        {"current_status": "cancelled"},
+        "The order's current status does not allow this change",
+    )
 
 
 async def test_cannot_cancel_a_failed_order(partner: Partner, operator: Operator, auction_car: dict) -> None:
@@ -108,8 +125,9 @@ async def test_cancel_needs_an_idempotency_key(partner: Partner, auction_car: di
     order = (await partner.place(CAR, 18200)).json()
     response = await partner.client.delete(f"/auto/v1/orders/{order['id']}", headers=partner.headers)
     assert_error(response, 400, "missing_idempotency_key")
-    response = await partner.client.delete(f"/auto/v1/orders/{order['id']}",
-                                           headers={**partner.headers, "Idempotency-Key": "x"})
+    response = await partner.client.delete(
+        f"/auto/v1/orders/{order['id']}", headers={**partner.headers, "Idempotency-Key": "x"}
+    )
     assert issue_paths(response) == [("header", "Idempotency-Key")]
     assert (await partner.get(f"/v1/orders/{order['id']}")).json()["status"] == "proceed"
 
@@ -121,15 +139,23 @@ async def test_cancel_key_reused_on_another_order(partner: Partner, operator: Op
     key = str(uuid.uuid4())
     assert (await partner.cancel(first["id"], key=key)).status_code == 200
     response = await partner.cancel(second["id"], key=key)
-    assert_error(response, 422, "idempotency_key_reused",
-                 {"original_method": "DELETE", "original_path": f"/v1/orders/{first['id']}"})
+    assert_error(
+        response,
+        422,
+        "idempotency_key_reused",
+        {"original_method": "DELETE", "original_path": f"/v1/orders/{first['id']}"},
+    )
     assert (await partner.get(f"/v1/orders/{second['id']}")).json()["status"] == "proceed"
 
 
 async def test_cancel_ignores_a_body(partner: Partner, auction_car: dict) -> None:
     order = (await partner.place(CAR, 18200)).json()
-    response = await partner.client.request("DELETE", f"/auto/v1/orders/{order['id']}", content=b"not json", headers={
-        **partner.headers, "Idempotency-Key": str(uuid.uuid4())})
+    response = await partner.client.request(
+        "DELETE",
+        f"/auto/v1/orders/{order['id']}",
+        content=b"not json",
+        headers={**partner.headers, "Idempotency-Key": str(uuid.uuid4())},
+    )
     assert response.status_code == 200
 
 
@@ -182,24 +208,34 @@ async def test_list_filters(partner: Partner, operator: Operator, clock: ManualC
     # an unencoded "+" arrives as a space
     response = await partner.client.get(
         "/auto/v1/orders?sort=created_asc&from=2026-05-06T09:14:29+09:00&to=2026-05-06T09:14:31+09:00",
-        headers=partner.headers)
+        headers=partner.headers,
+    )
     assert [o["id"] for o in response.json()["data"]] == all_ids[1:3]
     assert await ids(status="proceed", ids=f"{all_ids[1]},{all_ids[2]}") == [all_ids[2]]
     # unknown parameters are ignored
     assert await ids(colour="red") == all_ids
 
 
-@pytest.mark.parametrize(("params", "path"), [
-    ({"status": "PROCEED"}, "status"), ({"status": "proceed,cancelled"}, "status"),
-    ({"sort": "price_asc"}, "sort"), ({"limit": "0"}, "limit"), ({"limit": "201"}, "limit"),
-    ({"limit": "ten"}, "limit"), ({"limit": "5.0"}, "limit"), ({"limit": "-1"}, "limit"),
-    ({"from": "2026-05-06T09:14:29+09:00"}, "to"), ({"to": "2026-05-06T09:14:29+09:00"}, "from"),
-    ({"from": "2026-05-07T00:00:00+09:00", "to": "2026-05-06T00:00:00+09:00"}, "from"),
-    ({"from": "2026-05-06T00:00:00Z", "to": "2026-05-07T00:00:00+09:00"}, "from"),
-    ({"from": "2026-05-06T00:00:00", "to": "2026-05-07T00:00:00+09:00"}, "from"),
-    ({"from": "2026-05-06", "to": "2026-05-07T00:00:00+09:00"}, "from"),
-    ({"ids": ",".join(f"01KQXA5KNRPQNMCMYXC47R{i:04d}" for i in range(101))}, "ids"),
-])
+@pytest.mark.parametrize(
+    ("params", "path"),
+    [
+        ({"status": "PROCEED"}, "status"),
+        ({"status": "proceed,cancelled"}, "status"),
+        ({"sort": "price_asc"}, "sort"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "201"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"limit": "5.0"}, "limit"),
+        ({"limit": "-1"}, "limit"),
+        ({"from": "2026-05-06T09:14:29+09:00"}, "to"),
+        ({"to": "2026-05-06T09:14:29+09:00"}, "from"),
+        ({"from": "2026-05-07T00:00:00+09:00", "to": "2026-05-06T00:00:00+09:00"}, "from"),
+        ({"from": "2026-05-06T00:00:00Z", "to": "2026-05-07T00:00:00+09:00"}, "from"),
+        ({"from": "2026-05-06T00:00:00", "to": "2026-05-07T00:00:00+09:00"}, "from"),
+        ({"from": "2026-05-06", "to": "2026-05-07T00:00:00+09:00"}, "from"),
+        ({"ids": ",".join(f"01KQXA5KNRPQNMCMYXC47R{i:04d}" for i in range(101))}, "ids"),
+    ],
+)
 async def test_list_query_errors(partner: Partner, params: dict, path: str) -> None:
     response = await partner.get("/v1/orders", params=params)
     assert ("query", path) in issue_paths(response)
@@ -218,8 +254,7 @@ async def test_hundred_ids_are_fine(partner: Partner) -> None:
 
 
 @pytest.mark.parametrize("sort", ["created_desc", "created_asc", "auction_date_asc", "updated_desc"])
-async def test_pages_walk_every_order_once(partner: Partner, operator: Operator, clock: ManualClock,
-                                           sort: str) -> None:
+async def test_pages_walk_every_order_once(partner: Partner, operator: Operator, clock: ManualClock, sort: str) -> None:
     cars = await _cars(operator, 7)
     await operator.vehicle("dealer-1", DEALER_CAR)
     await operator.vehicle("dealer-2", {**DEALER_CAR, "make": "Genesis"})
@@ -254,8 +289,7 @@ async def test_pages_walk_every_order_once(partner: Partner, operator: Operator,
         assert seen == [*expected[:-2], late, *dealers]
 
 
-async def test_next_cursor_only_when_more_rows_exist(partner: Partner, operator: Operator,
-                                                     clock: ManualClock) -> None:
+async def test_next_cursor_only_when_more_rows_exist(partner: Partner, operator: Operator, clock: ManualClock) -> None:
     cars = await _cars(operator, 2)
     await _orders(partner, cars, clock)
     full = (await partner.get("/v1/orders", params={"limit": 2})).json()
@@ -273,11 +307,16 @@ def _token(payload: object) -> str:
 async def test_cursor_format(partner: Partner, operator: Operator, clock: ManualClock) -> None:
     cars = await _cars(operator, 2)
     placed = await _orders(partner, cars, clock)
-    page = (await partner.get("/v1/orders", params={"status": "proceed", "sort": "auction_date_asc",
-                                                    "limit": 1})).json()
+    page = (
+        await partner.get("/v1/orders", params={"status": "proceed", "sort": "auction_date_asc", "limit": 1})
+    ).json()
     decoded = orjson.loads(base64.urlsafe_b64decode(page["next_cursor"] + "=" * (-len(page["next_cursor"]) % 4)))
-    assert decoded == {"v": 1, "s": "auction_date_asc", "h": cursors.filters_hash({"status": "proceed"}),
-                       "k": [False, "2026-05-12T04:30:00+00:00", placed[0]["id"]]}
+    assert decoded == {
+        "v": 1,
+        "s": "auction_date_asc",
+        "h": cursors.filters_hash({"status": "proceed"}),
+        "k": [False, "2026-05-12T04:30:00+00:00", placed[0]["id"]],
+    }
 
 
 async def test_bad_cursors(partner: Partner, operator: Operator, clock: ManualClock) -> None:
@@ -292,11 +331,15 @@ async def test_bad_cursors(partner: Partner, operator: Operator, clock: ManualCl
         ({"cursor": filtered}, "filters dropped"),
         ({"cursor": "garbage!!"}, "garbage"),
         ({"cursor": "A" * 1025}, "too long"),
-        ({"cursor": _token({"v": 2, "s": "created_desc", "h": digest, "k": ["2026-05-06T00:00:00+00:00", "01A"]})},
-         "version"),
+        (
+            {"cursor": _token({"v": 2, "s": "created_desc", "h": digest, "k": ["2026-05-06T00:00:00+00:00", "01A"]})},
+            "version",
+        ),
         ({"cursor": _token({"v": 1, "s": "created_desc", "h": digest, "k": [5, "01A"]})}, "key type"),
-        ({"cursor": _token({"v": 1, "s": "created_desc", "h": digest, "k": ["2026-05-06T00:00:00+00:00"]})},
-         "key length"),
+        (
+            {"cursor": _token({"v": 1, "s": "created_desc", "h": digest, "k": ["2026-05-06T00:00:00+00:00"]})},
+            "key length",
+        ),
         ({"cursor": _token({"v": 1, "s": "created_desc", "h": digest})}, "shape"),
     ]
     for params, why in bad:
@@ -309,8 +352,9 @@ async def test_bad_cursors(partner: Partner, operator: Operator, clock: ManualCl
     assert issue_paths(response) == [("query", "limit")]
 
 
-async def test_list_shows_competitive_state_now(partner: Partner, rival: Partner, auction_car: dict,
-                                                clock: ManualClock) -> None:
+async def test_list_shows_competitive_state_now(
+    partner: Partner, rival: Partner, auction_car: dict, clock: ManualClock
+) -> None:
     await partner.place(CAR, 18200)
     clock.advance(seconds=1)
     await rival.place(CAR, 18900)

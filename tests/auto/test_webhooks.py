@@ -65,8 +65,9 @@ def check_signatures(receiver: Receiver, secret: str, since: float, clock: Manua
         assert received.path == "/hooks/lmn"
 
 
-async def test_retries_keep_the_event_id_the_bytes_and_the_order(operator: Operator, receiver: Receiver,
-                                                                 clock: ManualClock) -> None:
+async def test_retries_keep_the_event_id_the_bytes_and_the_order(
+    operator: Operator, receiver: Receiver, clock: ManualClock
+) -> None:
     receiver.answer = fail_first(2)
     partner = await operator.partner(webhook_url=receiver.url)
     orders = [await won_and_shipped(operator, partner, f"glovis-{i}") for i in range(3)]
@@ -101,7 +102,8 @@ async def test_retries_keep_the_event_id_the_bytes_and_the_order(operator: Opera
         delivered_at = [max(i for i, r in enumerate(received) if r.event_id == e) for e in ids_in_order]
         assert all(delivered_at[i] < positions[i + 1] for i in range(len(positions) - 1))
         assert [(e["delivery_status"], e["attempts"], e["last_response_code"]) for e in logged] == [
-            ("delivered", 3, 200)] * 4
+            ("delivered", 3, 200)
+        ] * 4
         assert [e["payload"] for e in logged] == [orjson.loads(r.body) for r in received if r.status == 200]
 
 
@@ -112,7 +114,11 @@ async def test_gone_fails_at_once_and_the_next_event_goes(operator: Operator, re
     await drain(operator.client)
     logged = await partner.events(order_id)
     assert [(e["delivery_status"], e["attempts"], e["last_response_code"]) for e in logged] == [
-        ("failed", 1, 410), ("delivered", 1, 200), ("delivered", 1, 200), ("delivered", 1, 200)]
+        ("failed", 1, 410),
+        ("delivered", 1, 200),
+        ("delivered", 1, 200),
+        ("delivered", 1, 200),
+    ]
     assert (await operator.request("GET", f"/partners/{partner.id}")).json()["webhook_url"] == receiver.url
 
 
@@ -147,8 +153,9 @@ async def test_empty_schedule_is_one_attempt(make_client: Any, receiver: Receive
     assert (event["delivery_status"], event["attempts"]) == ("failed", 1)
 
 
-async def test_timeouts_redirects_and_refused_connections_are_retried(make_client: Any, receiver: Receiver,
-                                                                      clock: ManualClock) -> None:
+async def test_timeouts_redirects_and_refused_connections_are_retried(
+    make_client: Any, receiver: Receiver, clock: ManualClock
+) -> None:
     client = await make_client(webhook_timeout="1s")
     operator = Operator(client)
     partner = await operator.partner(webhook_url=receiver.url)
@@ -178,7 +185,8 @@ async def test_without_url_events_are_skipped(operator: Operator, receiver: Rece
     await drain(operator.client)
     logged = await quiet.events(order_id)
     assert [(e["delivery_status"], e["attempts"], e["last_attempt_at"]) for e in logged] == [
-        ("delivery_skipped", 0, None)] * 4
+        ("delivery_skipped", 0, None)
+    ] * 4
     assert receiver.received == []
 
 
@@ -223,13 +231,22 @@ async def test_events_log_pages_and_scopes(operator: Operator, receiver: Receive
     order_id = await won_and_shipped(operator, partner, CAR)
     everything = await partner.events(order_id)
     assert [e["type"] for e in everything] == ["order.status_changed"] * 3 + ["order.fulfillment_updated"]
-    assert set(everything[0]) == {"id", "type", "occurred_at", "delivery_status", "attempts", "last_response_code",
-                                  "last_attempt_at", "payload"}
+    assert set(everything[0]) == {
+        "id",
+        "type",
+        "occurred_at",
+        "delivery_status",
+        "attempts",
+        "last_response_code",
+        "last_attempt_at",
+        "payload",
+    }
     assert everything[0]["payload"]["data"]["previous_status"] == "proceed"
     assert everything[0]["occurred_at"] == everything[0]["payload"]["occurred_at"]
     first = (await partner.get(f"/v1/orders/{order_id}/events", params={"limit": 3})).json()
-    rest = (await partner.get(f"/v1/orders/{order_id}/events",
-                              params={"limit": 3, "cursor": first["next_cursor"]})).json()
+    rest = (
+        await partner.get(f"/v1/orders/{order_id}/events", params={"limit": 3, "cursor": first["next_cursor"]})
+    ).json()
     assert rest["next_cursor"] is None
     assert [e["id"] for e in first["data"] + rest["data"]] == [e["id"] for e in everything]
     assert_error(await rival.get(f"/v1/orders/{order_id}/events"), 404, "order_not_found")
@@ -239,8 +256,9 @@ async def test_events_log_pages_and_scopes(operator: Operator, receiver: Receive
     assert_error(await partner.get(f"/v1/orders/{order_id}/events", params={"limit": 0}), 400, "validation_error")
 
 
-async def test_two_dispatchers_never_run_one_attempt_twice(operator: Operator, receiver: Receiver,
-                                                           clock: ManualClock, engine: str) -> None:
+async def test_two_dispatchers_never_run_one_attempt_twice(
+    operator: Operator, receiver: Receiver, clock: ManualClock, engine: str
+) -> None:
     runtime = operator.client.runtime  # type: ignore[attr-defined]
     receiver.answer = fail_first(1)
     receiver.delay = 0.002

@@ -19,18 +19,36 @@ from tests.conftest import OPS_HEADERS
 BASE = "/crypto/v1"
 
 ANA: dict[str, Any] = {
-    "type": "individual", "reference_id": "cust-000042",
-    "profile": {"first_name": "Ana", "last_name": "Gómez", "date_of_birth": "1990-03-14",
-                "national_id_country": "MX", "national_id_type": "passport", "national_id": "G12345678",
-                "citizenship": "MX", "address_line1": "Av. Reforma 100", "city": "Ciudad de México",
-                "state": "CDMX", "country": "MX", "zip_code": "06600", "tax_country": "MX",
-                "tax_id": "GOAA900314QX1"},
+    "type": "individual",
+    "reference_id": "cust-000042",
+    "profile": {
+        "first_name": "Ana",
+        "last_name": "Gómez",
+        "date_of_birth": "1990-03-14",
+        "national_id_country": "MX",
+        "national_id_type": "passport",
+        "national_id": "G12345678",
+        "citizenship": "MX",
+        "address_line1": "Av. Reforma 100",
+        "city": "Ciudad de México",
+        "state": "CDMX",
+        "country": "MX",
+        "zip_code": "06600",
+        "tax_country": "MX",
+        "tax_id": "GOAA900314QX1",
+    },
     "contact": {"email": "ana.gomez@example.com", "cellphone": "+525512345678"},
 }
 ACME: dict[str, Any] = {
-    "type": "business", "reference_id": "biz-1",
-    "profile": {"name": "Acme SA", "first_name": "Rosa", "last_name": "Díaz", "tax_country": "AR",
-                "tax_id": "30-71234567-8"},
+    "type": "business",
+    "reference_id": "biz-1",
+    "profile": {
+        "name": "Acme SA",
+        "first_name": "Rosa",
+        "last_name": "Díaz",
+        "tax_country": "AR",
+        "tax_id": "30-71234567-8",
+    },
     "contact": {"email": "treasury@acme.example"},
 }
 
@@ -40,8 +58,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     crypto_dir = Path(__file__).parent
     for item in items:
         names = getattr(item, "fixturenames", None)
-        if (names is not None and "client" in names and crypto_dir in item.path.parents
-                and not item.get_closest_marker("unbalances_ledger")):
+        if (
+            names is not None
+            and "client" in names
+            and crypto_dir in item.path.parents
+            and not item.get_closest_marker("unbalances_ledger")
+        ):
             names.append("ledger_stays_balanced")
 
 
@@ -66,10 +88,14 @@ def customer_body(**changes: Any) -> dict[str, Any]:
 def rsa_key(index: int = 0, bits: int = 2048) -> tuple[str, str]:
     """(private PEM, public PEM); generated once per test session."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private, public
 
 
@@ -81,8 +107,9 @@ def error_of(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-def assert_error(response: httpx.Response, status: int, code: str, message: str | None = None,
-                 **extra: Any) -> dict[str, Any]:
+def assert_error(
+    response: httpx.Response, status: int, code: str, message: str | None = None, **extra: Any
+) -> dict[str, Any]:
     assert response.status_code == status, response.text
     body = error_of(response)
     assert body["error_code"] == code, body
@@ -140,18 +167,21 @@ class Operator:
         self.client = client
 
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.client.request(method, "/ops/v1" + path,
-                                         headers={**OPS_HEADERS, **kwargs.pop("headers", {})}, **kwargs)
+        return await self.client.request(
+            method, "/ops/v1" + path, headers={**OPS_HEADERS, **kwargs.pop("headers", {})}, **kwargs
+        )
 
     async def partner(self, name: str = "Banco Ejemplo", key_index: int = 0, **fields: Any) -> Partner:
         private, public = rsa_key(key_index)
-        response = await self.request("POST", "/crypto/partners",
-                                      json={"name": name, "public_key_pem": public, **fields})
+        response = await self.request(
+            "POST", "/crypto/partners", json={"name": name, "public_key_pem": public, **fields}
+        )
         assert response.status_code == 201, response.text
         return Partner(self.client, response.json(), private)
 
-    async def deposit(self, customer_id: str, currency: str = "USDC", amount: str = "1500", **fields: Any
-                      ) -> dict[str, Any]:
+    async def deposit(
+        self, customer_id: str, currency: str = "USDC", amount: str = "1500", **fields: Any
+    ) -> dict[str, Any]:
         body = {"currency": currency, "amount": amount, **fields}
         if currency in ("USDC", "USDT") and "network" not in fields:
             body["network"] = "polygon"
@@ -187,4 +217,3 @@ async def customer(partner: Partner) -> dict[str, Any]:
 
 def unix(client: httpx.AsyncClient) -> int:
     return int(client.runtime.clock.now().timestamp())  # type: ignore[attr-defined]
-

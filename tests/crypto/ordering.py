@@ -25,8 +25,9 @@ async def created(partner: Partner, customer_id: str, body: dict[str, Any]) -> d
     return response.json()
 
 
-async def confirm(partner: Partner, customer_id: str, order_id: str, body: dict[str, Any] | None = None,
-                  **kwargs: Any) -> httpx.Response:
+async def confirm(
+    partner: Partner, customer_id: str, order_id: str, body: dict[str, Any] | None = None, **kwargs: Any
+) -> httpx.Response:
     if body is None and "content" not in kwargs:
         body = {}
     if body is not None:

@@ -60,14 +60,20 @@ class Receiver:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        request = Received(scope["path"], {k.decode("latin-1").lower(): v.decode("latin-1")
-                                           for k, v in scope["headers"]}, body)
+        request = Received(
+            scope["path"], {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}, body
+        )
         status, delay = self.answer(request, len(self.received))
         self.received.append(request)
         if delay:
             await asyncio.sleep(delay)
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"text/plain"), (b"location", b"http://127.0.0.1:9/elsewhere")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"text/plain"), (b"location", b"http://127.0.0.1:9/elsewhere")],
+            }
+        )
         await send({"type": "http.response.body", "body": b"ok"})
 
 

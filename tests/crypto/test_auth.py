@@ -33,8 +33,11 @@ async def test_a_signed_token_is_accepted(partner: Partner) -> None:
 
 
 async def test_missing_or_non_bearer_header(client: httpx.AsyncClient, partner: Partner) -> None:
-    for response in (await _get_partner(client, None), await _get_partner(client, partner.token(), "Basic"),
-                     await client.get(BASE + "/partner", headers={"Authorization": "Bearer"})):
+    for response in (
+        await _get_partner(client, None),
+        await _get_partner(client, partner.token(), "Basic"),
+        await client.get(BASE + "/partner", headers={"Authorization": "Bearer"}),
+    ):
         assert_error(response, 401, "auth_required", MISSING)
         assert response.headers["www-authenticate"] == "Bearer"
 
@@ -62,12 +65,12 @@ async def test_signature_of_another_key_or_unknown_issuer(client: httpx.AsyncCli
     assert_error(await _get_partner(client, no_iss), 401, "auth_required", INVALID)
 
 
-async def test_iat_missing_not_an_integer_or_outside_the_window(client: httpx.AsyncClient,
-                                                                partner: Partner) -> None:
+async def test_iat_missing_not_an_integer_or_outside_the_window(client: httpx.AsyncClient, partner: Partner) -> None:
     now = unix(client)
     for iat in (None, float(now), str(now), now - 301, now + 301, True):
-        token = jwt.encode({"iss": partner.api_key, **({} if iat is None else {"iat": iat})},
-                           partner.private_pem, algorithm="RS512")
+        token = jwt.encode(
+            {"iss": partner.api_key, **({} if iat is None else {"iat": iat})}, partner.private_pem, algorithm="RS512"
+        )
         assert_error(await _get_partner(client, token), 401, "auth_required", BAD_IAT)
     for iat in (now - 300, now + 300):
         assert (await _get_partner(client, partner.token(iat=iat))).status_code == 200
@@ -138,8 +141,9 @@ async def test_body_over_the_limit_is_413_before_parsing(partner: Partner) -> No
 async def test_json_is_read_whatever_the_content_type(partner: Partner) -> None:
     from tests.crypto.conftest import customer_body
 
-    response = await partner.post("/customers", content=json.dumps(customer_body()).encode(),
-                                  headers={"Content-Type": "text/plain"})
+    response = await partner.post(
+        "/customers", content=json.dumps(customer_body()).encode(), headers={"Content-Type": "text/plain"}
+    )
     assert response.status_code == 201, response.text
 
 
@@ -148,13 +152,13 @@ async def test_auth_comes_before_body_checks(client: httpx.AsyncClient) -> None:
     assert_error(response, 401, "auth_required", MISSING)
 
 
-async def test_a_new_public_key_retires_tokens_of_the_old_one(client: httpx.AsyncClient, operator: Operator,
-                                                              partner: Partner) -> None:
+async def test_a_new_public_key_retires_tokens_of_the_old_one(
+    client: httpx.AsyncClient, operator: Operator, partner: Partner
+) -> None:
     token = partner.token()
     assert (await _get_partner(client, token)).status_code == 200
     new_private, new_public = rsa_key(1)
-    response = await operator.request("PATCH", f"/crypto/partners/{partner.id}",
-                                      json={"public_key_pem": new_public})
+    response = await operator.request("PATCH", f"/crypto/partners/{partner.id}", json={"public_key_pem": new_public})
     assert response.status_code == 200
     assert_error(await _get_partner(client, token), 401, "auth_required", INVALID)  # the very same token
     fresh = jwt.encode({"iss": partner.api_key, "iat": unix(client)}, new_private, algorithm="RS512")
@@ -164,8 +168,9 @@ async def test_a_new_public_key_retires_tokens_of_the_old_one(client: httpx.Asyn
 async def test_duplicate_keys_last_one_wins_and_null_means_absent(partner: Partner) -> None:
     from tests.crypto.conftest import customer_body
 
-    body = json.dumps(customer_body()).replace('"reference_id": "cust-000042"',
-                                               '"reference_id": "first", "reference_id": "second"')
+    body = json.dumps(customer_body()).replace(
+        '"reference_id": "cust-000042"', '"reference_id": "first", "reference_id": "second"'
+    )
     response = await partner.post("/customers", content=body.encode())
     assert response.status_code == 201, response.text
     assert response.json()["reference_id"] == "second"

@@ -13,8 +13,9 @@ from orderdesk.crypto.product import load_demo
 from tests.crypto.conftest import BASE, unix
 
 
-async def test_demo_prints_a_working_key_and_is_repeatable(client: httpx.AsyncClient, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_demo_prints_a_working_key_and_is_repeatable(
+    client: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     runtime = client.runtime  # type: ignore[attr-defined]
     first = await load_demo(runtime, "http://127.0.0.1:8000/")
@@ -31,20 +32,24 @@ async def test_demo_prints_a_working_key_and_is_repeatable(client: httpx.AsyncCl
 
     me = await client.get(BASE + "/partner", headers=headers(api_key.group(1), private))
     assert me.status_code == 200 and me.json()["name"] == "Demo Bank"
-    accounts = await client.get(f"{BASE}/customers/{customer.group(1)}/accounts",
-                                headers=headers(api_key.group(1), private))
-    assert accounts.json() == {"accounts": [{"currency": "BTC", "amount": "0.05"},
-                                            {"currency": "USDC", "amount": "1500"}]}
+    accounts = await client.get(
+        f"{BASE}/customers/{customer.group(1)}/accounts", headers=headers(api_key.group(1), private)
+    )
+    assert accounts.json() == {
+        "accounts": [{"currency": "BTC", "amount": "0.05"}, {"currency": "USDC", "amount": "1500"}]
+    }
 
     second = await load_demo(runtime, "http://127.0.0.1:8000")
     second_key = re.search(r"API key \(new, shown once\): ([0-9a-f]{32})", second)
     assert second_key and second_key.group(1) != api_key.group(1)
     assert f"demo customer {customer.group(1)}" in second
     second_private = (tmp_path / "demo-crypto-partner.pem").read_text()
-    assert (await client.get(BASE + "/partner", headers=headers(second_key.group(1), second_private))
-            ).status_code == 200
+    assert (
+        await client.get(BASE + "/partner", headers=headers(second_key.group(1), second_private))
+    ).status_code == 200
     old = await client.get(BASE + "/partner", headers=headers(api_key.group(1), private))
     assert old.status_code == 401
-    accounts = await client.get(f"{BASE}/customers/{customer.group(1)}/accounts",
-                                headers=headers(second_key.group(1), second_private))
+    accounts = await client.get(
+        f"{BASE}/customers/{customer.group(1)}/accounts", headers=headers(second_key.group(1), second_private)
+    )
     assert accounts.json()["accounts"][1] == {"currency": "USDC", "amount": "1500"}  # funded once

@@ -14,8 +14,13 @@ from tests.crypto.test_customers import recorded_events
 PDF = b"%PDF-1.7 fake passport scan"
 
 
-def form(document_type: str = "id_front", file_type: str = "application/pdf", content: bytes = PDF,
-         filename: str | None = "front.pdf", **extra: str) -> dict[str, Any]:
+def form(
+    document_type: str = "id_front",
+    file_type: str = "application/pdf",
+    content: bytes = PDF,
+    filename: str | None = "front.pdf",
+    **extra: str,
+) -> dict[str, Any]:
     data = {"document_type": document_type, "file_type": file_type, **extra}
     return {"data": data, "files": {"file": (filename, content, file_type)}}
 
@@ -32,8 +37,9 @@ async def upload(partner: Partner, customer_id: str, **kwargs: Any) -> httpx.Res
     return await partner.post(f"/customers/{customer_id}/documents", **form(**kwargs))
 
 
-async def test_upload_moves_the_requirement_to_review(client: httpx.AsyncClient, partner: Partner,
-                                                      customer: dict[str, Any]) -> None:
+async def test_upload_moves_the_requirement_to_review(
+    client: httpx.AsyncClient, partner: Partner, customer: dict[str, Any]
+) -> None:
     client.runtime.clock.advance(seconds=30)  # type: ignore[attr-defined]
     response = await upload(partner, customer["id"], file_length=str(len(PDF)))
     assert response.status_code == 201, response.text
@@ -51,18 +57,29 @@ async def test_upload_moves_the_requirement_to_review(client: httpx.AsyncClient,
 
 async def test_upload_field_errors(partner: Partner, customer: dict[str, Any]) -> None:
     path = f"/customers/{customer['id']}/documents"
-    invalid(await partner.post(path, **raw_multipart({"document_type": "id_front", "file_type": "application/pdf"})),
-            "{'file': ['This field is required but was not found in the request.']}")
-    invalid(await partner.post(path, **raw_multipart({"document_type": "id_front", "file_type": "application/pdf",
-                                                      "file": "not a file part"})),
-            "{'file': ['A filename is required.']}")
-    invalid(await upload(partner, customer["id"], file_type="image/webp"),
-            "{'file_type': ['Must be one of: application/pdf, image/png, image/jpeg, image/gif.']}")
-    invalid(await upload(partner, customer["id"], file_length="3"),
-            "{'file_length': ['Does not match the file size.']}")
-    invalid(await upload(partner, customer["id"], document_type="selfie", file_length="x"),
-            "{'document_type': ['Must be one of: id_front, id_back, proof_of_address.'], "
-            "'file_length': ['Not a valid integer.']}")
+    invalid(
+        await partner.post(path, **raw_multipart({"document_type": "id_front", "file_type": "application/pdf"})),
+        "{'file': ['This field is required but was not found in the request.']}",
+    )
+    invalid(
+        await partner.post(
+            path,
+            **raw_multipart({"document_type": "id_front", "file_type": "application/pdf", "file": "not a file part"}),
+        ),
+        "{'file': ['A filename is required.']}",
+    )
+    invalid(
+        await upload(partner, customer["id"], file_type="image/webp"),
+        "{'file_type': ['Must be one of: application/pdf, image/png, image/jpeg, image/gif.']}",
+    )
+    invalid(
+        await upload(partner, customer["id"], file_length="3"), "{'file_length': ['Does not match the file size.']}"
+    )
+    invalid(
+        await upload(partner, customer["id"], document_type="selfie", file_length="x"),
+        "{'document_type': ['Must be one of: id_front, id_back, proof_of_address.'], "
+        "'file_length': ['Not a valid integer.']}",
+    )
     invalid(await partner.post(path, json={"document_type": "id_front"}), "Request must be multipart/form-data")
 
 
@@ -71,8 +88,9 @@ async def test_upload_size_limits(partner: Partner, customer: dict[str, Any]) ->
     response = await upload(partner, customer["id"], content=big)
     assert_error(response, 413, "payload_too_large", "Document exceeds 2097152 bytes")
     huge = b"x" * (3 * 1_048_576 + 10)
-    assert_error(await upload(partner, customer["id"], content=huge), 413, "payload_too_large",
-                 "Document exceeds 2097152 bytes")
+    assert_error(
+        await upload(partner, customer["id"], content=huge), 413, "payload_too_large", "Document exceeds 2097152 bytes"
+    )
     exact = await upload(partner, customer["id"], content=b"x" * 2_097_152)
     assert exact.status_code == 201, exact.text
 
@@ -82,19 +100,26 @@ async def test_upload_to_a_foreign_customer_is_not_found(partner: Partner, rival
     assert_error(await upload(partner, theirs["id"]), 404, "not_found", "Customer not found")
 
 
-async def test_review_and_reupload(client: httpx.AsyncClient, operator: Operator, partner: Partner,
-                                   customer: dict[str, Any]) -> None:
+async def test_review_and_reupload(
+    client: httpx.AsyncClient, operator: Operator, partner: Partner, customer: dict[str, Any]
+) -> None:
     base = f"/crypto/customers/{customer['id']}/requirements"
-    assert_error(await operator.request("PATCH", f"{base}/document_id_front", json={"status": "approved"}),
-                 400, "invalid_state", "Cannot change requirement from pending_submission to approved")
+    assert_error(
+        await operator.request("PATCH", f"{base}/document_id_front", json={"status": "approved"}),
+        400,
+        "invalid_state",
+        "Cannot change requirement from pending_submission to approved",
+    )
     await upload(partner, customer["id"])
     approved = await operator.request("PATCH", f"{base}/document_id_front", json={"status": "approved"})
     assert approved.status_code == 200, approved.text
     assert approved.json()["data_requirements"][0]["status"] == "approved"
-    assert_error(await upload(partner, customer["id"]), 400, "invalid_state",
-                 "Requirement document_id_front is already approved")
-    rejected = await operator.request("PATCH", f"{base}/document_id_front",
-                                      json={"status": "rejected", "rejection_reason": "document_expired"})
+    assert_error(
+        await upload(partner, customer["id"]), 400, "invalid_state", "Requirement document_id_front is already approved"
+    )
+    rejected = await operator.request(
+        "PATCH", f"{base}/document_id_front", json={"status": "rejected", "rejection_reason": "document_expired"}
+    )
     front = rejected.json()["data_requirements"][0]
     assert front["status"] == "rejected" and front["rejection_reason"] == "document_expired"
     again = (await upload(partner, customer["id"])).json()["data_requirements"][0]
@@ -110,22 +135,44 @@ async def test_review_errors(operator: Operator, partner: Partner, customer: dic
     base = f"/crypto/customers/{customer['id']}/requirements"
     await upload(partner, customer["id"])
     path = f"{base}/document_id_front"
-    invalid(await operator.request("PATCH", path, json={"status": "rejected"}),
-            "{'rejection_reason': ['This field is required but was not found in the request.']}")
-    invalid(await operator.request("PATCH", path, json={"status": "approved", "rejection_reason": "document_invalid"}),
-            "{'rejection_reason': ['Unknown field.']}")
-    invalid(await operator.request("PATCH", path, json={"status": "rejected", "rejection_reason": "blurry"}),
-            "{'rejection_reason': ['Must be one of: document_not_readable, document_expired, "
-            "document_does_not_match, document_invalid.']}")
-    invalid(await operator.request("PATCH", path, json={"status": "pending"}),
-            "{'status': ['Must be one of: approved, rejected.']}")
-    assert_error(await operator.request("PATCH", f"{base}/document_selfie", json={"status": "approved"}),
-                 404, "not_found", "Requirement not found")
-    assert_error(await operator.request("PATCH", "/crypto/customers/" + "0" * 32 + "/requirements/document_id_front",
-                                        json={"status": "approved"}), 404, "not_found", "Customer not found")
+    invalid(
+        await operator.request("PATCH", path, json={"status": "rejected"}),
+        "{'rejection_reason': ['This field is required but was not found in the request.']}",
+    )
+    invalid(
+        await operator.request("PATCH", path, json={"status": "approved", "rejection_reason": "document_invalid"}),
+        "{'rejection_reason': ['Unknown field.']}",
+    )
+    invalid(
+        await operator.request("PATCH", path, json={"status": "rejected", "rejection_reason": "blurry"}),
+        "{'rejection_reason': ['Must be one of: document_not_readable, document_expired, "
+        "document_does_not_match, document_invalid.']}",
+    )
+    invalid(
+        await operator.request("PATCH", path, json={"status": "pending"}),
+        "{'status': ['Must be one of: approved, rejected.']}",
+    )
+    assert_error(
+        await operator.request("PATCH", f"{base}/document_selfie", json={"status": "approved"}),
+        404,
+        "not_found",
+        "Requirement not found",
+    )
+    assert_error(
+        await operator.request(
+            "PATCH", "/crypto/customers/" + "0" * 32 + "/requirements/document_id_front", json={"status": "approved"}
+        ),
+        404,
+        "not_found",
+        "Customer not found",
+    )
     await operator.request("PATCH", path, json={"status": "rejected", "rejection_reason": "document_invalid"})
-    assert_error(await operator.request("PATCH", path, json={"status": "approved"}), 400, "invalid_state",
-                 "Cannot change requirement from rejected to approved")
+    assert_error(
+        await operator.request("PATCH", path, json={"status": "approved"}),
+        400,
+        "invalid_state",
+        "Cannot change requirement from rejected to approved",
+    )
 
 
 # --------------------------------------------------------------------------- the KYC flag
@@ -177,8 +224,9 @@ async def test_rejection_deadline_switches_kyc_off(make_client, clock) -> None: 
     for kind in ("id_front", "id_back", "proof_of_address"):
         await upload(partner, customer["id"], document_type=kind)
     path = f"/crypto/customers/{customer['id']}/requirements/document_id_back"
-    rejected = await operator.request("PATCH", path,
-                                      json={"status": "rejected", "rejection_reason": "document_expired"})
+    rejected = await operator.request(
+        "PATCH", path, json={"status": "rejected", "rejection_reason": "document_expired"}
+    )
     assert actives(rejected.json()) == {True}
     clock.advance(days=15, seconds=-1)
     await runtime.dispatcher.drain()
@@ -187,8 +235,11 @@ async def test_rejection_deadline_switches_kyc_off(make_client, clock) -> None: 
     await runtime.dispatcher.drain()
     assert actives((await partner.get(f"/customers/{customer['id']}")).json()) == {False}
     events = await recorded_events(client, partner.id)
-    assert [e["action"] for e in events] == ["customer-product-changed", "customer-requirement-rejected",
-                                              "customer-product-changed"]
+    assert [e["action"] for e in events] == [
+        "customer-product-changed",
+        "customer-requirement-rejected",
+        "customer-product-changed",
+    ]
     assert events[-1]["products"] == ["crypto_swap"]
 
 
@@ -208,10 +259,12 @@ async def test_reupload_clears_the_deadline(make_client, clock) -> None:  # type
     assert actives((await partner.get(f"/customers/{customer['id']}")).json()) == {True}
 
 
-async def test_without_required_kyc_products_are_always_active(operator: Operator, partner: Partner,
-                                                               customer: dict[str, Any]) -> None:
+async def test_without_required_kyc_products_are_always_active(
+    operator: Operator, partner: Partner, customer: dict[str, Any]
+) -> None:
     await upload(partner, customer["id"])
     path = f"/crypto/customers/{customer['id']}/requirements/document_id_front"
-    response = await operator.request("PATCH", path,
-                                      json={"status": "rejected", "rejection_reason": "document_invalid"})
+    response = await operator.request(
+        "PATCH", path, json={"status": "rejected", "rejection_reason": "document_invalid"}
+    )
     assert actives(response.json()) == {True}

@@ -42,8 +42,9 @@ async def _balance(partner: Partner, customer_id: str) -> str | None:
     return next((a["amount"] for a in accounts if a["currency"] == "BTC"), None)
 
 
-async def test_concurrent_debits_never_overdraw(client: httpx.AsyncClient, operator: Operator, partner: Partner,
-                                                customer: dict[str, Any]) -> None:
+async def test_concurrent_debits_never_overdraw(
+    client: httpx.AsyncClient, operator: Operator, partner: Partner, customer: dict[str, Any]
+) -> None:
     runtime: Runtime = client.runtime  # type: ignore[attr-defined]
     await operator.deposit(customer["id"], "BTC", "10")
     results = await asyncio.gather(*(_debit(runtime, customer["id"], D("1")) for _ in range(30)))
@@ -53,22 +54,35 @@ async def test_concurrent_debits_never_overdraw(client: httpx.AsyncClient, opera
     assert check == {"balanced": True, "postings": 11, "mismatches": []}
 
 
-async def test_concurrent_deposits_to_a_new_customer(operator: Operator, partner: Partner,
-                                                     customer: dict[str, Any]) -> None:
-    responses = await asyncio.gather(*(operator.request(
-        "POST", f"/crypto/customers/{customer['id']}/deposits", json={"currency": "BTC", "amount": "0.1",
-                                                                        "fee": "0.001"}) for _ in range(20)))
+async def test_concurrent_deposits_to_a_new_customer(
+    operator: Operator, partner: Partner, customer: dict[str, Any]
+) -> None:
+    responses = await asyncio.gather(
+        *(
+            operator.request(
+                "POST",
+                f"/crypto/customers/{customer['id']}/deposits",
+                json={"currency": "BTC", "amount": "0.1", "fee": "0.001"},
+            )
+            for _ in range(20)
+        )
+    )
     assert [r.status_code for r in responses] == [201] * 20
     assert await _balance(partner, customer["id"]) == "1.98"
     check = await operator.ledger_check()
     assert check == {"balanced": True, "postings": 20, "mismatches": []}
 
 
-async def test_deposits_and_debits_race(client: httpx.AsyncClient, operator: Operator, partner: Partner,
-                                        customer: dict[str, Any]) -> None:
+async def test_deposits_and_debits_race(
+    client: httpx.AsyncClient, operator: Operator, partner: Partner, customer: dict[str, Any]
+) -> None:
     runtime: Runtime = client.runtime  # type: ignore[attr-defined]
-    deposits = [operator.request("POST", f"/crypto/customers/{customer['id']}/deposits",
-                                 json={"currency": "BTC", "amount": "1"}) for _ in range(10)]
+    deposits = [
+        operator.request(
+            "POST", f"/crypto/customers/{customer['id']}/deposits", json={"currency": "BTC", "amount": "1"}
+        )
+        for _ in range(10)
+    ]
     debits = [_debit(runtime, customer["id"], D("0.7")) for _ in range(20)]
     results = await asyncio.gather(*deposits, *debits)
     assert all(r.status_code == 201 for r in results[:10])
@@ -79,8 +93,9 @@ async def test_deposits_and_debits_race(client: httpx.AsyncClient, operator: Ope
     assert (await operator.ledger_check())["balanced"] is True
 
 
-async def test_opposite_transfers_do_not_deadlock(client: httpx.AsyncClient, operator: Operator,
-                                                  partner: Partner, customer: dict[str, Any]) -> None:
+async def test_opposite_transfers_do_not_deadlock(
+    client: httpx.AsyncClient, operator: Operator, partner: Partner, customer: dict[str, Any]
+) -> None:
     runtime: Runtime = client.runtime  # type: ignore[attr-defined]
     other = await partner.customer(reference_id="other")
     await operator.deposit(customer["id"], "BTC", "5")
@@ -97,11 +112,13 @@ async def test_opposite_transfers_do_not_deadlock(client: httpx.AsyncClient, ope
     assert (await operator.ledger_check())["balanced"] is True
 
 
-async def test_concurrent_deposits_of_one_transaction_credit_once(operator: Operator, partner: Partner,
-                                                                  customer: dict[str, Any]) -> None:
+async def test_concurrent_deposits_of_one_transaction_credit_once(
+    operator: Operator, partner: Partner, customer: dict[str, Any]
+) -> None:
     body = {"currency": "BTC", "amount": "0.3", "tx_hash": "f" * 64}
-    responses = await asyncio.gather(*(operator.request(
-        "POST", f"/crypto/customers/{customer['id']}/deposits", json=body) for _ in range(10)))
+    responses = await asyncio.gather(
+        *(operator.request("POST", f"/crypto/customers/{customer['id']}/deposits", json=body) for _ in range(10))
+    )
     assert sorted(r.status_code for r in responses) == [201] + [409] * 9
     assert await _balance(partner, customer["id"]) == "0.3"
     assert await operator.ledger_check() == {"balanced": True, "postings": 1, "mismatches": []}

@@ -10,8 +10,9 @@ from tests.crypto.conftest import Operator, Partner, assert_error
 from tests.crypto.ordering import buy, confirm, created, latest_code, sell
 
 
-async def test_concurrent_sell_confirms_never_overdraw(operator: Operator, partner: Partner,
-                                                       customer: dict[str, Any]) -> None:
+async def test_concurrent_sell_confirms_never_overdraw(
+    operator: Operator, partner: Partner, customer: dict[str, Any]
+) -> None:
     cid = customer["id"]
     await operator.deposit(cid, "BTC", "0.1")
     orders = [await created(partner, cid, sell("BTC", "0.01")) for _ in range(20)]  # each covered on its own
@@ -29,8 +30,9 @@ async def test_concurrent_sell_confirms_never_overdraw(operator: Operator, partn
     assert check == {"balanced": True, "postings": 11, "mismatches": []}
 
 
-async def test_one_order_confirmed_concurrently_executes_once(operator: Operator, partner: Partner,
-                                                              customer: dict[str, Any]) -> None:
+async def test_one_order_confirmed_concurrently_executes_once(
+    operator: Operator, partner: Partner, customer: dict[str, Any]
+) -> None:
     cid = customer["id"]
     order = await created(partner, cid, buy("BTC", "0.01"))
     responses = await asyncio.gather(*(confirm(partner, cid, order["id"]) for _ in range(10)))
@@ -39,20 +41,26 @@ async def test_one_order_confirmed_concurrently_executes_once(operator: Operator
         if response.status_code == 400:
             assert_error(response, 400, "invalid_order_state", "Order is completed")
     assert (await partner.get(f"/customers/{cid}/accounts")).json()["accounts"] == [
-        {"currency": "BTC", "amount": "0.01"}]
+        {"currency": "BTC", "amount": "0.01"}
+    ]
     assert (await operator.ledger_check())["postings"] == 1
 
 
-async def test_concurrent_wrong_codes_cancel_exactly_once(operator: Operator, partner: Partner,
-                                                          customer: dict[str, Any]) -> None:
+async def test_concurrent_wrong_codes_cancel_exactly_once(
+    operator: Operator, partner: Partner, customer: dict[str, Any]
+) -> None:
     cid = customer["id"]
     order = await created(partner, cid, buy("BTC", "0.1"))  # V = 6505 > 1000: code required
     code = await latest_code(operator, "ana.gomez@example.com", order["id"])
     wrong = "000000" if code != "000000" else "111111"
-    responses = await asyncio.gather(*(confirm(partner, cid, order["id"], {"confirmation_code": wrong})
-                                       for _ in range(8)))
+    responses = await asyncio.gather(
+        *(confirm(partner, cid, order["id"], {"confirmation_code": wrong}) for _ in range(8))
+    )
     messages = sorted(r.json()["error_msg"] for r in responses)
-    assert messages == (["Invalid security code"] * 4 + ["Invalid security code; the order has been cancelled"]
-                        + ["Order is cancelled"] * 3), messages
+    assert messages == (
+        ["Invalid security code"] * 4
+        + ["Invalid security code; the order has been cancelled"]
+        + ["Order is cancelled"] * 3
+    ), messages
     shown = (await partner.get(f"/customers/{cid}/orders/{order['id']}")).json()
     assert (shown["state"], shown["cancel_reason"]) == ("cancelled", "security_code_attempts")

@@ -22,16 +22,18 @@ def path(customer_id: str, order_id: str, authorization_id: str) -> str:
     return f"/customers/{customer_id}/orders/{order_id}/authorizations/{authorization_id}"
 
 
-async def decide(partner: Partner, customer_id: str, order: dict[str, Any], state: Any = "approved",
-                 **kwargs: Any) -> httpx.Response:
+async def decide(
+    partner: Partner, customer_id: str, order: dict[str, Any], state: Any = "approved", **kwargs: Any
+) -> httpx.Response:
     authorization_id = order["send"]["authorizations"][0]["id"]
     if "json" not in kwargs and "content" not in kwargs:
         kwargs["json"] = {"state": state}
     return await partner.patch(path(customer_id, order["id"], authorization_id), **kwargs)
 
 
-async def big_send(clock: ManualClock, operator: Operator, partner: Partner, customer_id: str,
-                   body: dict[str, Any] | None = None) -> dict[str, Any]:
+async def big_send(
+    clock: ManualClock, operator: Operator, partner: Partner, customer_id: str, body: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """0.2 BTC to an address (V = 12990.00 > 10000), confirmed 10 s after initiation."""
     await operator.deposit(customer_id, "BTC", "1")
     order = await created(partner, customer_id, body or send("BTC", "0.2", value=BECH32))
@@ -40,14 +42,19 @@ async def big_send(clock: ManualClock, operator: Operator, partner: Partner, cus
 
 
 async def test_authorization_created_at_confirmation_then_approved_and_delivered(
-        client: httpx.AsyncClient, clock: ManualClock, operator: Operator, partner: Partner,
-        customer: dict[str, Any]) -> None:
+    client: httpx.AsyncClient, clock: ManualClock, operator: Operator, partner: Partner, customer: dict[str, Any]
+) -> None:
     cid = customer["id"]
     order = await big_send(clock, operator, partner, cid)
     assert order["state"] == "processing"
     [authorization] = order["send"]["authorizations"]
-    assert authorization == {"id": authorization["id"], "type": "partner", "state": "pending",
-                             "expires_at": AUTH_EXPIRES, "signed_at": None}
+    assert authorization == {
+        "id": authorization["id"],
+        "type": "partner",
+        "state": "pending",
+        "expires_at": AUTH_EXPIRES,
+        "signed_at": None,
+    }
     assert await balances(partner, cid) == {"BTC": "0.8"}
     runtime = client.runtime  # type: ignore[attr-defined]
     clock.advance(seconds=60)
@@ -57,8 +64,11 @@ async def test_authorization_created_at_confirmation_then_approved_and_delivered
     assert response.status_code == 200, response.text
     approved_at = "2026-05-06T00:15:37.123456+00:00"
     approved = response.json()
-    assert approved == {**order, "last_updated_at": approved_at, "send": {
-        **order["send"], "authorizations": [{**authorization, "state": "approved", "signed_at": approved_at}]}}
+    assert approved == {
+        **order,
+        "last_updated_at": approved_at,
+        "send": {**order["send"], "authorizations": [{**authorization, "state": "approved", "signed_at": approved_at}]},
+    }
     assert_error(await decide(partner, cid, order, "rejected"), 400, "invalid_state", "Authorization is not pending")
     clock.advance(seconds=4)
     await runtime.dispatcher.drain()
@@ -71,15 +81,23 @@ async def test_authorization_created_at_confirmation_then_approved_and_delivered
     assert done["send"]["authorizations"] == approved["send"]["authorizations"]
     assert await balances(partner, cid) == {"BTC": "0.8"}
     await balanced(operator)
-    actions = [(e["action"], e["order"]["state"]) for e in await recorded_events(client, partner.id)
-               if e.get("order", {}).get("id") == order["id"]]
-    assert actions == [("order-created", "pending"), ("order-updated", "processing"),
-                       ("order-updated", "processing"), ("order-updated", "completed"),
-                       ("order-closed", "completed")]
+    actions = [
+        (e["action"], e["order"]["state"])
+        for e in await recorded_events(client, partner.id)
+        if e.get("order", {}).get("id") == order["id"]
+    ]
+    assert actions == [
+        ("order-created", "pending"),
+        ("order-updated", "processing"),
+        ("order-updated", "processing"),
+        ("order-updated", "completed"),
+        ("order-closed", "completed"),
+    ]
 
 
-async def test_rejected_authorization_refunds(client: httpx.AsyncClient, clock: ManualClock, operator: Operator,
-                                              partner: Partner, customer: dict[str, Any]) -> None:
+async def test_rejected_authorization_refunds(
+    client: httpx.AsyncClient, clock: ManualClock, operator: Operator, partner: Partner, customer: dict[str, Any]
+) -> None:
     cid = customer["id"]
     order = await big_send(clock, operator, partner, cid)
     response = await decide(partner, cid, order, "rejected")
@@ -96,8 +114,9 @@ async def test_rejected_authorization_refunds(client: httpx.AsyncClient, clock: 
     await balanced(operator)
 
 
-async def test_expiry_by_the_dispatcher(client: httpx.AsyncClient, clock: ManualClock, operator: Operator,
-                                        partner: Partner, customer: dict[str, Any]) -> None:
+async def test_expiry_by_the_dispatcher(
+    client: httpx.AsyncClient, clock: ManualClock, operator: Operator, partner: Partner, customer: dict[str, Any]
+) -> None:
     cid = customer["id"]
     order = await big_send(clock, operator, partner, cid)
     runtime = client.runtime  # type: ignore[attr-defined]
@@ -113,14 +132,18 @@ async def test_expiry_by_the_dispatcher(client: httpx.AsyncClient, clock: Manual
     assert expired["send"]["authorizations"][0] == {**order["send"]["authorizations"][0], "state": "expired"}
     assert await balances(partner, cid) == {"BTC": "1"}
     assert_error(await decide(partner, cid, order, "approved"), 400, "invalid_state", "Authorization is not pending")
-    closed = [e for e in await recorded_events(client, partner.id)
-              if e["action"] == "order-closed" and e["order"]["id"] == order["id"]]
+    closed = [
+        e
+        for e in await recorded_events(client, partner.id)
+        if e["action"] == "order-closed" and e["order"]["id"] == order["id"]
+    ]
     assert len(closed) == 1
     await balanced(operator)
 
 
-async def test_expiry_found_by_the_patch(clock: ManualClock, operator: Operator, partner: Partner,
-                                         customer: dict[str, Any]) -> None:
+async def test_expiry_found_by_the_patch(
+    clock: ManualClock, operator: Operator, partner: Partner, customer: dict[str, Any]
+) -> None:
     cid = customer["id"]
     order = await big_send(clock, operator, partner, cid)
     clock.advance(seconds=86400)
@@ -132,8 +155,9 @@ async def test_expiry_found_by_the_patch(clock: ManualClock, operator: Operator,
     await balanced(operator)
 
 
-async def test_operator_fail_leaves_the_authorization_unusable(clock: ManualClock, operator: Operator,
-                                                               partner: Partner, customer: dict[str, Any]) -> None:
+async def test_operator_fail_leaves_the_authorization_unusable(
+    clock: ManualClock, operator: Operator, partner: Partner, customer: dict[str, Any]
+) -> None:
     cid = customer["id"]
     order = await big_send(clock, operator, partner, cid)
     response = await operator.request("POST", f"/crypto/orders/{order['id']}/fail", json={})
@@ -147,8 +171,14 @@ async def test_operator_fail_leaves_the_authorization_unusable(clock: ManualCloc
 # ---------------------------------------------------------------------- internal sends above the threshold
 
 
-async def test_internal_send_approved_completes(client: httpx.AsyncClient, clock: ManualClock, operator: Operator,
-                                                partner: Partner, rival: Partner, customer: dict[str, Any]) -> None:
+async def test_internal_send_approved_completes(
+    client: httpx.AsyncClient,
+    clock: ManualClock,
+    operator: Operator,
+    partner: Partner,
+    rival: Partner,
+    customer: dict[str, Any],
+) -> None:
     cid = customer["id"]
     receiver = await rival.customer()
     await operator.deposit(cid, "ETH", "5")
@@ -167,17 +197,23 @@ async def test_internal_send_approved_completes(client: httpx.AsyncClient, clock
     assert (done["state"], transfer["customer_id"]) == ("completed", receiver["id"])
     assert await balances(rival, receiver["id"]) == {"ETH": "4"}
     received = await shown(rival, receiver["id"], transfer["order_id"])
-    assert received["receive"]["origin"] == {"type": "lirium_transfer", "value": order["id"], "amount": "4",
-                                             "network": None}
+    assert received["receive"]["origin"] == {
+        "type": "lirium_transfer",
+        "value": order["id"],
+        "amount": "4",
+        "network": None,
+    }
     await balanced(operator)
 
 
 async def test_internal_send_approved_after_the_receiver_was_banned(
-        clock: ManualClock, operator: Operator, partner: Partner, rival: Partner, customer: dict[str, Any]) -> None:
+    clock: ManualClock, operator: Operator, partner: Partner, rival: Partner, customer: dict[str, Any]
+) -> None:
     cid = customer["id"]
     receiver = await rival.customer()
-    order = await big_send(clock, operator, partner, cid,
-                           send("BTC", "0.2", kind="lirium_customer", value=receiver["id"]))
+    order = await big_send(
+        clock, operator, partner, cid, send("BTC", "0.2", kind="lirium_customer", value=receiver["id"])
+    )
     await operator.request("PATCH", f"/crypto/customers/{receiver['id']}", json={"state": "banned"})
     response = await decide(partner, cid, order, "approved")
     assert response.status_code == 200, response.text
@@ -193,29 +229,46 @@ async def test_internal_send_approved_after_the_receiver_was_banned(
 
 
 async def test_scope_is_checked_before_lookups_and_body(operator: Operator, customer: dict[str, Any]) -> None:
-    narrow = await operator.partner("Sin autorizaciones", key_index=2,
-                                    scopes=["operation_send"])
+    narrow = await operator.partner("Sin autorizaciones", key_index=2, scopes=["operation_send"])
     theirs = await narrow.customer()
     response = await narrow.patch(path(theirs["id"], "0" * 32, "0" * 32), content=b"{not json")
     assert_error(response, 403, "forbidden", "API key lacks the required scope: partner_order_authorization")
 
 
-async def test_lookups_then_body(clock: ManualClock, operator: Operator, partner: Partner, rival: Partner,
-                                 customer: dict[str, Any]) -> None:
+async def test_lookups_then_body(
+    clock: ManualClock, operator: Operator, partner: Partner, rival: Partner, customer: dict[str, Any]
+) -> None:
     cid = customer["id"]
     order = await big_send(clock, operator, partner, cid)
     auth_id = order["send"]["authorizations"][0]["id"]
     unknown = "0" * 32
-    assert_error(await partner.patch(path(unknown, order["id"], auth_id), json={"state": "approved"}), 404,
-                 "not_found", "Customer not found")
-    assert_error(await rival.patch(path(cid, order["id"], auth_id), json={"state": "approved"}), 404,
-                 "not_found", "Customer not found")
-    assert_error(await partner.patch(path(cid, unknown, auth_id), json={"state": "approved"}), 404,
-                 "not_found", "Order not found")
-    assert_error(await partner.patch(path(cid, order["id"], unknown), json={"state": "x"}), 404,
-                 "not_found", "Authorization not found")
-    assert_error(await partner.patch(path(cid, order["id"], "bad"), json={}), 404,
-                 "not_found", "Authorization not found")
+    assert_error(
+        await partner.patch(path(unknown, order["id"], auth_id), json={"state": "approved"}),
+        404,
+        "not_found",
+        "Customer not found",
+    )
+    assert_error(
+        await rival.patch(path(cid, order["id"], auth_id), json={"state": "approved"}),
+        404,
+        "not_found",
+        "Customer not found",
+    )
+    assert_error(
+        await partner.patch(path(cid, unknown, auth_id), json={"state": "approved"}),
+        404,
+        "not_found",
+        "Order not found",
+    )
+    assert_error(
+        await partner.patch(path(cid, order["id"], unknown), json={"state": "x"}),
+        404,
+        "not_found",
+        "Authorization not found",
+    )
+    assert_error(
+        await partner.patch(path(cid, order["id"], "bad"), json={}), 404, "not_found", "Authorization not found"
+    )
     assert_error(await partner.patch(path(cid, order["id"], auth_id), content=b"[1]"), 400, "body_parse_error")
     for body, message in [
         ({"state": "expired"}, "{'state': ['Must be one of: approved, rejected.']}"),
@@ -229,18 +282,21 @@ async def test_lookups_then_body(clock: ManualClock, operator: Operator, partner
     assert await balances(partner, cid) == {"BTC": "0.8"}
 
 
-async def test_authorization_of_another_order_is_not_found(clock: ManualClock, operator: Operator,
-                                                           partner: Partner, customer: dict[str, Any]) -> None:
+async def test_authorization_of_another_order_is_not_found(
+    clock: ManualClock, operator: Operator, partner: Partner, customer: dict[str, Any]
+) -> None:
     cid = customer["id"]
     first = await big_send(clock, operator, partner, cid)
     second = await big_send(clock, operator, partner, cid)
-    response = await partner.patch(path(cid, second["id"], first["send"]["authorizations"][0]["id"]),
-                                   json={"state": "approved"})
+    response = await partner.patch(
+        path(cid, second["id"], first["send"]["authorizations"][0]["id"]), json={"state": "approved"}
+    )
     assert_error(response, 404, "not_found", "Authorization not found")
 
 
-async def test_below_the_threshold_no_authorization(clock: ManualClock, operator: Operator, partner: Partner,
-                                                    customer: dict[str, Any]) -> None:
+async def test_below_the_threshold_no_authorization(
+    clock: ManualClock, operator: Operator, partner: Partner, customer: dict[str, Any]
+) -> None:
     cid = customer["id"]
     await operator.deposit(cid, "BTC", "1")
     order = await created(partner, cid, send("BTC", "0.15", value=BECH32))  # V = 9742.50

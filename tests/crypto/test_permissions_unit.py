@@ -17,9 +17,15 @@ def customer(state: str = "active", kyc: bool = False) -> dict[str, object]:
     return {"state": state, "kyc": kyc}
 
 
-@pytest.mark.parametrize(("state", "allowed"), [
-    ("active", set(permissions.ALL_OPERATIONS)), ("closing", {"sell", "send", "redeem_investment"}),
-    ("closed", set()), ("banned", set())])
+@pytest.mark.parametrize(
+    ("state", "allowed"),
+    [
+        ("active", set(permissions.ALL_OPERATIONS)),
+        ("closing", {"sell", "send", "redeem_investment"}),
+        ("closed", set()),
+        ("banned", set()),
+    ],
+)
 def test_states_allow_their_operations(state: str, allowed: set[str]) -> None:
     for operation in permissions.ALL_OPERATIONS:
         if operation in allowed:
@@ -64,8 +70,17 @@ def test_receivers() -> None:
 def test_missing_scope_is_403_forbidden() -> None:
     from orderdesk.crypto.auth import Partner, require_scope
 
-    partner = Partner(id="p", name="n", public_key_pem="", scopes=("operation_buy",), settlement_currencies=("USD",),
-                      products=(), security_code_operations=(), redemption_commission_enabled=True, active=True)
+    partner = Partner(
+        id="p",
+        name="n",
+        public_key_pem="",
+        scopes=("operation_buy",),
+        settlement_currencies=("USD",),
+        products=(),
+        security_code_operations=(),
+        redemption_commission_enabled=True,
+        active=True,
+    )
     require_scope(partner, "operation_buy")
     with pytest.raises(ApiError) as caught:
         require_scope(partner, "operation_sell")

@@ -33,7 +33,9 @@ def test_amount_rules() -> None:
     assert read_amount("0.00", positive=False) == (Decimal("0.00"), {})
     assert read_amount("1" * 41) == (None, {"amount": ["Not a valid decimal."]})
     assert read_amount("10.000", currency="USD", places=2) == (
-        None, {"amount": ["Too many decimal places for USD (maximum 2)."]})
+        None,
+        {"amount": ["Too many decimal places for USD (maximum 2)."]},
+    )
 
 
 def test_patterns_are_anchored_at_both_ends() -> None:
@@ -41,8 +43,10 @@ def test_patterns_are_anchored_at_both_ends() -> None:
     node = Node({"email": "a@b.co\n", "ref": "abc\n"}, ())
     assert fields.string(node, "email", pattern=EMAIL, pattern_message="Not a valid email address.") is None
     assert fields.string(node, "ref", printable=True) is None
-    assert fields.tree == {"email": ["Not a valid email address."],
-                           "ref": ["Must contain printable ASCII characters only."]}
+    assert fields.tree == {
+        "email": ["Not a valid email address."],
+        "ref": ["Must contain printable ASCII characters only."],
+    }
 
 
 def test_field_errors_render_sorted_at_every_level() -> None:

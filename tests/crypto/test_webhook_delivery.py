@@ -53,20 +53,27 @@ async def assert_all_signed(client: httpx.AsyncClient, received: list[Received])
 async def deliveries(client: httpx.AsyncClient) -> list[dict[str, Any]]:
     runtime = client.runtime  # type: ignore[attr-defined]
     async with runtime.db.transaction(write=False) as conn:
-        rows = await conn.fetch("SELECT d.event_id, d.subscription_id, d.state, d.attempts, d.last_response_code,"
-                                " o.state AS outbox_state FROM crypto_webhook_deliveries d"
-                                " JOIN outbox o ON o.ref = d.id AND o.kind = 'crypto.webhook' ORDER BY o.id")
-    return [{key: row[key] for key in ("event_id", "subscription_id", "state", "attempts", "last_response_code",
-                                       "outbox_state")} for row in rows]
+        rows = await conn.fetch(
+            "SELECT d.event_id, d.subscription_id, d.state, d.attempts, d.last_response_code,"
+            " o.state AS outbox_state FROM crypto_webhook_deliveries d"
+            " JOIN outbox o ON o.ref = d.id AND o.kind = 'crypto.webhook' ORDER BY o.id"
+        )
+    return [
+        {
+            key: row[key]
+            for key in ("event_id", "subscription_id", "state", "attempts", "last_response_code", "outbox_state")
+        }
+        for row in rows
+    ]
 
 
 async def drain(client: httpx.AsyncClient) -> None:
     await client.runtime.dispatcher.drain()  # type: ignore[attr-defined]
 
 
-async def test_deposit_events_arrive_in_order_signed(client: httpx.AsyncClient, operator: Operator,
-                                                     partner: Partner, customer: dict[str, Any],
-                                                     receiver: Receiver) -> None:
+async def test_deposit_events_arrive_in_order_signed(
+    client: httpx.AsyncClient, operator: Operator, partner: Partner, customer: dict[str, Any], receiver: Receiver
+) -> None:
     await subscribe(partner, receiver.url)
     order = await operator.deposit(customer["id"], "BTC", "0.5")
     assert receiver.received == []  # nothing leaves before the dispatcher runs
@@ -84,14 +91,16 @@ async def test_deposit_events_arrive_in_order_signed(client: httpx.AsyncClient, 
     assert {d["last_response_code"] for d in await deliveries(client)} == {200}
 
 
-async def test_claims_of_the_signature(client: httpx.AsyncClient, operator: Operator, partner: Partner,
-                                       customer: dict[str, Any], receiver: Receiver) -> None:
+async def test_claims_of_the_signature(
+    client: httpx.AsyncClient, operator: Operator, partner: Partner, customer: dict[str, Any], receiver: Receiver
+) -> None:
     await subscribe(partner, receiver.url, ["incoming-funds"])
     await operator.deposit(customer["id"])
     await drain(client)
     (request,) = receiver.received
-    claims = jwt.decode(request.headers["x-jwt-signature"], await public_pem(client), algorithms=["RS512"],
-                        issuer="lirium-sandbox")
+    claims = jwt.decode(
+        request.headers["x-jwt-signature"], await public_pem(client), algorithms=["RS512"], issuer="lirium-sandbox"
+    )
     assert set(claims) == {"iss", "iat", "digest"}
     assert claims["iat"] == int(client.runtime.clock.now().timestamp())  # type: ignore[attr-defined]
     tampered = request.body.replace(b"incoming-funds", b"incoming-fundz")
@@ -107,14 +116,14 @@ async def test_customer_events_reach_subscribers(make_client, receiver: Receiver
     for kind in ("id_front", "id_back", "proof_of_address"):  # the third switches the products on
         await upload(partner, customer["id"], document_type=kind)
     path = f"/crypto/customers/{customer['id']}/requirements/document_id_back"
-    response = await operator.request("PATCH", path,
-                                      json={"status": "rejected", "rejection_reason": "document_expired"})
+    response = await operator.request(
+        "PATCH", path, json={"status": "rejected", "rejection_reason": "document_expired"}
+    )
     assert response.status_code == 200, response.text
     response = await operator.request("PATCH", f"/crypto/customers/{customer['id']}", json={"state": "banned"})
     assert response.status_code == 200, response.text
     await drain(client)
-    assert receiver.actions() == ["customer-product-changed", "customer-requirement-rejected",
-                                  "customer-state-changed"]
+    assert receiver.actions() == ["customer-product-changed", "customer-requirement-rejected", "customer-state-changed"]
     await assert_all_signed(client, receiver.received)
     changed, rejected, state = receiver.events()
     assert changed["products"] == ["crypto_buy_sell"] and changed["customer"]["id"] == customer["id"]
@@ -124,9 +133,14 @@ async def test_customer_events_reach_subscribers(make_client, receiver: Receiver
     assert receiver.events() == await recorded_events(client, partner.id)
 
 
-async def test_only_subscribed_actions_of_the_owning_partner(client: httpx.AsyncClient, operator: Operator,
-                                                             partner: Partner, rival: Partner,
-                                                             customer: dict[str, Any], receiver: Receiver) -> None:
+async def test_only_subscribed_actions_of_the_owning_partner(
+    client: httpx.AsyncClient,
+    operator: Operator,
+    partner: Partner,
+    rival: Partner,
+    customer: dict[str, Any],
+    receiver: Receiver,
+) -> None:
     closed_only = await subscribe(partner, receiver.url, ["order-closed"])
     await subscribe(rival, receiver.url + "?rival")  # the rival's customers' events only
     await operator.deposit(customer["id"])
@@ -135,9 +149,9 @@ async def test_only_subscribed_actions_of_the_owning_partner(client: httpx.Async
     assert [d["subscription_id"] for d in await deliveries(client)] == [closed_only["id"]]
 
 
-async def test_every_subscription_gets_its_own_delivery(client: httpx.AsyncClient, operator: Operator,
-                                                        partner: Partner, customer: dict[str, Any],
-                                                        receiver: Receiver) -> None:
+async def test_every_subscription_gets_its_own_delivery(
+    client: httpx.AsyncClient, operator: Operator, partner: Partner, customer: dict[str, Any], receiver: Receiver
+) -> None:
     first = await subscribe(partner, receiver.url, ["order-created"])
     second = await subscribe(partner, receiver.url, ["order-created"])  # the same URL twice
     await operator.deposit(customer["id"])
@@ -147,9 +161,14 @@ async def test_every_subscription_gets_its_own_delivery(client: httpx.AsyncClien
     assert sorted(d["subscription_id"] for d in await deliveries(client)) == sorted([first["id"], second["id"]])
 
 
-async def test_failed_attempts_are_retried_with_the_same_body(client: httpx.AsyncClient, clock: Any,
-                                                              operator: Operator, partner: Partner,
-                                                              customer: dict[str, Any], receiver: Receiver) -> None:
+async def test_failed_attempts_are_retried_with_the_same_body(
+    client: httpx.AsyncClient,
+    clock: Any,
+    operator: Operator,
+    partner: Partner,
+    customer: dict[str, Any],
+    receiver: Receiver,
+) -> None:
     receiver.answer = lambda request, index: (500 if index < 2 else 204, 0.0)
     await subscribe(partner, receiver.url, ["incoming-funds"])
     await operator.deposit(customer["id"])
@@ -179,8 +198,9 @@ async def test_failed_attempts_are_retried_with_the_same_body(client: httpx.Asyn
     assert delivery["state"] == "delivered" and delivery["attempts"] == 3 and delivery["last_response_code"] == 204
 
 
-async def test_a_retry_does_not_block_later_events(client: httpx.AsyncClient, operator: Operator, partner: Partner,
-                                                   customer: dict[str, Any], receiver: Receiver) -> None:
+async def test_a_retry_does_not_block_later_events(
+    client: httpx.AsyncClient, operator: Operator, partner: Partner, customer: dict[str, Any], receiver: Receiver
+) -> None:
     """First attempts follow creation order; a failing event is retried apart (9.3)."""
     receiver.answer = lambda request, index: (503 if request.event["action"] == "order-created" else 200, 0.0)
     await subscribe(partner, receiver.url)
@@ -191,8 +211,14 @@ async def test_a_retry_does_not_block_later_events(client: httpx.AsyncClient, op
     assert states == [("pending", 1, 503), ("delivered", 1, 200), ("delivered", 1, 200)]
 
 
-async def test_ten_attempts_then_failed(client: httpx.AsyncClient, clock: Any, operator: Operator,
-                                        partner: Partner, customer: dict[str, Any], receiver: Receiver) -> None:
+async def test_ten_attempts_then_failed(
+    client: httpx.AsyncClient,
+    clock: Any,
+    operator: Operator,
+    partner: Partner,
+    customer: dict[str, Any],
+    receiver: Receiver,
+) -> None:
     receiver.answer = lambda request, index: (302, 0.0)  # redirects are not followed: a failure
     await subscribe(partner, receiver.url, ["order-closed"])
     await operator.deposit(customer["id"])
@@ -210,8 +236,11 @@ async def test_ten_attempts_then_failed(client: httpx.AsyncClient, clock: Any, o
     assert len(receiver.received) == 10
 
 
-async def test_a_slow_receiver_times_out_and_is_retried(make_client, clock: Any,  # type: ignore[no-untyped-def]
-                                                       receiver: Receiver) -> None:
+async def test_a_slow_receiver_times_out_and_is_retried(
+    make_client,
+    clock: Any,  # type: ignore[no-untyped-def]
+    receiver: Receiver,
+) -> None:
     client = await make_client(crypto_webhook_timeout=0.2)
     operator = Operator(client)
     partner = await operator.partner()
@@ -228,8 +257,9 @@ async def test_a_slow_receiver_times_out_and_is_retried(make_client, clock: Any,
     assert (await deliveries(client))[0]["state"] == "delivered"
 
 
-async def test_an_unreachable_receiver_is_retried(client: httpx.AsyncClient, operator: Operator, partner: Partner,
-                                                  customer: dict[str, Any], receiver: Receiver) -> None:
+async def test_an_unreachable_receiver_is_retried(
+    client: httpx.AsyncClient, operator: Operator, partner: Partner, customer: dict[str, Any], receiver: Receiver
+) -> None:
     await subscribe(partner, "http://127.0.0.1:9/hooks", ["order-closed"])  # discard port: refused
     await operator.deposit(customer["id"])
     await drain(client)
@@ -237,9 +267,14 @@ async def test_an_unreachable_receiver_is_retried(client: httpx.AsyncClient, ope
     assert delivery["state"] == "pending" and delivery["attempts"] == 1 and delivery["outbox_state"] == "pending"
 
 
-async def test_a_deleted_subscription_gets_nothing_more(client: httpx.AsyncClient, clock: Any, operator: Operator,
-                                                        partner: Partner, customer: dict[str, Any],
-                                                        receiver: Receiver) -> None:
+async def test_a_deleted_subscription_gets_nothing_more(
+    client: httpx.AsyncClient,
+    clock: Any,
+    operator: Operator,
+    partner: Partner,
+    customer: dict[str, Any],
+    receiver: Receiver,
+) -> None:
     receiver.answer = lambda request, index: (500, 0.0)
     kept = await subscribe(partner, receiver.url + "?kept", ["order-closed"])
     gone = await subscribe(partner, receiver.url, ["incoming-funds", "order-closed"])
@@ -257,13 +292,14 @@ async def test_a_deleted_subscription_gets_nothing_more(client: httpx.AsyncClien
     assert len(late) == 3 and all(r.event["action"] == "order-closed" for r in late)
     rows = await deliveries(client)
     assert {(d["state"], d["outbox_state"]) for d in rows if d["subscription_id"] == gone["id"]} == {
-        ("dropped", "dead")}
+        ("dropped", "dead")
+    }
     assert [d["state"] for d in rows if d["subscription_id"] == kept["id"]] == ["delivered"] * 3
 
 
 async def test_a_delivery_queued_for_a_subscription_deleted_meanwhile_is_dropped(
-        client: httpx.AsyncClient, operator: Operator, partner: Partner, customer: dict[str, Any],
-        receiver: Receiver) -> None:
+    client: httpx.AsyncClient, operator: Operator, partner: Partner, customer: dict[str, Any], receiver: Receiver
+) -> None:
     """The race of an event committed while its subscription is deleted: the handler finds the
     subscription gone and drops the delivery without an attempt."""
     gone = await subscribe(partner, receiver.url, ["order-closed"])
@@ -277,17 +313,18 @@ async def test_a_delivery_queued_for_a_subscription_deleted_meanwhile_is_dropped
     assert delivery["state"] == "dropped" and delivery["attempts"] == 0 and delivery["outbox_state"] == "dead"
 
 
-async def test_concurrent_events_each_reach_the_receiver_once(client: httpx.AsyncClient, operator: Operator,
-                                                              partner: Partner, receiver: Receiver) -> None:
+async def test_concurrent_events_each_reach_the_receiver_once(
+    client: httpx.AsyncClient, operator: Operator, partner: Partner, receiver: Receiver
+) -> None:
     await subscribe(partner, receiver.url, ["order-closed"])
     customers = [await partner.customer(reference_id=f"c-{i}") for i in range(4)]
-    await asyncio.gather(*(operator.deposit(c["id"], amount=str(n + 1))
-                           for n, c in enumerate(customers * 3)))
+    await asyncio.gather(*(operator.deposit(c["id"], amount=str(n + 1)) for n, c in enumerate(customers * 3)))
     await drain(client)
     events = receiver.events()
     assert len(events) == 12 and len({e["id"] for e in events}) == 12
     assert sorted(e["id"] for e in events) == sorted(
-        e["id"] for e in await recorded_events(client, partner.id) if e["action"] == "order-closed")
+        e["id"] for e in await recorded_events(client, partner.id) if e["action"] == "order-closed"
+    )
 
 
 async def test_handler_kind_is_registered(runtime: Any) -> None:
@@ -295,18 +332,30 @@ async def test_handler_kind_is_registered(runtime: Any) -> None:
 
 
 async def test_a_partner_order_reaches_the_receiver_created_updated_closed(
-        client: httpx.AsyncClient, clock: Any, partner: Partner, customer: dict[str, Any],
-        receiver: Receiver) -> None:
+    client: httpx.AsyncClient, clock: Any, partner: Partner, customer: dict[str, Any], receiver: Receiver
+) -> None:
     """One order's events arrive in the order they happened, each signed (issue 5)."""
     from tests.crypto.ordering import confirm, created
 
     await subscribe(partner, receiver.url, ["order-created", "order-updated", "order-closed"])
-    order = await created(partner, customer["id"], {
-        "operation": "buy", "asset": {"currency": "BTC"},
-        "buy": {"settlement": {"currency": "USD", "amount": "100.00"}}})
-    expiring = await created(partner, customer["id"], {
-        "operation": "buy", "asset": {"currency": "BTC"},
-        "buy": {"settlement": {"currency": "USD", "amount": "50.00"}}})
+    order = await created(
+        partner,
+        customer["id"],
+        {
+            "operation": "buy",
+            "asset": {"currency": "BTC"},
+            "buy": {"settlement": {"currency": "USD", "amount": "100.00"}},
+        },
+    )
+    expiring = await created(
+        partner,
+        customer["id"],
+        {
+            "operation": "buy",
+            "asset": {"currency": "BTC"},
+            "buy": {"settlement": {"currency": "USD", "amount": "50.00"}},
+        },
+    )
     response = await confirm(partner, customer["id"], order["id"])
     assert response.status_code == 200, response.text
     clock.advance(seconds=61)  # past the quote's lifetime: the expiry sweep cancels the other order
@@ -314,9 +363,13 @@ async def test_a_partner_order_reaches_the_receiver_created_updated_closed(
     await assert_all_signed(client, receiver.received)
     timeline = [(e["action"], e["order"]["id"], e["order"]["state"]) for e in receiver.events()]
     assert [t for t in timeline if t[1] == order["id"]] == [
-        ("order-created", order["id"], "pending"), ("order-updated", order["id"], "completed"),
-        ("order-closed", order["id"], "completed")]
+        ("order-created", order["id"], "pending"),
+        ("order-updated", order["id"], "completed"),
+        ("order-closed", order["id"], "completed"),
+    ]
     assert [t for t in timeline if t[1] == expiring["id"]] == [
-        ("order-created", expiring["id"], "pending"), ("order-updated", expiring["id"], "cancelled"),
-        ("order-closed", expiring["id"], "cancelled")]
+        ("order-created", expiring["id"], "pending"),
+        ("order-updated", expiring["id"], "cancelled"),
+        ("order-closed", expiring["id"], "cancelled"),
+    ]
     assert receiver.events() == await recorded_events(client, partner.id)

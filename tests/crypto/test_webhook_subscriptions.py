@@ -15,8 +15,10 @@ from orderdesk.crypto.events import ACTIONS
 from tests.crypto.conftest import BASE, Operator, Partner, assert_error, invalid, rsa_key
 
 URL = "https://bank.example.com/hooks/crypto"
-ALL_SEVEN = ("Must be one of: order-created, order-updated, order-closed, incoming-funds, customer-state-changed,"
-             " customer-product-changed, customer-requirement-rejected.")
+ALL_SEVEN = (
+    "Must be one of: order-created, order-updated, order-closed, incoming-funds, customer-state-changed,"
+    " customer-product-changed, customer-requirement-rejected."
+)
 
 
 def is_hex32(value: Any) -> bool:
@@ -46,10 +48,15 @@ async def test_create_read_list_and_delete(partner: Partner) -> None:
 
     deleted = await partner.request("DELETE", f"/webhooks/subscriptions/{created['id']}")
     assert deleted.status_code == 204 and deleted.content == b"" and is_hex32(deleted.headers["x-request-id"])
-    assert_error(await partner.get(f"/webhooks/subscriptions/{created['id']}"), 404, "not_found",
-                 "Subscription not found")
-    assert_error(await partner.request("DELETE", f"/webhooks/subscriptions/{created['id']}"), 404, "not_found",
-                 "Subscription not found")
+    assert_error(
+        await partner.get(f"/webhooks/subscriptions/{created['id']}"), 404, "not_found", "Subscription not found"
+    )
+    assert_error(
+        await partner.request("DELETE", f"/webhooks/subscriptions/{created['id']}"),
+        404,
+        "not_found",
+        "Subscription not found",
+    )
     assert (await partner.get("/webhooks/subscriptions")).json() == {"subscriptions": [everything, explicit_null]}
 
 
@@ -65,9 +72,17 @@ async def test_field_errors(partner: Partner) -> None:
     invalid(await post({}), "{'url': ['This field is required but was not found in the request.']}")
     invalid(await post({"url": None}), "{'url': ['This field is required but was not found in the request.']}")
     invalid(await post({"url": 42}), "{'url': ['Not a valid string.']}")
-    for bad in ("bank.example.com/hooks", "ftp://bank.example.com/x", "https://", "https:///path",
-                "https://bank.example.com:99999/x", "https://bank example.com/", "https://bänk.example.com/",
-                "/relative/path", "https://bank.example.com/\n"):
+    for bad in (
+        "bank.example.com/hooks",
+        "ftp://bank.example.com/x",
+        "https://",
+        "https:///path",
+        "https://bank.example.com:99999/x",
+        "https://bank example.com/",
+        "https://bänk.example.com/",
+        "/relative/path",
+        "https://bank.example.com/\n",
+    ):
         invalid(await post({"url": bad}), "{'url': ['Not a valid URL.']}")
     longest = "https://b.example/" + "a" * 2030
     assert len(longest) == 2048
@@ -75,12 +90,17 @@ async def test_field_errors(partner: Partner) -> None:
     assert (await post({"url": longest})).status_code == 201
     invalid(await post({"url": URL, "events": "order-created"}), "{'events': ['Not a valid list.']}")
     invalid(await post({"url": URL, "events": []}), "{'events': ['Must contain at least one item.']}")
-    invalid(await post({"url": URL, "events": ["order-created", "order-shipped"]}),
-            "{'events': {1: ['" + ALL_SEVEN + "']}}")
-    invalid(await post({"url": URL, "events": ["order-created", 7, "Order-Created"]}),
-            "{'events': {1: ['Not a valid string.'], 2: ['" + ALL_SEVEN + "']}}")
-    invalid(await post({"url": "x", "events": ["nope"], "secret": "s"}),
-            "{'events': {0: ['" + ALL_SEVEN + "']}, 'secret': ['Unknown field.'], 'url': ['Not a valid URL.']}")
+    invalid(
+        await post({"url": URL, "events": ["order-created", "order-shipped"]}), "{'events': {1: ['" + ALL_SEVEN + "']}}"
+    )
+    invalid(
+        await post({"url": URL, "events": ["order-created", 7, "Order-Created"]}),
+        "{'events': {1: ['Not a valid string.'], 2: ['" + ALL_SEVEN + "']}}",
+    )
+    invalid(
+        await post({"url": "x", "events": ["nope"], "secret": "s"}),
+        "{'events': {0: ['" + ALL_SEVEN + "']}, 'secret': ['Unknown field.'], 'url': ['Not a valid URL.']}",
+    )
     listed = (await partner.get("/webhooks/subscriptions")).json()["subscriptions"]
     assert [s["url"] for s in listed] == [longest]  # no refused body created anything
 
@@ -88,8 +108,10 @@ async def test_field_errors(partner: Partner) -> None:
 async def test_http_urls_are_refused_in_production(make_client) -> None:  # type: ignore[no-untyped-def]
     client = await make_client(environment="production")
     partner = await Operator(client).partner()
-    invalid(await partner.post("/webhooks/subscriptions", json={"url": "http://bank.example.com/hooks"}),
-            "{'url': ['Must use https.']}")
+    invalid(
+        await partner.post("/webhooks/subscriptions", json={"url": "http://bank.example.com/hooks"}),
+        "{'url': ['Must use https.']}",
+    )
     assert (await partner.post("/webhooks/subscriptions", json={"url": URL})).status_code == 201
     document = (await client.get(BASE + "/webhooks/public_key")).json()
     assert document["issuer"] == "lirium-production"
@@ -110,18 +132,28 @@ async def test_batch_form_creates_all_or_none(partner: Partner) -> None:
     assert (await partner.get("/webhooks/subscriptions")).json() == {"subscriptions": created}
 
     bad = {"subscriptions": [{"url": URL}, {"url": "nope", "events": ["x"]}, "s", {"events": None, "x": 1}]}
-    invalid(await partner.post("/webhooks/subscriptions", json=bad),
-            "{'subscriptions': {1: {'events': {0: ['" + ALL_SEVEN + "']}, 'url': ['Not a valid URL.']},"
-            " 2: ['Not a valid object.'], 3: {'url': ['This field is required but was not found in the request.'],"
-            " 'x': ['Unknown field.']}}}")
-    invalid(await partner.post("/webhooks/subscriptions", json={"subscriptions": []}),
-            "{'subscriptions': ['Must contain at least one item.']}")
-    invalid(await partner.post("/webhooks/subscriptions", json={"subscriptions": None}),
-            "{'subscriptions': ['This field is required but was not found in the request.']}")
-    invalid(await partner.post("/webhooks/subscriptions", json={"subscriptions": {"url": URL}}),
-            "{'subscriptions': ['Not a valid list.']}")
-    invalid(await partner.post("/webhooks/subscriptions", json={"subscriptions": [{"url": URL}], "url": URL}),
-            "{'url': ['Unknown field.']}")
+    invalid(
+        await partner.post("/webhooks/subscriptions", json=bad),
+        "{'subscriptions': {1: {'events': {0: ['" + ALL_SEVEN + "']}, 'url': ['Not a valid URL.']},"
+        " 2: ['Not a valid object.'], 3: {'url': ['This field is required but was not found in the request.'],"
+        " 'x': ['Unknown field.']}}}",
+    )
+    invalid(
+        await partner.post("/webhooks/subscriptions", json={"subscriptions": []}),
+        "{'subscriptions': ['Must contain at least one item.']}",
+    )
+    invalid(
+        await partner.post("/webhooks/subscriptions", json={"subscriptions": None}),
+        "{'subscriptions': ['This field is required but was not found in the request.']}",
+    )
+    invalid(
+        await partner.post("/webhooks/subscriptions", json={"subscriptions": {"url": URL}}),
+        "{'subscriptions': ['Not a valid list.']}",
+    )
+    invalid(
+        await partner.post("/webhooks/subscriptions", json={"subscriptions": [{"url": URL}], "url": URL}),
+        "{'url': ['Unknown field.']}",
+    )
     assert (await partner.get("/webhooks/subscriptions")).json() == {"subscriptions": created}
 
 
@@ -130,26 +162,43 @@ async def test_subscriptions_belong_to_their_partner(partner: Partner, rival: Pa
     theirs = await subscribe(rival)
     assert (await rival.get("/webhooks/subscriptions")).json() == {"subscriptions": [theirs]}
     for method in ("GET", "DELETE"):
-        assert_error(await rival.request(method, f"/webhooks/subscriptions/{mine['id']}"), 404, "not_found",
-                     "Subscription not found")
+        assert_error(
+            await rival.request(method, f"/webhooks/subscriptions/{mine['id']}"),
+            404,
+            "not_found",
+            "Subscription not found",
+        )
     for malformed in ("0" * 31, mine["id"].upper(), "x" * 32):
-        assert_error(await partner.get(f"/webhooks/subscriptions/{malformed}"), 404, "not_found",
-                     "Subscription not found")
+        assert_error(
+            await partner.get(f"/webhooks/subscriptions/{malformed}"), 404, "not_found", "Subscription not found"
+        )
     assert (await partner.get(f"/webhooks/subscriptions/{mine['id']}")).status_code == 200
 
 
 async def test_order_of_checks(client: httpx.AsyncClient, partner: Partner) -> None:
     path = BASE + "/webhooks/subscriptions"
-    assert_error(await client.post(path, json={"url": URL}), 401, "auth_required",
-                 "Authorization header with a Bearer token is required")
+    assert_error(
+        await client.post(path, json={"url": URL}),
+        401,
+        "auth_required",
+        "Authorization header with a Bearer token is required",
+    )
     assert_error(await client.get(path + "/" + "0" * 32), 401, "auth_required")
-    assert_error(await partner.post("/webhooks/subscriptions", content=b"[1]"), 400, "body_parse_error",
-                 "Request body is not a valid JSON object")
+    assert_error(
+        await partner.post("/webhooks/subscriptions", content=b"[1]"),
+        400,
+        "body_parse_error",
+        "Request body is not a valid JSON object",
+    )
     assert_error(await partner.post("/webhooks/subscriptions", content=b""), 400, "body_parse_error")
     assert_error(await partner.request("PUT", "/webhooks/subscriptions"), 405, "method_not_allowed")
     assert_error(await partner.request("PATCH", "/webhooks/subscriptions/" + "0" * 32), 405, "method_not_allowed")
-    assert_error(await partner.post("/webhooks/subscriptions", content=b"{" + b" " * 1048576 + b"}"), 413,
-                 "payload_too_large", "Request body exceeds 1048576 bytes")
+    assert_error(
+        await partner.post("/webhooks/subscriptions", content=b"{" + b" " * 1048576 + b"}"),
+        413,
+        "payload_too_large",
+        "Request body exceeds 1048576 bytes",
+    )
 
 
 async def test_public_key_is_public_stable_and_verifies(client: httpx.AsyncClient) -> None:

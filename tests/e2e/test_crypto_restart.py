@@ -41,25 +41,38 @@ def test_confirmed_orders_and_postings_survive_sigkill(serve: ServerFactory) -> 
     partner = PartnerClient(server.base_url, created.json()["api_key"], private)
     customer = partner.call("POST", "/customers", json=ANA).json()
     cid = customer["id"]
-    assert ops.post(f"/crypto/customers/{cid}/deposits", json={"currency": "ETH", "amount": "1",
-                                                                "network": "ethereum"}).status_code == 201
+    assert (
+        ops.post(
+            f"/crypto/customers/{cid}/deposits", json={"currency": "ETH", "amount": "1", "network": "ethereum"}
+        ).status_code
+        == 201
+    )
 
-    bought = partner.call("POST", f"/customers/{cid}/orders", json={
-        "operation": "buy", "asset": {"currency": "BTC"},
-        "buy": {"settlement": {"amount": "10000.00"}, "commission": {"type": "percentage", "value": "1.5"}}})
+    bought = partner.call(
+        "POST",
+        f"/customers/{cid}/orders",
+        json={
+            "operation": "buy",
+            "asset": {"currency": "BTC"},
+            "buy": {"settlement": {"amount": "10000.00"}, "commission": {"type": "percentage", "value": "1.5"}},
+        },
+    )
     assert bought.status_code == 201, bought.text
     mail = ops.get("/mail", params={"to": ANA["contact"]["email"]}).json()["messages"][0]
     code = re.match(r"Your security code is ([0-9]{6})\.", mail["body"]).group(1)  # type: ignore[union-attr]
-    confirmed = partner.call("POST", f"/customers/{cid}/orders/{bought.json()['id']}/confirm",
-                             json={"confirmation_code": code})
+    confirmed = partner.call(
+        "POST", f"/customers/{cid}/orders/{bought.json()['id']}/confirm", json={"confirmation_code": code}
+    )
     assert confirmed.status_code == 200 and confirmed.json()["state"] == "completed", confirmed.text
-    sold = partner.call("POST", f"/customers/{cid}/orders", json={"operation": "sell",
-                                                                 "asset": {"currency": "ETH", "amount": "0.25"}})
+    sold = partner.call(
+        "POST", f"/customers/{cid}/orders", json={"operation": "sell", "asset": {"currency": "ETH", "amount": "0.25"}}
+    )
     sold_confirmed = partner.call("POST", f"/customers/{cid}/orders/{sold.json()['id']}/confirm")
     assert sold_confirmed.status_code == 200, sold_confirmed.text
     accounts = partner.call("GET", f"/customers/{cid}/accounts").json()
-    assert accounts == {"accounts": [{"currency": "BTC", "amount": "0.15145595"},
-                                     {"currency": "ETH", "amount": "0.75"}]}
+    assert accounts == {
+        "accounts": [{"currency": "BTC", "amount": "0.15145595"}, {"currency": "ETH", "amount": "0.75"}]
+    }
     balances = ops.get(f"/crypto/partners/{partner_id(created)}").json()["balances"]
 
     server.kill()  # SIGKILL: no shutdown hook runs

@@ -27,13 +27,18 @@ def test_serve_answers_health_and_survives_sigkill(serve: ServerFactory) -> None
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([ORDERDESK, *args], env={"PATH": "/usr/bin:/bin", **env},
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [ORDERDESK, *args], env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_invalid_setting_stops_start_up_naming_it(tmp_path: Path) -> None:
-    result = run_cli("serve", "--port", "1", env={"ORDERDESK_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
-                                                   "ORDERDESK_AUCTION_PASSED_AFTER": "tomorrow"})
+    result = run_cli(
+        "serve",
+        "--port",
+        "1",
+        env={"ORDERDESK_DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "ORDERDESK_AUCTION_PASSED_AFTER": "tomorrow"},
+    )
     assert result.returncode == 2
     assert "ORDERDESK_AUCTION_PASSED_AFTER" in result.stderr
 

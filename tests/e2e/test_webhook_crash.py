@@ -27,8 +27,12 @@ from tests.e2e.conftest import ServerFactory
 
 pytestmark = pytest.mark.slow
 ORDERDESK = str(Path(sys.executable).with_name("orderdesk"))
-FAST_RETRIES = {"ORDERDESK_WEBHOOK_RETRY_SCHEDULE": ",".join(["1s"] * 20), "ORDERDESK_WEBHOOK_TIMEOUT": "2s",
-                "ORDERDESK_DISPATCH_LEASE": "4s", "ORDERDESK_DISPATCH_INTERVAL": "1s"}
+FAST_RETRIES = {
+    "ORDERDESK_WEBHOOK_RETRY_SCHEDULE": ",".join(["1s"] * 20),
+    "ORDERDESK_WEBHOOK_TIMEOUT": "2s",
+    "ORDERDESK_DISPATCH_LEASE": "4s",
+    "ORDERDESK_DISPATCH_INTERVAL": "1s",
+}
 
 
 class ThreadedReceiver:
@@ -59,9 +63,17 @@ def answer_with(status: Callable[[], int]) -> Callable[[list[Received], dict[str
 
 
 def vehicle(auction_at: datetime) -> dict[str, Any]:
-    return {"source": "glovis", "make": "Hyundai", "model": "Palisade", "year": 2022, "mileage_km": 38412,
-            "auction_date": auction_at.isoformat(), "auction_count": 1, "auction_result": "upcoming",
-            "pricing": {"listing_usd": 17400}}
+    return {
+        "source": "glovis",
+        "make": "Hyundai",
+        "model": "Palisade",
+        "year": 2022,
+        "mileage_km": 38412,
+        "auction_date": auction_at.isoformat(),
+        "auction_count": 1,
+        "auction_result": "upcoming",
+        "pricing": {"listing_usd": 17400},
+    }
 
 
 def make_events(base_url: str, webhook_url: str, cars: int) -> tuple[dict[str, Any], list[str]]:
@@ -72,20 +84,31 @@ def make_events(base_url: str, webhook_url: str, cars: int) -> tuple[dict[str, A
     order_ids = []
     for i in range(cars):
         assert ops.put(f"/vehicles/crash-{i}", json=vehicle(auction_at)).status_code == 201
-        placed = httpx.post(base_url + "/auto/v1/orders",
-                            json={"vehicle_id": f"crash-{i}", "max_bid_amount_usd": 18000},
-                            headers={"x-api-key": partner["api_key"], "Idempotency-Key": str(uuid.uuid4())}, timeout=30)
+        placed = httpx.post(
+            base_url + "/auto/v1/orders",
+            json={"vehicle_id": f"crash-{i}", "max_bid_amount_usd": 18000},
+            headers={"x-api-key": partner["api_key"], "Idempotency-Key": str(uuid.uuid4())},
+            timeout=30,
+        )
         assert placed.status_code == 201, placed.text
         order_ids.append(placed.json()["id"])
         assert ops.post(f"/vehicles/crash-{i}/auction/start").status_code == 200
-        assert ops.post(f"/vehicles/crash-{i}/auction/result",
-                        json={"outcome": "won", "purchase_price_usd": 17500}).status_code == 200
+        assert (
+            ops.post(
+                f"/vehicles/crash-{i}/auction/result", json={"outcome": "won", "purchase_price_usd": 17500}
+            ).status_code
+            == 200
+        )
     return partner, order_ids
 
 
 def event_logs(base_url: str, api_key: str, order_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    return {order_id: httpx.get(f"{base_url}/auto/v1/orders/{order_id}/events", headers={"x-api-key": api_key},
-                                timeout=30).json()["data"] for order_id in order_ids}
+    return {
+        order_id: httpx.get(
+            f"{base_url}/auto/v1/orders/{order_id}/events", headers={"x-api-key": api_key}, timeout=30
+        ).json()["data"]
+        for order_id in order_ids
+    }
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -100,12 +123,14 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None
 def check_delivered(receiver: Receiver, partner: dict[str, Any], logs: dict[str, list[dict[str, Any]]]) -> None:
     secret = partner["webhook_secret"]
     for received in list(receiver.received):
-        assert signature_is_valid(secret, received.body, received.headers["x-lmn-signature"],
-                                  received.headers["x-lmn-timestamp"])
+        assert signature_is_valid(
+            secret, received.body, received.headers["x-lmn-signature"], received.headers["x-lmn-timestamp"]
+        )
     for order_id, events in logs.items():
         assert [e["delivery_status"] for e in events] == ["delivered", "delivered"], events
-        successes = [r.event_id for r in receiver.received
-                     if r.status == 200 and r.json["data"]["order"]["id"] == order_id]
+        successes = [
+            r.event_id for r in receiver.received if r.status == 200 and r.json["data"]["order"]["id"] == order_id
+        ]
         # at least once: a crash between sending and recording may repeat one, never reorder them
         assert list(dict.fromkeys(successes)) == [e["id"] for e in events]
 
@@ -122,8 +147,9 @@ def test_sigkill_with_deliveries_pending_loses_nothing(serve: ServerFactory, rec
     check_delivered(receiver, partner, logs)
 
 
-def restart_until_delivered(serve: ServerFactory, port: int, partner: dict[str, Any], order_ids: list[str],
-                                   failing: dict[str, bool]) -> dict[str, list[dict[str, Any]]]:
+def restart_until_delivered(
+    serve: ServerFactory, port: int, partner: dict[str, Any], order_ids: list[str], failing: dict[str, bool]
+) -> dict[str, list[dict[str, Any]]]:
     failing["on"] = False
     restarted = serve(port=port, **FAST_RETRIES)
 
@@ -143,18 +169,31 @@ def postgres_url(postgres_reset: Any) -> str:
 
 
 def test_two_workers_never_deliver_one_attempt_twice(postgres_url: str, receiver: Receiver, tmp_path: Path) -> None:
-    env = {"ORDERDESK_DATABASE_URL": postgres_url, "ORDERDESK_OPS_TOKEN": OPS_TOKEN,
-           "ORDERDESK_LOG_LEVEL": "warning", **FAST_RETRIES}
-    receiver.answer = lambda seen, headers, body: 200 if any(r.event_id == headers["x-lmn-event-id"]
-                                                             for r in seen) else 503
+    env = {
+        "ORDERDESK_DATABASE_URL": postgres_url,
+        "ORDERDESK_OPS_TOKEN": OPS_TOKEN,
+        "ORDERDESK_LOG_LEVEL": "warning",
+        **FAST_RETRIES,
+    }
+    receiver.answer = lambda seen, headers, body: (
+        200 if any(r.event_id == headers["x-lmn-event-id"] for r in seen) else 503
+    )
     receiver.delay = 0.02
     api = orderdesk_serve(env, free_port(), tmp_path / "api.log", "--no-dispatcher").start()
     workers: list[subprocess.Popen[bytes]] = []
     try:
         partner, order_ids = make_events(api.base_url, receiver.url, cars=15)
         log = (tmp_path / "workers.log").open("ab")
-        workers = [subprocess.Popen([ORDERDESK, "worker"], env={**os.environ, **env}, stdout=log,
-                                    stderr=subprocess.STDOUT, start_new_session=True) for _ in range(2)]
+        workers = [
+            subprocess.Popen(
+                [ORDERDESK, "worker"],
+                env={**os.environ, **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            for _ in range(2)
+        ]
 
         def all_delivered() -> bool:
             logs = event_logs(api.base_url, partner["api_key"], order_ids)

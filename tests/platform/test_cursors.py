@@ -27,17 +27,20 @@ def _raw(obj: object) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(obj)).rstrip(b"=").decode()
 
 
-@pytest.mark.parametrize("token", [
-    "not base64 !!!",
-    _raw([1, 2]),
-    _raw({"v": 2, "s": "created_desc", "h": "x", "k": []}),
-    _raw({"v": True, "s": "created_desc", "h": "x", "k": []}),
-    _raw({"v": 1, "s": "created_asc", "h": "x", "k": []}),
-    _raw({"v": 1, "s": "created_desc", "h": "y", "k": []}),
-    _raw({"v": 1, "s": "created_desc", "h": "x", "k": "no"}),
-    _raw({"v": 1, "s": "created_desc", "h": "x", "k": [], "extra": 1}),
-    "A" * 1025,
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not base64 !!!",
+        _raw([1, 2]),
+        _raw({"v": 2, "s": "created_desc", "h": "x", "k": []}),
+        _raw({"v": True, "s": "created_desc", "h": "x", "k": []}),
+        _raw({"v": 1, "s": "created_asc", "h": "x", "k": []}),
+        _raw({"v": 1, "s": "created_desc", "h": "y", "k": []}),
+        _raw({"v": 1, "s": "created_desc", "h": "x", "k": "no"}),
+        _raw({"v": 1, "s": "created_desc", "h": "x", "k": [], "extra": 1}),
+        "A" * 1025,
+    ],
+)
 def test_invalid_cursors(token: str) -> None:
     with pytest.raises(cursors.InvalidCursor):
         cursors.decode(token, "created_desc", "x")

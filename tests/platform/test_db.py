@@ -26,10 +26,14 @@ async def scratch(db: Database) -> Database:
 async def test_types_round_trip(scratch: Database) -> None:
     at = datetime(2026, 5, 12, 4, 30, 0, 123456, tzinfo=UTC)
     async with scratch.transaction() as conn:
-        await conn.execute("INSERT INTO scratch VALUES (:id, :at, :amount, :flag)",
-                           {"id": "a", "at": at, "amount": Decimal("0.000000000000000001"), "flag": True})
-        await conn.execute("INSERT INTO scratch VALUES (:id, :at, :amount, :flag)",
-                           {"id": "b", "at": None, "amount": Decimal("10000.50"), "flag": False})
+        await conn.execute(
+            "INSERT INTO scratch VALUES (:id, :at, :amount, :flag)",
+            {"id": "a", "at": at, "amount": Decimal("0.000000000000000001"), "flag": True},
+        )
+        await conn.execute(
+            "INSERT INTO scratch VALUES (:id, :at, :amount, :flag)",
+            {"id": "b", "at": None, "amount": Decimal("10000.50"), "flag": False},
+        )
     async with scratch.transaction(write=False) as conn:
         rows = await conn.fetch("SELECT id, at, amount, flag FROM scratch ORDER BY id")
     assert rows[0]["at"] == at and rows[0]["at"].tzinfo is not None
@@ -42,10 +46,12 @@ async def test_timestamps_compare_in_sql(scratch: Database) -> None:
     early = datetime(2026, 5, 12, 4, 30, tzinfo=UTC)
     async with scratch.transaction() as conn:
         for i in range(3):
-            await conn.execute("INSERT INTO scratch (id, at) VALUES (:id, :at)",
-                               {"id": str(i), "at": early.replace(second=i)})
-        later = await conn.fetch("SELECT id FROM scratch WHERE at > :t ORDER BY at DESC",
-                                 {"t": early.replace(second=0)})
+            await conn.execute(
+                "INSERT INTO scratch (id, at) VALUES (:id, :at)", {"id": str(i), "at": early.replace(second=i)}
+            )
+        later = await conn.fetch(
+            "SELECT id FROM scratch WHERE at > :t ORDER BY at DESC", {"t": early.replace(second=0)}
+        )
     assert [r["id"] for r in later] == ["2", "1"]
 
 
@@ -74,8 +80,9 @@ async def test_unique_violation_is_translated(scratch: Database) -> None:
 
 async def test_executemany_and_rowcount(scratch: Database) -> None:
     async with scratch.transaction() as conn:
-        await conn.executemany("INSERT INTO scratch (id, flag) VALUES (:id, :flag)",
-                               [{"id": str(i), "flag": i % 2 == 0} for i in range(5)])
+        await conn.executemany(
+            "INSERT INTO scratch (id, flag) VALUES (:id, :flag)", [{"id": str(i), "flag": i % 2 == 0} for i in range(5)]
+        )
         changed = await conn.execute("UPDATE scratch SET flag = :f WHERE flag = :old", {"f": True, "old": False})
     assert changed == 2
 

@@ -14,12 +14,12 @@ from orderdesk.platform.db import Connection, Database
 from orderdesk.platform.dispatcher import Dispatcher, Job, Outcome
 
 
-async def enqueue(db: Database, clock: ManualClock, ref: str, *, fifo_key: str | None = None,
-                  delay: float = 0, kind: str = "test") -> None:
+async def enqueue(
+    db: Database, clock: ManualClock, ref: str, *, fifo_key: str | None = None, delay: float = 0, kind: str = "test"
+) -> None:
     now = clock.now()
     async with db.transaction() as conn:
-        await outbox.enqueue(conn, kind, ref=ref, due_at=now + timedelta(seconds=delay), now=now,
-                             fifo_key=fifo_key)
+        await outbox.enqueue(conn, kind, ref=ref, due_at=now + timedelta(seconds=delay), now=now, fifo_key=fifo_key)
 
 
 async def states(db: Database) -> dict[str, tuple[str, int]]:
@@ -52,8 +52,9 @@ async def test_due_rows_run_once_and_settle(db: Database, clock: ManualClock, di
     assert await dispatcher.drain() == 0
 
 
-async def test_record_runs_in_the_settling_transaction(db: Database, clock: ManualClock,
-                                                      dispatcher: Dispatcher) -> None:
+async def test_record_runs_in_the_settling_transaction(
+    db: Database, clock: ManualClock, dispatcher: Dispatcher
+) -> None:
     async def record(conn: Connection) -> None:
         await conn.execute("UPDATE outbox SET last_error = 'recorded' WHERE ref = 'r'")
 
@@ -90,8 +91,9 @@ async def test_retry_waits_for_its_time(db: Database, clock: ManualClock, dispat
     assert await states(db) == {"flaky": ("done", 3)}
 
 
-async def test_a_failing_handler_is_retried_with_growing_back_off(db: Database, clock: ManualClock,
-                                                                 dispatcher: Dispatcher) -> None:
+async def test_a_failing_handler_is_retried_with_growing_back_off(
+    db: Database, clock: ManualClock, dispatcher: Dispatcher
+) -> None:
     async def handle(job: Job) -> Outcome:
         raise RuntimeError("handler bug")
 
@@ -115,8 +117,9 @@ async def test_unknown_kind_is_dead(db: Database, clock: ManualClock, dispatcher
     assert await states(db) == {"orphan": ("dead", 1)}
 
 
-async def test_fifo_rows_wait_for_earlier_rows_including_retries(db: Database, clock: ManualClock,
-                                                                dispatcher: Dispatcher) -> None:
+async def test_fifo_rows_wait_for_earlier_rows_including_retries(
+    db: Database, clock: ManualClock, dispatcher: Dispatcher
+) -> None:
     order: list[str] = []
 
     async def handle(job: Job) -> Outcome:
@@ -233,8 +236,9 @@ async def test_concurrent_workers_never_run_one_row_twice(db: Database, clock: M
     assert len(runs) == 600 and set(runs.values()) == {1}
 
 
-async def test_prepare_and_record_many_run_once_per_batch(db: Database, clock: ManualClock,
-                                                          dispatcher: Dispatcher) -> None:
+async def test_prepare_and_record_many_run_once_per_batch(
+    db: Database, clock: ManualClock, dispatcher: Dispatcher
+) -> None:
     prepared: list[list[str]] = []
     recorded: list[list[tuple[str, str, object]]] = []
 

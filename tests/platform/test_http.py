@@ -26,8 +26,14 @@ async def test_unknown_auto_paths_answer_route_not_found(client: httpx.AsyncClie
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/json"
     body = response.json()
-    assert body == {"error": {"code": "route_not_found", "message": "No such route",
-                              "request_id": response.headers["x-request-id"], "details": {}}}
+    assert body == {
+        "error": {
+            "code": "route_not_found",
+            "message": "No such route",
+            "request_id": response.headers["x-request-id"],
+            "details": {},
+        }
+    }
     assert AUTO_REQUEST_ID.match(body["error"]["request_id"])
 
 
@@ -36,8 +42,11 @@ async def test_unknown_crypto_paths_answer_not_found(client: httpx.AsyncClient, 
     response = await client.get(path)
     assert response.status_code == 404
     body = response.json()
-    assert body == {"error_code": "not_found", "error_msg": "Resource not found",
-                    "request_id": response.headers["x-request-id"]}
+    assert body == {
+        "error_code": "not_found",
+        "error_msg": "Resource not found",
+        "request_id": response.headers["x-request-id"],
+    }
     assert CRYPTO_REQUEST_ID.match(body["request_id"])
 
 

@@ -41,11 +41,21 @@ def smtp_server():
 async def test_message_is_recorded_and_delivered(db: Database, clock: ManualClock, smtp_server) -> None:
     controller, inbox = smtp_server
     dispatcher = Dispatcher(db, clock)
-    dispatcher.register(mail.KIND, mail.SmtpDelivery(
-        db, f"smtp://127.0.0.1:{controller.port}", "orderdesk <no-reply@orderdesk.local>", (30,), clock.now))
+    dispatcher.register(
+        mail.KIND,
+        mail.SmtpDelivery(
+            db, f"smtp://127.0.0.1:{controller.port}", "orderdesk <no-reply@orderdesk.local>", (30,), clock.now
+        ),
+    )
     async with db.transaction() as conn:
-        await mail.send(conn, to="Ana@Example.com", subject="Your security code",
-                        body="Your security code is 123456.", now=clock.now(), deliver=True)
+        await mail.send(
+            conn,
+            to="Ana@Example.com",
+            subject="Your security code",
+            body="Your security code is 123456.",
+            now=clock.now(),
+            deliver=True,
+        )
     await dispatcher.drain()
     assert len(inbox.messages) == 1
     sender, recipients, content = inbox.messages[0]
@@ -59,8 +69,7 @@ async def test_message_is_recorded_and_delivered(db: Database, clock: ManualCloc
 
 async def test_unreachable_server_is_retried(db: Database, clock: ManualClock) -> None:
     dispatcher = Dispatcher(db, clock)
-    dispatcher.register(mail.KIND, mail.SmtpDelivery(db, f"smtp://127.0.0.1:{free_port()}", "x@y.z", (30,),
-                                                     clock.now))
+    dispatcher.register(mail.KIND, mail.SmtpDelivery(db, f"smtp://127.0.0.1:{free_port()}", "x@y.z", (30,), clock.now))
     async with db.transaction() as conn:
         await mail.send(conn, to="a@b.c", subject="s", body="b", now=clock.now(), deliver=True)
     await dispatcher.drain()
@@ -85,7 +94,12 @@ async def test_without_smtp_only_the_row_is_written(db: Database, clock: ManualC
 def test_smtp_urls() -> None:
     target = mail.parse_smtp_url("smtp://user%40x:p%2Fw@mail.example.com:2525")
     assert (target.host, target.port, target.implicit_tls, target.username, target.password) == (
-        "mail.example.com", 2525, False, "user@x", "p/w")
+        "mail.example.com",
+        2525,
+        False,
+        "user@x",
+        "p/w",
+    )
     assert mail.parse_smtp_url("smtps://mail.example.com").port == 465
     with pytest.raises(ValueError):
         mail.parse_smtp_url("http://mail.example.com")

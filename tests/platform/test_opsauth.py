@@ -28,10 +28,17 @@ def _client(ops_token: str | None) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
 
 
-@pytest.mark.parametrize(("token", "header"), [
-    ("s3cret", None), ("s3cret", "Bearer wrong"), ("s3cret", "Basic s3cret"), ("s3cret", "Bearer "),
-    (None, "Bearer s3cret"), ("", "Bearer "),
-])
+@pytest.mark.parametrize(
+    ("token", "header"),
+    [
+        ("s3cret", None),
+        ("s3cret", "Bearer wrong"),
+        ("s3cret", "Basic s3cret"),
+        ("s3cret", "Bearer "),
+        (None, "Bearer s3cret"),
+        ("", "Bearer "),
+    ],
+)
 async def test_missing_or_wrong_token_is_unauthorized(token: str | None, header: str | None) -> None:
     async with _client(token) as client:
         response = await client.get("/ops/ping", headers={"Authorization": header} if header else {})

@@ -38,9 +38,9 @@ async def test_retry_after_is_time_until_next_token(limiter: RateLimiter) -> Non
     key, limit, now = uuid.uuid4().hex, RateLimit(3, 60.0), 5000.0
     for _ in range(3):
         assert await limiter.hit(key, limit, now) is None
-    assert await limiter.hit(key, limit, now) == 20          # one token per 20 s
+    assert await limiter.hit(key, limit, now) == 20  # one token per 20 s
     assert await limiter.hit(key, limit, now + 5) == 15
-    assert await limiter.hit(key, limit, now + 20) is None   # a token came back
+    assert await limiter.hit(key, limit, now + 20) is None  # a token came back
     assert await limiter.hit(key, limit, now + 20) == 20
 
 

@@ -72,13 +72,16 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.ops_token is None
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("ORDERDESK_AUCTION_PASSED_AFTER", "soon"),
-    ("ORDERDESK_RATE_LIMIT", "fast"),
-    ("ORDERDESK_ENVIRONMENT", "staging"),
-    ("ORDERDESK_DATABASE_URL", "mysql://x"),
-    ("ORDERDESK_ORDER_CUTOFF_RULE", "hours_before:200"),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ORDERDESK_AUCTION_PASSED_AFTER", "soon"),
+        ("ORDERDESK_RATE_LIMIT", "fast"),
+        ("ORDERDESK_ENVIRONMENT", "staging"),
+        ("ORDERDESK_DATABASE_URL", "mysql://x"),
+        ("ORDERDESK_ORDER_CUTOFF_RULE", "hours_before:200"),
+    ],
+)
 def test_invalid_value_names_the_setting(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=name):

@@ -36,20 +36,29 @@ async def admit_with_body(request: Request) -> tuple[Runtime, Principal, bytes]:
     return runtime, principal, await read_body(request, runtime.settings.max_body_bytes)
 
 
-@router.get("/v1/vehicles/facets", summary="Distinct values for search filters",
-            responses=responses(200, openapi.FACETS_EXAMPLE, "Facets", "validation_error"),
-            openapi_extra=extra(openapi._query("source", "CSV of source codes")))
+@router.get(
+    "/v1/vehicles/facets",
+    summary="Distinct values for search filters",
+    responses=responses(200, openapi.FACETS_EXAMPLE, "Facets", "validation_error"),
+    openapi_extra=extra(openapi._query("source", "CSV of source codes")),
+)
 async def vehicle_facets(request: Request) -> Response:
     runtime, _principal = await admit(request)
     sources = schemas.facet_sources(request)
     return json_response(await vehicles.facets(runtime, sources), headers=FACETS_CACHE)
 
 
-@router.get("/v1/vehicles", summary="Search vehicles",
-            responses=responses(200, {"data": [openapi.VEHICLE_SUMMARY_EXAMPLE], "next_cursor": None},
-                                "A page of VehicleSummary; X-LMN-Filtered-Out: dealer=<N> with null-strict filters",
-                                "invalid_cursor"),
-            openapi_extra=extra(*openapi.VEHICLE_LIST_PARAMETERS))
+@router.get(
+    "/v1/vehicles",
+    summary="Search vehicles",
+    responses=responses(
+        200,
+        {"data": [openapi.VEHICLE_SUMMARY_EXAMPLE], "next_cursor": None},
+        "A page of VehicleSummary; X-LMN-Filtered-Out: dealer=<N> with null-strict filters",
+        "invalid_cursor",
+    ),
+    openapi_extra=extra(*openapi.VEHICLE_LIST_PARAMETERS),
+)
 async def list_vehicles(request: Request) -> Response:
     runtime, _principal = await admit(request)
     query = schemas.vehicle_list(request)
@@ -58,20 +67,37 @@ async def list_vehicles(request: Request) -> Response:
     return json_response(page, headers=headers)
 
 
-@router.get("/v1/vehicles/{vehicle_id}", summary="Vehicle detail",
-            responses=responses(200, openapi.VEHICLE_EXAMPLE, "Vehicle", "vehicle_not_found"),
-            openapi_extra=extra(path_parameter("vehicle_id")))
+@router.get(
+    "/v1/vehicles/{vehicle_id}",
+    summary="Vehicle detail",
+    responses=responses(200, openapi.VEHICLE_EXAMPLE, "Vehicle", "vehicle_not_found"),
+    openapi_extra=extra(path_parameter("vehicle_id")),
+)
 async def get_vehicle(request: Request) -> Response:
     runtime, _principal = await admit(request)
     return json_response(await vehicles.get_vehicle(runtime, request.path_params["vehicle_id"]))
 
 
-@router.post("/v1/orders", status_code=201, summary="Place an order (a bid ceiling or a buy-now purchase)",
-             responses=responses(201, openapi.ORDER_EXAMPLE, "Order (200 with the original body on a replay)",
-                                 "missing_idempotency_key", "missing_max_bid", "vehicle_not_found",
-                                 "past_order_cutoff", "duplicate_order", "idempotency_key_in_use",
-                                 "vehicle_unavailable", "payload_too_large", "idempotency_key_reused"),
-             openapi_extra=extra(openapi.IDEMPOTENCY_KEY, body=openapi.PLACE_ORDER_BODY))
+@router.post(
+    "/v1/orders",
+    status_code=201,
+    summary="Place an order (a bid ceiling or a buy-now purchase)",
+    responses=responses(
+        201,
+        openapi.ORDER_EXAMPLE,
+        "Order (200 with the original body on a replay)",
+        "missing_idempotency_key",
+        "missing_max_bid",
+        "vehicle_not_found",
+        "past_order_cutoff",
+        "duplicate_order",
+        "idempotency_key_in_use",
+        "vehicle_unavailable",
+        "payload_too_large",
+        "idempotency_key_reused",
+    ),
+    openapi_extra=extra(openapi.IDEMPOTENCY_KEY, body=openapi.PLACE_ORDER_BODY),
+)
 async def place_order(request: Request) -> Response:
     runtime, principal, body = await admit_with_body(request)
     key = parsing.idempotency_key(request)
@@ -79,19 +105,26 @@ async def place_order(request: Request) -> Response:
     return await orders.place_order(runtime, principal, key, order)
 
 
-@router.get("/v1/orders", summary="List own orders",
-            responses=responses(200, {"data": [openapi.ORDER_EXAMPLE], "next_cursor": None}, "A page of Order",
-                                "invalid_cursor"),
-            openapi_extra=extra(*openapi.ORDER_LIST_PARAMETERS))
+@router.get(
+    "/v1/orders",
+    summary="List own orders",
+    responses=responses(
+        200, {"data": [openapi.ORDER_EXAMPLE], "next_cursor": None}, "A page of Order", "invalid_cursor"
+    ),
+    openapi_extra=extra(*openapi.ORDER_LIST_PARAMETERS),
+)
 async def list_orders(request: Request) -> Response:
     runtime, principal = await admit(request)
     query = schemas.order_list(request)
     return json_response(await orders.list_orders(runtime, principal.partner_id, query))
 
 
-@router.get("/v1/orders/{order_id}", summary="Order detail",
-            responses=responses(200, openapi.ORDER_EXAMPLE, "Order", "order_not_found"),
-            openapi_extra=extra(path_parameter("order_id")))
+@router.get(
+    "/v1/orders/{order_id}",
+    summary="Order detail",
+    responses=responses(200, openapi.ORDER_EXAMPLE, "Order", "order_not_found"),
+    openapi_extra=extra(path_parameter("order_id")),
+)
 async def get_order(request: Request) -> Response:
     order_id = request.path_params["order_id"]
     _principal, row = await authenticate_with(request, orders.key_and_order_lookup(order_id))
@@ -99,29 +132,44 @@ async def get_order(request: Request) -> Response:
     return raw_json_response(orders.order_body(row))
 
 
-@router.delete("/v1/orders/{order_id}", summary="Cancel an order still in proceed",
-               responses=responses(200, {**openapi.ORDER_EXAMPLE, "status": "cancelled",
-                                         "cancellation_reason": "dealer_cancelled"},
-                                   "The cancelled Order", "missing_idempotency_key", "order_not_found",
-                                   "invalid_status_transition", "idempotency_key_in_use",
-                                   "idempotency_key_reused"),
-               openapi_extra=extra(path_parameter("order_id"), openapi.IDEMPOTENCY_KEY))
+@router.delete(
+    "/v1/orders/{order_id}",
+    summary="Cancel an order still in proceed",
+    responses=responses(
+        200,
+        {**openapi.ORDER_EXAMPLE, "status": "cancelled", "cancellation_reason": "dealer_cancelled"},
+        "The cancelled Order",
+        "missing_idempotency_key",
+        "order_not_found",
+        "invalid_status_transition",
+        "idempotency_key_in_use",
+        "idempotency_key_reused",
+    ),
+    openapi_extra=extra(path_parameter("order_id"), openapi.IDEMPOTENCY_KEY),
+)
 async def cancel_order(request: Request) -> Response:
     runtime, principal = await admit(request)
     key = parsing.idempotency_key(request)
     return await orders.cancel_order(runtime, principal, key, request.path_params["order_id"])
 
 
-@router.post("/v1/orders/{order_id}/status", summary="Report what happened after loading (in_transit, customs, "
-             "delivered)",
-             responses=responses(200, {**openapi.ORDER_EXAMPLE, "status": "shipping",
-                                       "fulfillment_detail": "in_transit"},
-                                 "The updated Order (200 with the original body on a replay)",
-                                 "missing_idempotency_key", "order_not_found", "invalid_status_transition@403",
-                                 "invalid_status_transition", "idempotency_key_in_use", "payload_too_large",
-                                 "idempotency_key_reused"),
-             openapi_extra=extra(path_parameter("order_id"), openapi.IDEMPOTENCY_KEY,
-                                 body=openapi.STATUS_PUSH_BODY))
+@router.post(
+    "/v1/orders/{order_id}/status",
+    summary="Report what happened after loading (in_transit, customs, delivered)",
+    responses=responses(
+        200,
+        {**openapi.ORDER_EXAMPLE, "status": "shipping", "fulfillment_detail": "in_transit"},
+        "The updated Order (200 with the original body on a replay)",
+        "missing_idempotency_key",
+        "order_not_found",
+        "invalid_status_transition@403",
+        "invalid_status_transition",
+        "idempotency_key_in_use",
+        "payload_too_large",
+        "idempotency_key_reused",
+    ),
+    openapi_extra=extra(path_parameter("order_id"), openapi.IDEMPOTENCY_KEY, body=openapi.STATUS_PUSH_BODY),
+)
 async def push_status(request: Request) -> Response:
     runtime, principal, body = await admit_with_body(request)
     key = parsing.idempotency_key(request)
@@ -129,12 +177,19 @@ async def push_status(request: Request) -> Response:
     return await partner_status.push_status(runtime, principal, key, request.path_params["order_id"], push)
 
 
-@router.get("/v1/orders/{order_id}/events", summary="Webhook log of an order",
-            responses=responses(200, {"data": [openapi.EVENT_EXAMPLE], "next_cursor": None},
-                                "A page of events, oldest first", "order_not_found", "invalid_cursor"),
-            openapi_extra=extra(path_parameter("order_id"), *openapi.PAGING))
+@router.get(
+    "/v1/orders/{order_id}/events",
+    summary="Webhook log of an order",
+    responses=responses(
+        200,
+        {"data": [openapi.EVENT_EXAMPLE], "next_cursor": None},
+        "A page of events, oldest first",
+        "order_not_found",
+        "invalid_cursor",
+    ),
+    openapi_extra=extra(path_parameter("order_id"), *openapi.PAGING),
+)
 async def list_events(request: Request) -> Response:
     runtime, principal = await admit(request)
     page = schemas.event_list(request)
-    return json_response(await orders.list_events(runtime, principal.partner_id, request.path_params["order_id"],
-                                                  page))
+    return json_response(await orders.list_events(runtime, principal.partner_id, request.path_params["order_id"], page))

@@ -49,7 +49,8 @@ def _leader(orders: list[Row]) -> Row:
     best = orders[0]
     for order in orders[1:]:
         if Bid(order["id"], order["max_bid_amount_usd"], order["created_at"]).outranks(
-                Bid(best["id"], best["max_bid_amount_usd"], best["created_at"])):
+            Bid(best["id"], best["max_bid_amount_usd"], best["created_at"])
+        ):
             best = order
     return best
 
@@ -110,8 +111,14 @@ def check_amounts(result: AuctionResultRequest, acquiring: Row | None) -> dict[s
     return amounts
 
 
-def money_fields(given: dict[str, Any], issues: list[Issue], *, ceiling: int | None, price_required: bool,
-                 default_price: int | None = None) -> dict[str, Any]:
+def money_fields(
+    given: dict[str, Any],
+    issues: list[Issue],
+    *,
+    ceiling: int | None,
+    price_required: bool,
+    default_price: int | None = None,
+) -> dict[str, Any]:
     """purchase_price_usd and auction_fee_usd of a call that records money (spec 8.1): every
     problem is an issue for a 422."""
     price, fee = given.get("purchase_price_usd"), given.get("auction_fee_usd", 0)
@@ -153,16 +160,22 @@ async def record_result(runtime: Runtime, vehicle_id: str, result: AuctionResult
             if result.outcome == "won":
                 await change.apply(acquiring, "secure", amounts, webhook_url=acquiring["webhook_url"])
             else:
-                await change.apply(acquiring, "acquisition_failed",
-                                   {"failure_reason": LEFTOVER_REASON[result.outcome]},
-                                   webhook_url=acquiring["webhook_url"])
-        await change.apply_many("auction_lost", _moves(orders.proceed,
-                                                       {"failure_reason": LEFTOVER_REASON[result.outcome]}))
+                await change.apply(
+                    acquiring,
+                    "acquisition_failed",
+                    {"failure_reason": LEFTOVER_REASON[result.outcome]},
+                    webhook_url=acquiring["webhook_url"],
+                )
+        await change.apply_many(
+            "auction_lost", _moves(orders.proceed, {"failure_reason": LEFTOVER_REASON[result.outcome]})
+        )
         await change.finish()
         row = await repository.get_order(conn, acquiring["id"]) if acquiring is not None else None
     runtime.dispatcher.wake()
-    return {"order": ops_order_from_row(row) if row is not None else None,
-            "failed_order_ids": sorted(o["id"] for o in orders.proceed)}
+    return {
+        "order": ops_order_from_row(row) if row is not None else None,
+        "failed_order_ids": sorted(o["id"] for o in orders.proceed),
+    }
 
 
 # --------------------------------------------------------------------------- scheduler (spec 9.1, 9.2)
@@ -196,14 +209,22 @@ class AuctionJobs:
         async with self.runtime.db.transaction() as conn:
             now = self.runtime.clock.now()
             vehicle = await repository.lock_vehicle_if_free(conn, vehicle_id)
-            if (vehicle is None or vehicle["withdrawn"] or vehicle["auction_date"] is None
-                    or not now - self.passed_after < vehicle["auction_date"] <= now):
+            if (
+                vehicle is None
+                or vehicle["withdrawn"]
+                or vehicle["auction_date"] is None
+                or not now - self.passed_after < vehicle["auction_date"] <= now
+            ):
                 return 0
             result = await start(conn, vehicle, actor=lifecycle.SCHEDULER, now=now)
         if result["winner_order_id"] is None:
             return 0
-        log.info("auction_started", vehicle_id=vehicle_id, winner_order_id=result["winner_order_id"],
-                 failed=len(result["failed_order_ids"]))
+        log.info(
+            "auction_started",
+            vehicle_id=vehicle_id,
+            winner_order_id=result["winner_order_id"],
+            failed=len(result["failed_order_ids"]),
+        )
         return 1
 
     async def sweep_passed(self, now: datetime) -> int:
@@ -221,8 +242,11 @@ class AuctionJobs:
             if vehicle is None:
                 return 0
             orders = await AuctionOrders.lock(conn, vehicle_id)
-            passed = [o for o in orders.proceed
-                      if o["auction_date"] is not None and o["auction_date"] + self.passed_after <= now]
+            passed = [
+                o
+                for o in orders.proceed
+                if o["auction_date"] is not None and o["auction_date"] + self.passed_after <= now
+            ]
             if not passed:
                 return 0
             change = lifecycle.VehicleChange(conn, vehicle, actor=lifecycle.SCHEDULER, now=now)

@@ -30,7 +30,10 @@ class Bid:
     def outranks(self, other: Bid) -> bool:
         """Higher ceiling first; ties go to the earliest `created_at`, then the lowest id."""
         return (-self.max_bid_usd, self.created_at, self.order_id) < (
-            -other.max_bid_usd, other.created_at, other.order_id)
+            -other.max_bid_usd,
+            other.created_at,
+            other.order_id,
+        )
 
 
 def leader_after_new_bid(leader: Bid | None, bid: Bid) -> Bid:

@@ -24,8 +24,12 @@ class Issue:
 
 
 def validation_error(issues: list[Issue], status: int = 400) -> ApiError:
-    return ApiError(status, "validation_error", "Request validation failed",
-                    details={"issues": [issue.as_dict() for issue in issues]})
+    return ApiError(
+        status,
+        "validation_error",
+        "Request validation failed",
+        details={"issues": [issue.as_dict() for issue in issues]},
+    )
 
 
 def missing_idempotency_key() -> ApiError:
@@ -33,9 +37,12 @@ def missing_idempotency_key() -> ApiError:
 
 
 def missing_max_bid(listing_usd: int) -> ApiError:
-    return ApiError(400, "missing_max_bid",
-                    "max_bid_amount_usd is required for auction vehicles and must be at least the listing price",
-                    details={"listing_usd": listing_usd})
+    return ApiError(
+        400,
+        "missing_max_bid",
+        "max_bid_amount_usd is required for auction vehicles and must be at least the listing price",
+        details={"listing_usd": listing_usd},
+    )
 
 
 def invalid_cursor() -> ApiError:
@@ -71,36 +78,56 @@ def api_key_not_found() -> ApiError:
 
 
 def invalid_status_transition(current_status: str) -> ApiError:
-    return ApiError(409, "invalid_status_transition", "The order's current status does not allow this change",
-                    details={"current_status": current_status})
+    return ApiError(
+        409,
+        "invalid_status_transition",
+        "The order's current status does not allow this change",
+        details={"current_status": current_status},
+    )
 
 
 def invalid_status_transition_on_vehicle(vehicle_id: str) -> ApiError:
     """An auction result the vehicle's orders do not allow (spec 8.5)."""
-    return ApiError(409, "invalid_status_transition", "The order's current status does not allow this change",
-                    details={"vehicle_id": vehicle_id})
+    return ApiError(
+        409,
+        "invalid_status_transition",
+        "The order's current status does not allow this change",
+        details={"vehicle_id": vehicle_id},
+    )
 
 
 def reserved_for_lmn(current_status: str) -> ApiError:
     """A partner sent a status or detail that only LMN sets (spec 4.8 step 2)."""
-    return ApiError(403, "invalid_status_transition", "This change is reserved for LMN",
-                    details={"current_status": current_status})
+    return ApiError(
+        403, "invalid_status_transition", "This change is reserved for LMN", details={"current_status": current_status}
+    )
 
 
 def past_order_cutoff(cutoff_at: datetime, now: datetime) -> ApiError:
-    return ApiError(409, "past_order_cutoff", "The order cutoff for this vehicle has passed",
-                    details={"cutoff_at": kst(cutoff_at), "now": kst(now)})
+    return ApiError(
+        409,
+        "past_order_cutoff",
+        "The order cutoff for this vehicle has passed",
+        details={"cutoff_at": kst(cutoff_at), "now": kst(now)},
+    )
 
 
 def duplicate_order(existing_order_id: str) -> ApiError:
-    return ApiError(409, "duplicate_order", "An active order for this vehicle already exists",
-                    details={"existing_order_id": existing_order_id})
+    return ApiError(
+        409,
+        "duplicate_order",
+        "An active order for this vehicle already exists",
+        details={"existing_order_id": existing_order_id},
+    )
 
 
 def idempotency_key_in_use() -> ApiError:
-    return ApiError(409, "idempotency_key_in_use",
-                    "A request with this Idempotency-Key is still in progress; retry shortly",
-                    headers={"Retry-After": "1"})
+    return ApiError(
+        409,
+        "idempotency_key_in_use",
+        "A request with this Idempotency-Key is still in progress; retry shortly",
+        headers={"Retry-After": "1"},
+    )
 
 
 def vehicle_unavailable(reason: Literal["withdrawn", "sold", "taken"]) -> ApiError:
@@ -108,5 +135,6 @@ def vehicle_unavailable(reason: Literal["withdrawn", "sold", "taken"]) -> ApiErr
 
 
 def idempotency_key_reused(details: dict[str, str]) -> ApiError:
-    return ApiError(422, "idempotency_key_reused", "Idempotency-Key was already used for a different request",
-                    details=details)
+    return ApiError(
+        422, "idempotency_key_reused", "Idempotency-Key was already used for a different request", details=details
+    )

@@ -39,14 +39,15 @@ class Event:
     webhook_url: str | None
 
 
-def envelope(event_id: str, event_type: str, occurred_at: datetime, previous: Mapping[str, Any],
-             order: dict[str, Any]) -> bytes:
-    return orjson.dumps({"id": event_id, "type": event_type, "occurred_at": kst(occurred_at),
-                         "data": {**previous, "order": order}})
+def envelope(
+    event_id: str, event_type: str, occurred_at: datetime, previous: Mapping[str, Any], order: dict[str, Any]
+) -> bytes:
+    return orjson.dumps(
+        {"id": event_id, "type": event_type, "occurred_at": kst(occurred_at), "data": {**previous, "order": order}}
+    )
 
 
-async def emit_many(conn: Connection, events: Sequence[Event], *, competition: Competition,
-                    now: datetime) -> list[str]:
+async def emit_many(conn: Connection, events: Sequence[Event], *, competition: Competition, now: datetime) -> list[str]:
     """Record the events (in list order, which is their order per order) and queue the
     deliveries of those whose partner has a webhook URL. Returns the event ids."""
     rows, deliveries = [], []
@@ -54,10 +55,17 @@ async def emit_many(conn: Connection, events: Sequence[Event], *, competition: C
         event_id = "evt_" + ids.new_ulid()
         snapshot = order_json(event.order, competition.leader_id, competition.leader_max_bid_usd)
         status = PENDING if event.webhook_url else DELIVERY_SKIPPED
-        rows.append({"id": event_id, "order_id": event.order["id"], "partner_id": event.order["partner_id"],
-                     "type": event.event_type, "payload": envelope(event_id, event.event_type, now, event.previous,
-                                                                   snapshot),
-                     "delivery_status": status, "now": now})
+        rows.append(
+            {
+                "id": event_id,
+                "order_id": event.order["id"],
+                "partner_id": event.order["partner_id"],
+                "type": event.event_type,
+                "payload": envelope(event_id, event.event_type, now, event.previous, snapshot),
+                "delivery_status": status,
+                "now": now,
+            }
+        )
         if status == PENDING:
             deliveries.append((event_id, event.order["id"]))
     if rows:
@@ -68,10 +76,17 @@ async def emit_many(conn: Connection, events: Sequence[Event], *, competition: C
 
 
 async def emit(
-    conn: Connection, *, event_type: str, order: Record, previous: Mapping[str, Any],
-    competition: Competition, webhook_url: str | None, now: datetime,
+    conn: Connection,
+    *,
+    event_type: str,
+    order: Record,
+    previous: Mapping[str, Any],
+    competition: Competition,
+    webhook_url: str | None,
+    now: datetime,
 ) -> str:
     """Record one event about `order` (its state after the change) and queue its delivery."""
-    [event_id] = await emit_many(conn, [Event(event_type, order, previous, webhook_url)],
-                                 competition=competition, now=now)
+    [event_id] = await emit_many(
+        conn, [Event(event_type, order, previous, webhook_url)], competition=competition, now=now
+    )
     return event_id

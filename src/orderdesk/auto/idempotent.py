@@ -73,8 +73,9 @@ async def run(runtime: Runtime, call: Call, work: Work) -> Response:
                 if stored is None:
                     raise
                 return _answer_stored(call, stored)
-            await idempotency.save(conn, call.scope, call.key, call.endpoint, call.fingerprint, status, body,
-                                   runtime.clock.now())
+            await idempotency.save(
+                conn, call.scope, call.key, call.endpoint, call.fingerprint, status, body, runtime.clock.now()
+            )
     except idempotency.KeyInUse:
         raise errors.idempotency_key_in_use() from None
     except idempotency.Race:

@@ -76,12 +76,13 @@ class Sort:
 
     def _after(self, value: Any, last_id: str) -> tuple[str, dict[str, Any]]:
         op = "<" if self.descending else ">"
-        return (f"({self.column}, {self.id_column}) {op} (:k_value, :k_id)",
-                {"k_value": value, "k_id": last_id})
+        return (f"({self.column}, {self.id_column}) {op} (:k_value, :k_id)", {"k_value": value, "k_id": last_id})
 
     async def page(
-        self, fetch: Callable[[str, dict[str, Any], str, int], Awaitable[list[Any]]],
-        after: tuple[bool, Any, str] | None, limit: int,
+        self,
+        fetch: Callable[[str, dict[str, Any], str, int], Awaitable[list[Any]]],
+        after: tuple[bool, Any, str] | None,
+        limit: int,
     ) -> list[Any]:
         """Up to `limit` rows after the cursor position. `fetch(condition, params, order_by,
         limit)` runs the caller's query with one more condition ANDed to its filters."""

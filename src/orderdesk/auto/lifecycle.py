@@ -54,34 +54,55 @@ class Transition:
     webhook: str | None = None
 
 
-def _row(row: int, name: str, sources: set[str], target: str | None, actors: frozenset[str] | set[str],
-         sets: Mapping[str, Any] | None = None, webhook: str | None = None) -> Transition:
+def _row(
+    row: int,
+    name: str,
+    sources: set[str],
+    target: str | None,
+    actors: frozenset[str] | set[str],
+    sets: Mapping[str, Any] | None = None,
+    webhook: str | None = None,
+) -> Transition:
     return Transition(row, name, frozenset(sources), target, frozenset(actors), dict(sets or {}), webhook)
 
 
-TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
-    _row(1, "place", set(), PROCEED, {PARTNER}),
-    _row(2, "partner_cancel", {PROCEED}, CANCELLED, {PARTNER},
-         {"cancellation_reason": "dealer_cancelled"}),
-    _row(3, "acquire", {PROCEED}, ACQUIRING, LMN, webhook=STATUS_CHANGED),
-    _row(4, "auction_lost", {PROCEED}, FAILED, LMN, webhook=STATUS_CHANGED),  # reason per call
-    _row(5, "auction_passed", {PROCEED}, FAILED, {SCHEDULER},
-         {"failure_reason": "auction_passed"}, STATUS_CHANGED),
-    _row(6, "vehicle_withdrawn", {PROCEED, ACQUIRING}, FAILED, {OPERATOR},
-         {"failure_reason": "vehicle_unavailable"}, STATUS_CHANGED),
-    _row(7, "operator_fail", {PROCEED, ACQUIRING}, FAILED, {OPERATOR}, webhook=STATUS_CHANGED),
-    _row(8, "rescheduled_too_soon", {PROCEED}, CANCELLED, {OPERATOR},
-         {"cancellation_reason": "auction_rescheduled_too_soon"}, STATUS_CHANGED),
-    _row(9, "operator_cancel", {PROCEED}, CANCELLED, {OPERATOR}, webhook=STATUS_CHANGED),
-    _row(10, "secure", {ACQUIRING}, SECURED, {OPERATOR}, webhook=STATUS_CHANGED),  # amounts per call
-    _row(11, "acquisition_failed", {ACQUIRING}, FAILED, {OPERATOR}, webhook=STATUS_CHANGED),
-    _row(12, "ship", {SECURED}, SHIPPING, {OPERATOR}, webhook=STATUS_CHANGED),
-    _row(13, "fulfillment_update", {SHIPPING}, None, {OPERATOR}, webhook=FULFILLMENT_UPDATED),
-    _row(14, "partner_detail", {SHIPPING}, None, {PARTNER}),
-    _row(15, "delivered", {SHIPPING}, DELIVERED, {PARTNER}, {"fulfillment_detail": None}),
-    _row(16, "auction_rescheduled", {PROCEED, ACQUIRING}, None, {OPERATOR},
-         webhook=AUCTION_RESCHEDULED),
-)}
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        _row(1, "place", set(), PROCEED, {PARTNER}),
+        _row(2, "partner_cancel", {PROCEED}, CANCELLED, {PARTNER}, {"cancellation_reason": "dealer_cancelled"}),
+        _row(3, "acquire", {PROCEED}, ACQUIRING, LMN, webhook=STATUS_CHANGED),
+        _row(4, "auction_lost", {PROCEED}, FAILED, LMN, webhook=STATUS_CHANGED),  # reason per call
+        _row(5, "auction_passed", {PROCEED}, FAILED, {SCHEDULER}, {"failure_reason": "auction_passed"}, STATUS_CHANGED),
+        _row(
+            6,
+            "vehicle_withdrawn",
+            {PROCEED, ACQUIRING},
+            FAILED,
+            {OPERATOR},
+            {"failure_reason": "vehicle_unavailable"},
+            STATUS_CHANGED,
+        ),
+        _row(7, "operator_fail", {PROCEED, ACQUIRING}, FAILED, {OPERATOR}, webhook=STATUS_CHANGED),
+        _row(
+            8,
+            "rescheduled_too_soon",
+            {PROCEED},
+            CANCELLED,
+            {OPERATOR},
+            {"cancellation_reason": "auction_rescheduled_too_soon"},
+            STATUS_CHANGED,
+        ),
+        _row(9, "operator_cancel", {PROCEED}, CANCELLED, {OPERATOR}, webhook=STATUS_CHANGED),
+        _row(10, "secure", {ACQUIRING}, SECURED, {OPERATOR}, webhook=STATUS_CHANGED),  # amounts per call
+        _row(11, "acquisition_failed", {ACQUIRING}, FAILED, {OPERATOR}, webhook=STATUS_CHANGED),
+        _row(12, "ship", {SECURED}, SHIPPING, {OPERATOR}, webhook=STATUS_CHANGED),
+        _row(13, "fulfillment_update", {SHIPPING}, None, {OPERATOR}, webhook=FULFILLMENT_UPDATED),
+        _row(14, "partner_detail", {SHIPPING}, None, {PARTNER}),
+        _row(15, "delivered", {SHIPPING}, DELIVERED, {PARTNER}, {"fulfillment_detail": None}),
+        _row(16, "auction_rescheduled", {PROCEED, ACQUIRING}, None, {OPERATOR}, webhook=AUCTION_RESCHEDULED),
+    )
+}
 
 # Fulfillment details (spec 5.2) and who owns them.
 EXPORT_PROCESSING, AWAITING_PICKUP = "export_processing", "awaiting_pickup"
@@ -118,9 +139,21 @@ def _bid(order: Record) -> Bid:
 async def place(conn: Connection, order: dict[str, Any], vehicle: Record) -> Competition:
     """Row 1: store a new `proceed` order, its history entry, and the vehicle's new leader.
     Returns the competition the new order sees."""
-    await repository.insert_order_with_history(conn, order, {
-        "order_id": order["id"], "at": order["created_at"], "actor": PARTNER, "from_status": None,
-        "to_status": PROCEED, "from_detail": None, "to_detail": None, "occurred_at": None, "notes": None})
+    await repository.insert_order_with_history(
+        conn,
+        order,
+        {
+            "order_id": order["id"],
+            "at": order["created_at"],
+            "actor": PARTNER,
+            "from_status": None,
+            "to_status": PROCEED,
+            "from_detail": None,
+            "to_detail": None,
+            "occurred_at": None,
+            "notes": None,
+        },
+    )
     leader_id, leader_max = vehicle["leader_order_id"], vehicle["leader_max_bid_usd"]
     if not is_auction_order(order):
         return Competition(leader_id, leader_max)
@@ -160,14 +193,22 @@ class VehicleChange:
         self.now = now
         self._leader_left = False
 
-    async def apply(self, order: Record, name: str, changes: Mapping[str, Any] | None = None,
-                    *, webhook_url: str | None = None, note: PartnerNote | None = None) -> dict[str, Any]:
+    async def apply(
+        self,
+        order: Record,
+        name: str,
+        changes: Mapping[str, Any] | None = None,
+        *,
+        webhook_url: str | None = None,
+        note: PartnerNote | None = None,
+    ) -> dict[str, Any]:
         """Move one order along row `name`; returns the order as stored afterwards."""
         [after] = await self.apply_many(name, [Move(order, changes or {}, webhook_url)], note=note)
         return after
 
-    async def apply_many(self, name: str, moves: Sequence[Move], *,
-                         note: PartnerNote | None = None) -> list[dict[str, Any]]:
+    async def apply_many(
+        self, name: str, moves: Sequence[Move], *, note: PartnerNote | None = None
+    ) -> list[dict[str, Any]]:
         """Move several orders along row `name` with one batch of writes per table (an auction
         start may fail a thousand orders). All are checked before anything is written."""
         transition = TRANSITIONS[name]
@@ -181,9 +222,15 @@ class VehicleChange:
         await repository.insert_history_many(self.conn, [entry for entry in history if entry is not None])
         if transition.webhook is not None and self.actor in LMN:
             previous = WEBHOOK_PREVIOUS[transition.webhook]
-            await events.emit_many(self.conn, [
-                events.Event(transition.webhook, after, previous(move.order), move.webhook_url)
-                for move, after in zip(moves, afters, strict=True)], competition=self.competition, now=self.now)
+            await events.emit_many(
+                self.conn,
+                [
+                    events.Event(transition.webhook, after, previous(move.order), move.webhook_url)
+                    for move, after in zip(moves, afters, strict=True)
+                ],
+                competition=self.competition,
+                now=self.now,
+            )
         return afters
 
     def _after(self, transition: Transition, move: Move) -> dict[str, Any]:
@@ -197,16 +244,24 @@ class VehicleChange:
             self._leader_left = self._leader_left or after["frozen_is_highest_bid"]
         return after
 
-    def _history_entry(self, order: Record, after: Mapping[str, Any],
-                       note: PartnerNote | None) -> dict[str, Any] | None:
+    def _history_entry(
+        self, order: Record, after: Mapping[str, Any], note: PartnerNote | None
+    ) -> dict[str, Any] | None:
         """Status and detail changes are history; so is every accepted partner push."""
         changed = after["status"] != order["status"] or after["fulfillment_detail"] != order["fulfillment_detail"]
         if not changed and note is None:
             return None
-        return {"order_id": order["id"], "at": self.now, "actor": self.actor, "from_status": order["status"],
-                "to_status": after["status"], "from_detail": order["fulfillment_detail"],
-                "to_detail": after["fulfillment_detail"], "occurred_at": note and note.occurred_at,
-                "notes": note and note.notes}
+        return {
+            "order_id": order["id"],
+            "at": self.now,
+            "actor": self.actor,
+            "from_status": order["status"],
+            "to_status": after["status"],
+            "from_detail": order["fulfillment_detail"],
+            "to_detail": after["fulfillment_detail"],
+            "occurred_at": note and note.occurred_at,
+            "notes": note and note.notes,
+        }
 
     async def finish(self) -> None:
         """Recompute the vehicle's leader if the leader left the active set (another order

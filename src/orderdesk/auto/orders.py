@@ -57,8 +57,9 @@ async def _place(conn: Connection, runtime: Runtime, partner_id: str, request: P
     auction = is_auction_vehicle(vehicle)
     cutoff = _check_ceiling_and_cutoff(vehicle, request.max_bid_amount_usd, runtime, now) if auction else None
     if not auction and request.max_bid_amount_usd is not None:
-        raise errors.validation_error([Issue("body", "max_bid_amount_usd",
-                                             "must be null or omitted for a buy-now vehicle")])
+        raise errors.validation_error(
+            [Issue("body", "max_bid_amount_usd", "must be null or omitted for a buy-now vehicle")]
+        )
     await _check_claims(conn, vehicle["id"], partner_id, auction)
     order = _new_order(partner_id, vehicle, request.max_bid_amount_usd if auction else None, cutoff, now)
     competition = await lifecycle.place(conn, order, vehicle)
@@ -85,16 +86,27 @@ async def _check_claims(conn: Connection, vehicle_id: str, partner_id: str, auct
         raise errors.vehicle_unavailable("taken")
 
 
-def _new_order(partner_id: str, vehicle: Row, max_bid: int | None, cutoff: datetime | None,
-               now: datetime) -> dict[str, Any]:
+def _new_order(
+    partner_id: str, vehicle: Row, max_bid: int | None, cutoff: datetime | None, now: datetime
+) -> dict[str, Any]:
     return {
-        "id": ids.new_ulid(), "partner_id": partner_id, "vehicle_id": vehicle["id"],
-        "status": lifecycle.PROCEED, "max_bid_amount_usd": max_bid,
-        "frozen_is_highest_bid": None, "frozen_current_max_bid_usd": None,
-        "purchase_price_usd": None, "auction_fee_usd": None,
-        "auction_date": vehicle["auction_date"], "order_cutoff_at": cutoff,
-        "failure_reason": None, "cancellation_reason": None, "fulfillment_detail": None, "shipment": None,
-        "created_at": now, "updated_at": now,
+        "id": ids.new_ulid(),
+        "partner_id": partner_id,
+        "vehicle_id": vehicle["id"],
+        "status": lifecycle.PROCEED,
+        "max_bid_amount_usd": max_bid,
+        "frozen_is_highest_bid": None,
+        "frozen_current_max_bid_usd": None,
+        "purchase_price_usd": None,
+        "auction_fee_usd": None,
+        "auction_date": vehicle["auction_date"],
+        "order_cutoff_at": cutoff,
+        "failure_reason": None,
+        "cancellation_reason": None,
+        "fulfillment_detail": None,
+        "shipment": None,
+        "created_at": now,
+        "updated_at": now,
     }
 
 
@@ -103,8 +115,9 @@ def _new_order(partner_id: str, vehicle: Row, max_bid: int | None, cutoff: datet
 
 async def cancel_order(runtime: Runtime, principal: Principal, key: str, order_id: str) -> Response:
     path = f"/v1/orders/{order_id}"
-    call = idempotent.Call(principal.partner_id, key, "DELETE /v1/orders/{order_id}",
-                           idempotent.path_fingerprint("DELETE", path))
+    call = idempotent.Call(
+        principal.partner_id, key, "DELETE /v1/orders/{order_id}", idempotent.path_fingerprint("DELETE", path)
+    )
 
     async def work(conn: Connection) -> tuple[int, bytes]:
         return 200, await _cancel(conn, runtime, principal.partner_id, order_id)
@@ -168,16 +181,20 @@ async def list_orders(runtime: Runtime, partner_id: str, query: OrderList) -> di
 async def ops_list_orders(runtime: Runtime, query: OpsOrderList) -> dict[str, Any]:
     conditions: list[str] = []
     params: dict[str, Any] = {}
-    for name, value in (("vehicle_id", query.vehicle_id), ("partner_id", query.partner_id),
-                        ("status", query.status)):
+    for name, value in (("vehicle_id", query.vehicle_id), ("partner_id", query.partner_id), ("status", query.status)):
         if value is not None:
             conditions.append(f"o.{name} = :{name}")
             params[name] = value
     return await _order_page(runtime, conditions, params, query.page, ops_order_from_row)
 
 
-async def _order_page(runtime: Runtime, conditions: list[str], params: dict[str, Any], page: Page,
-                      render: Callable[[Record], dict[str, Any]]) -> dict[str, Any]:
+async def _order_page(
+    runtime: Runtime,
+    conditions: list[str],
+    params: dict[str, Any],
+    page: Page,
+    render: Callable[[Record], dict[str, Any]],
+) -> dict[str, Any]:
     async with runtime.db.transaction(write=False) as conn:
 
         async def fetch(condition: str, extra: dict[str, Any], order_by: str, limit: int) -> list[Row]:

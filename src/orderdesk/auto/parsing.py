@@ -53,8 +53,9 @@ def idempotency_key(request: Request) -> str:
     if not value:
         raise errors.missing_idempotency_key()
     if not _UUID.fullmatch(value):
-        raise errors.validation_error([Issue("header", "Idempotency-Key",
-                                             "must be a UUID (8-4-4-4-12 hexadecimal digits)")])
+        raise errors.validation_error(
+            [Issue("header", "Idempotency-Key", "must be a UUID (8-4-4-4-12 hexadecimal digits)")]
+        )
     return value.lower()
 
 
@@ -67,8 +68,6 @@ def refuse_declared_oversize(request: Request, max_bytes: int) -> None:
     declared = request.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise PayloadTooLarge(max_bytes)
-
-
 
 
 def _is_json_content_type(header: str | None) -> bool:
@@ -126,8 +125,15 @@ class BodyReader:
     def has(self, name: str) -> bool:
         return name in self.data
 
-    def string(self, name: str, *, required: bool = False, min_length: int = 1, max_length: int | None = None,
-               pattern: re.Pattern[str] | None = None) -> str | None:
+    def string(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        min_length: int = 1,
+        max_length: int | None = None,
+        pattern: re.Pattern[str] | None = None,
+    ) -> str | None:
         value = self.value(name, required=required)
         if value is None:
             return None
@@ -154,8 +160,9 @@ class BodyReader:
             return None
         return value
 
-    def integer(self, name: str, *, required: bool = False, minimum: int | None = None,
-                maximum: int | None = None) -> int | None:
+    def integer(
+        self, name: str, *, required: bool = False, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None:
         value = self.value(name, required=required)
         if value is None:
             return None
@@ -270,8 +277,9 @@ class QueryReader:
             value = value[:-6] + "+" + value[-5:]
         parsed = parse_timestamp(value)
         if parsed is None:
-            self.problem(name, "must be an ISO 8601 date-time with an explicit offset, e.g. "
-                               "2026-05-12T13:30:00%2B09:00")
+            self.problem(
+                name, "must be an ISO 8601 date-time with an explicit offset, e.g. 2026-05-12T13:30:00%2B09:00"
+            )
         return parsed
 
     def date(self, name: str) -> date | None:

@@ -18,8 +18,9 @@ ENDPOINT = "POST /v1/orders/{order_id}/status"
 
 async def push_status(runtime: Runtime, principal: Principal, key: str, order_id: str, push: StatusPush) -> Response:
     path = f"/v1/orders/{order_id}/status"
-    call = idempotent.Call(principal.partner_id, key, ENDPOINT,
-                           idempotent.path_fingerprint("POST", path, push.canonical_body))
+    call = idempotent.Call(
+        principal.partner_id, key, ENDPOINT, idempotent.path_fingerprint("POST", path, push.canonical_body)
+    )
 
     async def work(conn: Connection) -> tuple[int, bytes]:
         return 200, await _push(conn, runtime, principal.partner_id, order_id, push)
@@ -47,4 +48,5 @@ async def _push(conn: Connection, runtime: Runtime, partner_id: str, order_id: s
     except lifecycle.IllegalTransition as exc:
         raise errors.invalid_status_transition(exc.current_status) from None
     row = await repository.get_order(conn, order_id)
+    assert row is not None  # locked above, in this transaction
     return orjson.dumps(order_from_row(row))

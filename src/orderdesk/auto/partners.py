@@ -24,23 +24,42 @@ def _allowlist_text(entries: list[str] | None) -> str | None:
 async def _issue_key(conn: Connection, partner_id: str, environment: str, now: datetime) -> dict[str, str]:
     api_key = generate_api_key(environment)
     key_id = ids.new_ulid()
-    await repository.insert_api_key(conn, key_id=key_id, partner_id=partner_id, digest=key_digest(api_key),
-                                    key_prefix=api_key[:DISPLAY_PREFIX_LENGTH], now=now)
+    await repository.insert_api_key(
+        conn,
+        key_id=key_id,
+        partner_id=partner_id,
+        digest=key_digest(api_key),
+        key_prefix=api_key[:DISPLAY_PREFIX_LENGTH],
+        now=now,
+    )
     return {"key_id": key_id, "api_key": api_key}
 
 
 async def create_partner(runtime: Runtime, new: NewPartner) -> dict[str, Any]:
     """A partner with its first API key; the key and the webhook secret are shown only here."""
     now = runtime.clock.now()
-    partner = {"id": ids.new_ulid(), "name": new.name, "environment": new.environment,
-               "ip_allowlist": _allowlist_text(new.ip_allowlist), "webhook_url": new.webhook_url,
-               "webhook_secret": generate_webhook_secret(), "created_at": now}
+    partner = {
+        "id": ids.new_ulid(),
+        "name": new.name,
+        "environment": new.environment,
+        "ip_allowlist": _allowlist_text(new.ip_allowlist),
+        "webhook_url": new.webhook_url,
+        "webhook_secret": generate_webhook_secret(),
+        "created_at": now,
+    }
     async with runtime.db.transaction() as conn:
         await repository.insert_partner(conn, partner)
         key = await _issue_key(conn, str(partner["id"]), new.environment, now)
-    return {"id": partner["id"], "name": new.name, "environment": new.environment,
-            "ip_allowlist": new.ip_allowlist, "webhook_url": new.webhook_url, **key,
-            "webhook_secret": partner["webhook_secret"], "created_at": kst(now)}
+    return {
+        "id": partner["id"],
+        "name": new.name,
+        "environment": new.environment,
+        "ip_allowlist": new.ip_allowlist,
+        "webhook_url": new.webhook_url,
+        **key,
+        "webhook_secret": partner["webhook_secret"],
+        "created_at": kst(now),
+    }
 
 
 async def patch_partner(runtime: Runtime, partner_id: str, patch: PartnerPatch) -> dict[str, Any]:
@@ -50,8 +69,9 @@ async def patch_partner(runtime: Runtime, partner_id: str, patch: PartnerPatch) 
             raise errors.partner_not_found()
         current = dict(partner_json(row))
         current.update(patch.fields)
-        await repository.update_partner(conn, partner_id, ip_allowlist=_allowlist_text(current["ip_allowlist"]),
-                                        webhook_url=current["webhook_url"])
+        await repository.update_partner(
+            conn, partner_id, ip_allowlist=_allowlist_text(current["ip_allowlist"]), webhook_url=current["webhook_url"]
+        )
     return current
 
 

@@ -20,8 +20,14 @@ PARTNER_DESCRIPTION = (
 
 
 def mount(root: FastAPI, runtime: Runtime) -> None:
-    partner = make_subapp(runtime, AUTO, title="LMN Auto API", openapi_url="/v1/openapi.json",
-                          docs_url="/docs", description=PARTNER_DESCRIPTION)
+    partner = make_subapp(
+        runtime,
+        AUTO,
+        title="LMN Auto API",
+        openapi_url="/v1/openapi.json",
+        docs_url="/docs",
+        description=PARTNER_DESCRIPTION,
+    )
     # Added as plain routes: include_router would put one more routing layer on the hot path.
     partner.router.routes.extend(api.router.routes)
     _document_api_key(partner)

@@ -22,8 +22,9 @@ class FoundKey:
     ip_allowlist: str | None
 
 
-_KEY_COLUMNS = ("k.id AS key_id, k.partner_id AS key_partner_id, k.revoked_at AS key_revoked_at,"
-                " p.ip_allowlist AS key_ip_allowlist")
+_KEY_COLUMNS = (
+    "k.id AS key_id, k.partner_id AS key_partner_id, k.revoked_at AS key_revoked_at, p.ip_allowlist AS key_ip_allowlist"
+)
 _KEY_JOIN = "auto_api_keys k JOIN auto_partners p ON p.id = k.partner_id"
 
 
@@ -35,8 +36,9 @@ def _found_key(row: Row | None) -> FoundKey | None:
 
 async def find_api_key(db: Database, digest: str) -> FoundKey | None:
     """The key and its partner's allowlist: one statement, outside any transaction."""
-    return _found_key(await db.fetchrow(f"SELECT {_KEY_COLUMNS} FROM {_KEY_JOIN} WHERE k.digest = :digest",
-                                        {"digest": digest}))
+    return _found_key(
+        await db.fetchrow(f"SELECT {_KEY_COLUMNS} FROM {_KEY_JOIN} WHERE k.digest = :digest", {"digest": digest})
+    )
 
 
 PARTNER_COLUMNS = "id, name, environment, ip_allowlist, webhook_url, created_at"
@@ -50,8 +52,9 @@ async def insert_partner(conn: Connection, partner: Mapping[str, Any]) -> None:
     )
 
 
-async def insert_api_key(conn: Connection, *, key_id: str, partner_id: str, digest: str, key_prefix: str,
-                         now: datetime) -> None:
+async def insert_api_key(
+    conn: Connection, *, key_id: str, partner_id: str, digest: str, key_prefix: str, now: datetime
+) -> None:
     await conn.execute(
         "INSERT INTO auto_api_keys (id, partner_id, digest, key_prefix, created_at, revoked_at)"
         " VALUES (:id, :partner_id, :digest, :key_prefix, :now, NULL)",
@@ -74,16 +77,18 @@ async def find_partner_by_name(conn: Connection, name: str, environment: str) ->
     )
 
 
-async def update_partner(conn: Connection, partner_id: str, *, ip_allowlist: str | None,
-                         webhook_url: str | None) -> None:
+async def update_partner(
+    conn: Connection, partner_id: str, *, ip_allowlist: str | None, webhook_url: str | None
+) -> None:
     await conn.execute(
         "UPDATE auto_partners SET ip_allowlist = :ip_allowlist, webhook_url = :webhook_url WHERE id = :id",
         {"id": partner_id, "ip_allowlist": ip_allowlist, "webhook_url": webhook_url},
     )
 
 
-async def list_partners(conn: Connection, condition: str, params: dict[str, Any], order_by: str,
-                        limit: int) -> list[Row]:
+async def list_partners(
+    conn: Connection, condition: str, params: dict[str, Any], order_by: str, limit: int
+) -> list[Row]:
     where = f" WHERE {condition}" if condition else ""
     return await conn.fetch(
         f"SELECT {PARTNER_COLUMNS} FROM auto_partners{where} ORDER BY {order_by} LIMIT :limit",
@@ -116,20 +121,43 @@ async def revoke_key(conn: Connection, key_id: str, now: datetime) -> None:
 # --------------------------------------------------------------------------- vehicles
 
 VEHICLE_FIELDS = (
-    "source", "make", "make_ci", "model", "model_ci", "trim", "year", "mileage_km", "fuel", "transmission",
-    "color", "engine_cc", "drivetrain", "options", "accident_grade", "exterior_grade", "auction_date",
-    "auction_count", "auction_result", "listing_usd", "vin", "license_plate", "images", "inspection_report",
+    "source",
+    "make",
+    "make_ci",
+    "model",
+    "model_ci",
+    "trim",
+    "year",
+    "mileage_km",
+    "fuel",
+    "transmission",
+    "color",
+    "engine_cc",
+    "drivetrain",
+    "options",
+    "accident_grade",
+    "exterior_grade",
+    "auction_date",
+    "auction_count",
+    "auction_result",
+    "listing_usd",
+    "vin",
+    "license_plate",
+    "images",
+    "inspection_report",
     "body_condition",
 )
-VEHICLE_COLUMNS = ", ".join(("id", *VEHICLE_FIELDS, "withdrawn", "leader_order_id", "leader_max_bid_usd",
-                             "leader_created_at"))
+VEHICLE_COLUMNS = ", ".join(
+    ("id", *VEHICLE_FIELDS, "withdrawn", "leader_order_id", "leader_max_bid_usd", "leader_created_at")
+)
 SUMMARY_COLUMNS = ", ".join(("id", *VEHICLE_FIELDS[:20]))
 
 
 async def lock_vehicle(conn: Connection, vehicle_id: str) -> Row | None:
     """Take the vehicle's row lock (spec 2.14) and read it."""
     return await conn.fetchrow(
-        f"SELECT {VEHICLE_COLUMNS} FROM auto_vehicles WHERE id = :id" + conn.for_update, {"id": vehicle_id})
+        f"SELECT {VEHICLE_COLUMNS} FROM auto_vehicles WHERE id = :id" + conn.for_update, {"id": vehicle_id}
+    )
 
 
 async def get_vehicle(conn: Connection, vehicle_id: str) -> Row | None:
@@ -155,21 +183,25 @@ async def replace_vehicle(conn: Connection, vehicle_id: str, values: Mapping[str
 
 
 async def withdraw_vehicle(conn: Connection, vehicle_id: str, now: datetime) -> None:
-    await conn.execute("UPDATE auto_vehicles SET withdrawn = TRUE, updated_at = :now WHERE id = :id",
-                       {"id": vehicle_id, "now": now})
+    await conn.execute(
+        "UPDATE auto_vehicles SET withdrawn = TRUE, updated_at = :now WHERE id = :id", {"id": vehicle_id, "now": now}
+    )
 
 
 async def set_leader(conn: Connection, vehicle_id: str, leader: Bid | None) -> None:
     await conn.execute(
         "UPDATE auto_vehicles SET leader_order_id = :order_id, leader_max_bid_usd = :max_bid,"
         " leader_created_at = :created_at WHERE id = :id",
-        {"id": vehicle_id, "order_id": leader and leader.order_id, "max_bid": leader and leader.max_bid_usd,
-         "created_at": leader and leader.created_at},
+        {
+            "id": vehicle_id,
+            "order_id": leader and leader.order_id,
+            "max_bid": leader and leader.max_bid_usd,
+            "created_at": leader and leader.created_at,
+        },
     )
 
 
-async def list_vehicles(conn: Connection, where: str, params: dict[str, Any], order_by: str,
-                        limit: int) -> list[Row]:
+async def list_vehicles(conn: Connection, where: str, params: dict[str, Any], order_by: str, limit: int) -> list[Row]:
     return await conn.fetch(
         f"SELECT {SUMMARY_COLUMNS} FROM auto_vehicles WHERE {where} ORDER BY {order_by} LIMIT :limit",
         {**params, "limit": limit},
@@ -182,25 +214,41 @@ async def count_vehicles(conn: Connection, where: str, params: dict[str, Any]) -
 
 async def facet_rows(conn: Connection, where: str, params: dict[str, Any]) -> list[Row]:
     return await conn.fetch(
-        f"SELECT DISTINCT source, make, model, fuel, transmission FROM auto_vehicles WHERE {where}", params)
+        f"SELECT DISTINCT source, make, model, fuel, transmission FROM auto_vehicles WHERE {where}", params
+    )
 
 
 # --------------------------------------------------------------------------- orders
 
 ORDER_FIELDS = (
-    "status", "max_bid_amount_usd", "frozen_is_highest_bid", "frozen_current_max_bid_usd",
-    "purchase_price_usd", "auction_fee_usd", "auction_date", "order_cutoff_at", "failure_reason",
-    "cancellation_reason", "fulfillment_detail", "shipment", "created_at", "updated_at",
+    "status",
+    "max_bid_amount_usd",
+    "frozen_is_highest_bid",
+    "frozen_current_max_bid_usd",
+    "purchase_price_usd",
+    "auction_fee_usd",
+    "auction_date",
+    "order_cutoff_at",
+    "failure_reason",
+    "cancellation_reason",
+    "fulfillment_detail",
+    "shipment",
+    "created_at",
+    "updated_at",
 )
 ORDER_COLUMNS = ", ".join(f"o.{name}" for name in ("id", "partner_id", "vehicle_id", *ORDER_FIELDS))
 _MUTABLE_ORDER_FIELDS = tuple(name for name in ORDER_FIELDS if name not in ("max_bid_amount_usd", "created_at"))
-_ORDER_WITH_LEADER = (f"SELECT {ORDER_COLUMNS}, v.leader_order_id, v.leader_max_bid_usd"
-                      " FROM auto_orders o JOIN auto_vehicles v ON v.id = o.vehicle_id")
+_ORDER_WITH_LEADER = (
+    f"SELECT {ORDER_COLUMNS}, v.leader_order_id, v.leader_max_bid_usd"
+    " FROM auto_orders o JOIN auto_vehicles v ON v.id = o.vehicle_id"
+)
 
 
 _ORDER_INSERT_COLUMNS = ("id", "partner_id", "vehicle_id", *ORDER_FIELDS)
-_ORDER_INSERT = (f"INSERT INTO auto_orders ({', '.join(_ORDER_INSERT_COLUMNS)})"
-                 f" VALUES ({', '.join(':' + c for c in _ORDER_INSERT_COLUMNS)})")
+_ORDER_INSERT = (
+    f"INSERT INTO auto_orders ({', '.join(_ORDER_INSERT_COLUMNS)})"
+    f" VALUES ({', '.join(':' + c for c in _ORDER_INSERT_COLUMNS)})"
+)
 
 
 async def insert_order(conn: Connection, order: Mapping[str, Any]) -> None:
@@ -215,8 +263,10 @@ async def insert_order_with_history(conn: Connection, order: Mapping[str, Any], 
         await insert_order(conn, order)
         await insert_history_many(conn, [entry])
         return
-    await conn.execute(f"WITH new_order AS ({_ORDER_INSERT}) {_HISTORY_INSERT}",
-                       {**{name: order[name] for name in _ORDER_INSERT_COLUMNS}, **entry})
+    await conn.execute(
+        f"WITH new_order AS ({_ORDER_INSERT}) {_HISTORY_INSERT}",
+        {**{name: order[name] for name in _ORDER_INSERT_COLUMNS}, **entry},
+    )
 
 
 async def update_order(conn: Connection, order: Mapping[str, Any]) -> None:
@@ -277,8 +327,10 @@ async def get_order(conn: Connection, order_id: str) -> Row | None:
 
 
 async def order_vehicle_id(conn: Connection, partner_id: str, order_id: str) -> str | None:
-    return await conn.fetchval("SELECT vehicle_id FROM auto_orders WHERE id = :id AND partner_id = :partner_id",
-                               {"id": order_id, "partner_id": partner_id})
+    return await conn.fetchval(
+        "SELECT vehicle_id FROM auto_orders WHERE id = :id AND partner_id = :partner_id",
+        {"id": order_id, "partner_id": partner_id},
+    )
 
 
 async def any_order_vehicle_id(conn: Connection, order_id: str) -> str | None:
@@ -292,8 +344,9 @@ async def partner_webhook_url(conn: Connection, partner_id: str) -> str | None:
 
 async def lock_order(conn: Connection, order_id: str) -> Row | None:
     """Read an order under its row lock; take the vehicle's lock first (spec 2.14)."""
-    return await conn.fetchrow(f"SELECT {ORDER_COLUMNS} FROM auto_orders o WHERE o.id = :id" + conn.for_update,
-                               {"id": order_id})
+    return await conn.fetchrow(
+        f"SELECT {ORDER_COLUMNS} FROM auto_orders o WHERE o.id = :id" + conn.for_update, {"id": order_id}
+    )
 
 
 async def lock_active_orders(conn: Connection, vehicle_id: str) -> list[Row]:
@@ -307,10 +360,10 @@ async def lock_active_orders(conn: Connection, vehicle_id: str) -> list[Row]:
     )
 
 
-async def list_orders(conn: Connection, where: str, params: dict[str, Any], order_by: str,
-                      limit: int) -> list[Row]:
-    return await conn.fetch(f"{_ORDER_WITH_LEADER} WHERE {where} ORDER BY {order_by} LIMIT :limit",
-                            {**params, "limit": limit})
+async def list_orders(conn: Connection, where: str, params: dict[str, Any], order_by: str, limit: int) -> list[Row]:
+    return await conn.fetch(
+        f"{_ORDER_WITH_LEADER} WHERE {where} ORDER BY {order_by} LIMIT :limit", {**params, "limit": limit}
+    )
 
 
 # --------------------------------------------------------------------------- history and events
@@ -324,13 +377,34 @@ _HISTORY_INSERT = (
 
 
 async def insert_history(
-    conn: Connection, order_id: str, *, at: datetime, actor: str, from_status: str | None, to_status: str,
-    from_detail: str | None = None, to_detail: str | None = None, occurred_at: str | None = None,
+    conn: Connection,
+    order_id: str,
+    *,
+    at: datetime,
+    actor: str,
+    from_status: str | None,
+    to_status: str,
+    from_detail: str | None = None,
+    to_detail: str | None = None,
+    occurred_at: str | None = None,
     notes: str | None = None,
 ) -> None:
-    await insert_history_many(conn, [{
-        "order_id": order_id, "at": at, "actor": actor, "from_status": from_status, "to_status": to_status,
-        "from_detail": from_detail, "to_detail": to_detail, "occurred_at": occurred_at, "notes": notes}])
+    await insert_history_many(
+        conn,
+        [
+            {
+                "order_id": order_id,
+                "at": at,
+                "actor": actor,
+                "from_status": from_status,
+                "to_status": to_status,
+                "from_detail": from_detail,
+                "to_detail": to_detail,
+                "occurred_at": occurred_at,
+                "notes": notes,
+            }
+        ],
+    )
 
 
 async def insert_history_many(conn: Connection, entries: Sequence[Mapping[str, Any]]) -> None:
@@ -359,8 +433,9 @@ async def insert_events(conn: Connection, events: Sequence[Mapping[str, Any]]) -
 EVENT_COLUMNS = "seq, id, type, payload, delivery_status, attempts, last_response_code, last_attempt_at, created_at"
 
 
-async def list_events(conn: Connection, order_id: str, condition: str, params: dict[str, Any], order_by: str,
-                      limit: int) -> list[Row]:
+async def list_events(
+    conn: Connection, order_id: str, condition: str, params: dict[str, Any], order_by: str, limit: int
+) -> list[Row]:
     where = "order_id = :order_id" + (f" AND {condition}" if condition else "")
     return await conn.fetch(
         f"SELECT {EVENT_COLUMNS} FROM auto_events WHERE {where} ORDER BY {order_by} LIMIT :limit",
@@ -376,7 +451,9 @@ async def events_for_delivery(db: Database, event_ids: Sequence[str]) -> list[Ro
     async with db.transaction(write=False) as conn:
         return await conn.fetch(
             "SELECT e.id, e.payload, e.delivery_status, p.webhook_url, p.webhook_secret"
-            f" FROM auto_events e JOIN auto_partners p ON p.id = e.partner_id WHERE e.id IN ({marks})", params)
+            f" FROM auto_events e JOIN auto_partners p ON p.id = e.partner_id WHERE e.id IN ({marks})",
+            params,
+        )
 
 
 async def record_delivery_attempts(conn: Connection, attempts: Sequence[Any]) -> None:
@@ -429,7 +506,8 @@ async def lock_vehicle_if_free(conn: Connection, vehicle_id: str) -> Row | None:
     """The vehicle under its row lock, or None when another transaction holds it (PostgreSQL
     SKIP LOCKED: a job leaves a busy vehicle to its next round) or it does not exist."""
     return await conn.fetchrow(
-        f"SELECT {VEHICLE_COLUMNS} FROM auto_vehicles WHERE id = :id" + conn.skip_locked, {"id": vehicle_id})
+        f"SELECT {VEHICLE_COLUMNS} FROM auto_vehicles WHERE id = :id" + conn.skip_locked, {"id": vehicle_id}
+    )
 
 
 def in_list(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:

@@ -173,8 +173,11 @@ def ops_order_list(request: Request) -> OpsOrderList:
     query = QueryReader(request, issues)
     vehicle_id, partner_id = query.text("vehicle_id"), query.text("partner_id")
     status = query.enum("status", STATUSES)
-    filters = {name: value for name, value in
-               (("vehicle_id", vehicle_id), ("partner_id", partner_id), ("status", status)) if value is not None}
+    filters = {
+        name: value
+        for name, value in (("vehicle_id", vehicle_id), ("partner_id", partner_id), ("status", status))
+        if value is not None
+    }
     return OpsOrderList(vehicle_id, partner_id, status, _page(query, issues, OPS_ORDER_SORT, filters))
 
 
@@ -209,8 +212,14 @@ VEHICLE_SORTS = {
     "year_desc": _vehicle_sort("year_desc", "year", True, "int"),
     "mileage_asc": _vehicle_sort("mileage_asc", "mileage_km", False, "int"),
 }
-NULL_STRICT = ("accident_grade", "exterior_grade", "auction_date_from", "auction_date_to",
-               "auction_count_min", "auction_count_max")
+NULL_STRICT = (
+    "accident_grade",
+    "exterior_grade",
+    "auction_date_from",
+    "auction_date_to",
+    "auction_count_min",
+    "auction_count_max",
+)
 
 
 @dataclass(frozen=True)
@@ -238,8 +247,11 @@ def vehicle_list(request: Request) -> VehicleList:
     keep("model", sorted({m.lower() for m in models}) if models else None)
     if "model" in filters and "make" not in filters:
         query.problem("model", "requires make")
-    for low, high, minimum in (("year_min", "year_max", None), ("price_min_usd", "price_max_usd", 0),
-                               ("auction_count_min", "auction_count_max", 0)):
+    for low, high, minimum in (
+        ("year_min", "year_max", None),
+        ("price_min_usd", "price_max_usd", 0),
+        ("auction_count_min", "auction_count_max", 0),
+    ):
         keep(low, query.integer(low, minimum=minimum))
         keep(high, query.integer(high, minimum=minimum))
         if low in filters and high in filters and filters[low] > filters[high]:
@@ -282,9 +294,30 @@ def auction_day_bounds(first: str | None, last: str | None) -> tuple[datetime | 
 # --------------------------------------------------------------------------- vehicles (operator)
 
 VEHICLE_BODY_FIELDS = (
-    "id", "source", "make", "model", "trim", "year", "mileage_km", "fuel", "transmission", "color", "engine_cc",
-    "drivetrain", "options", "accident_grade", "exterior_grade", "auction_date", "auction_count",
-    "auction_result", "pricing", "vin", "license_plate", "images", "inspection_report", "body_condition",
+    "id",
+    "source",
+    "make",
+    "model",
+    "trim",
+    "year",
+    "mileage_km",
+    "fuel",
+    "transmission",
+    "color",
+    "engine_cc",
+    "drivetrain",
+    "options",
+    "accident_grade",
+    "exterior_grade",
+    "auction_date",
+    "auction_count",
+    "auction_result",
+    "pricing",
+    "vin",
+    "license_plate",
+    "images",
+    "inspection_report",
+    "body_condition",
 )
 
 
@@ -514,8 +547,9 @@ class TransitionRequest:
 def transition_body(data: dict[str, Any]) -> TransitionRequest:
     issues = Issues()
     body = BodyReader(data, issues)
-    body.reject_unknown(("status", "fulfillment_detail", "failure_reason", "cancellation_reason", *AMOUNT_FIELDS,
-                         "shipment"))
+    body.reject_unknown(
+        ("status", "fulfillment_detail", "failure_reason", "cancellation_reason", *AMOUNT_FIELDS, "shipment")
+    )
     parsed = {
         "status": body.enum("status", STATUSES),
         "fulfillment_detail": body.enum("fulfillment_detail", DETAILS),

@@ -14,7 +14,8 @@ import orjson
 KST = timezone(timedelta(hours=9))
 
 _TIMESTAMP = re.compile(
-    r"^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?([+-])([0-9]{2}):([0-9]{2})$")
+    r"^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?([+-])([0-9]{2}):([0-9]{2})$"
+)
 _DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 
 
@@ -44,8 +45,15 @@ def parse_timestamp(text: str) -> datetime | None:
         return None
     offset = timedelta(hours=int(off_h), minutes=int(off_m))
     try:
-        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
-                        tzinfo=timezone(-offset if sign == "-" else offset))
+        return datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            tzinfo=timezone(-offset if sign == "-" else offset),
+        )
     except ValueError:
         return None
 

@@ -68,19 +68,26 @@ def _is_current(order: Record, name: str, value: Any) -> bool:
         return False  # 17650.0 is not the stored 17650: it is a malformed amount (422)
     if name == "shipment":
         return order["shipment"] is not None and merged_shipment(order["shipment"], value) == orjson.loads(
-            order["shipment"])
+            order["shipment"]
+        )
     return bool(order[name] == value)
 
 
 def _is_noop(order: Record, fields: dict[str, Any]) -> bool:
     status = fields.get("status")
-    return bool(fields) and status in (None, order["status"]) and all(
-        _is_current(order, name, value) for name, value in fields.items() if name != "status")
+    return (
+        bool(fields)
+        and status in (None, order["status"])
+        and all(_is_current(order, name, value) for name, value in fields.items() if name != "status")
+    )
 
 
 def _unexpected(fields: dict[str, Any], allowed: frozenset[str]) -> list[Issue]:
-    return [Issue("body", name, "does not belong to this transition")
-            for name in fields if name != "status" and name not in allowed]
+    return [
+        Issue("body", name, "does not belong to this transition")
+        for name in fields
+        if name != "status" and name not in allowed
+    ]
 
 
 async def transition(runtime: Runtime, order_id: str, request: TransitionRequest) -> dict[str, Any]:
@@ -95,6 +102,7 @@ async def transition(runtime: Runtime, order_id: str, request: TransitionRequest
             await _change(conn, runtime, vehicle, order, request.fields)
             runtime.dispatcher.wake()
         row = await repository.get_order(conn, order_id)
+    assert row is not None  # locked above, in this transaction
     return ops_order_from_row(row)
 
 
@@ -118,13 +126,21 @@ def _status_change(vehicle: Row, order: Row, target: str, fields: dict[str, Any]
     if row is None:
         raise errors.invalid_status_transition(order["status"])
     issues = _unexpected(fields, row.required | row.optional)
-    issues += [Issue("body", name, "is required for this transition") for name in sorted(row.required)
-               if name not in fields]
+    issues += [
+        Issue("body", name, "is required for this transition") for name in sorted(row.required) if name not in fields
+    ]
     changes = {name: fields[name] for name in row.required if name in fields}
     if row.name == "secure":
         auction = lifecycle.is_auction_order(order)
-        changes.update(money_fields(fields, issues, ceiling=order["max_bid_amount_usd"] if auction else None,
-                                    price_required=auction, default_price=vehicle["listing_usd"]))
+        changes.update(
+            money_fields(
+                fields,
+                issues,
+                ceiling=order["max_bid_amount_usd"] if auction else None,
+                price_required=auction,
+                default_price=vehicle["listing_usd"],
+            )
+        )
     elif row.name == "ship":
         changes["fulfillment_detail"] = fields.get("fulfillment_detail", EXPORT_PROCESSING)
         if "shipment" in fields:

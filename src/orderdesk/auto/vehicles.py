@@ -15,14 +15,34 @@ from orderdesk.platform.db import Connection, Row, UniqueViolation
 from orderdesk.platform.runtime import Runtime
 
 LISTED = "withdrawn = FALSE"
-_IN_FILTERS = {"make": "make_ci", "model": "model_ci", "source": "source", "fuel": "fuel",
-               "transmission": "transmission", "accident_grade": "accident_grade",
-               "exterior_grade": "exterior_grade"}
-_BOUNDS = {"year_min": "year >=", "year_max": "year <=", "mileage_max_km": "mileage_km <=",
-           "price_min_usd": "listing_usd >=", "price_max_usd": "listing_usd <=",
-           "auction_count_min": "auction_count >=", "auction_count_max": "auction_count <="}
-_NULL_STRICT = frozenset({"accident_grade", "exterior_grade", "auction_date_from", "auction_date_to",
-                          "auction_count_min", "auction_count_max"})
+_IN_FILTERS = {
+    "make": "make_ci",
+    "model": "model_ci",
+    "source": "source",
+    "fuel": "fuel",
+    "transmission": "transmission",
+    "accident_grade": "accident_grade",
+    "exterior_grade": "exterior_grade",
+}
+_BOUNDS = {
+    "year_min": "year >=",
+    "year_max": "year <=",
+    "mileage_max_km": "mileage_km <=",
+    "price_min_usd": "listing_usd >=",
+    "price_max_usd": "listing_usd <=",
+    "auction_count_min": "auction_count >=",
+    "auction_count_max": "auction_count <=",
+}
+_NULL_STRICT = frozenset(
+    {
+        "accident_grade",
+        "exterior_grade",
+        "auction_date_from",
+        "auction_date_to",
+        "auction_count_min",
+        "auction_count_max",
+    }
+)
 
 
 def _like_token(token: str) -> str:
@@ -142,8 +162,9 @@ async def _put_vehicle(runtime: Runtime, vehicle_id: str, values: dict[str, Any]
     return (201 if existing is None else 200), vehicle_json({"id": vehicle_id, **values})
 
 
-async def _reschedule(conn: Connection, runtime: Runtime, vehicle: Row, new_date: datetime | None,
-                      now: datetime) -> None:
+async def _reschedule(
+    conn: Connection, runtime: Runtime, vehicle: Row, new_date: datetime | None, now: datetime
+) -> None:
     """Spec 9.3: every active order takes the new date and cutoff (oldest first); a `proceed`
     auction order whose new cutoff has passed, or whose auction lost its date, is cancelled."""
     change = lifecycle.VehicleChange(conn, vehicle, actor=lifecycle.OPERATOR, now=now)
@@ -154,9 +175,13 @@ async def _reschedule(conn: Connection, runtime: Runtime, vehicle: Row, new_date
         cutoff = order_cutoff(new_date, runtime.settings.order_cutoff_rule) if auction and new_date else None
         moves.append(lifecycle.Move(order, {"auction_date": new_date, "order_cutoff_at": cutoff}, order["webhook_url"]))
     moved = await change.apply_many("auction_rescheduled", moves)
-    too_soon = [lifecycle.Move(after, {}, move.webhook_url) for move, after in zip(moves, moved, strict=True)
-                if lifecycle.is_auction_order(after) and after["status"] == lifecycle.PROCEED
-                and (new_date is None or after["order_cutoff_at"] <= now)]
+    too_soon = [
+        lifecycle.Move(after, {}, move.webhook_url)
+        for move, after in zip(moves, moved, strict=True)
+        if lifecycle.is_auction_order(after)
+        and after["status"] == lifecycle.PROCEED
+        and (new_date is None or after["order_cutoff_at"] <= now)
+    ]
     await change.apply_many("rescheduled_too_soon", too_soon)
     await change.finish()
 

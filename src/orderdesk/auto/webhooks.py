@@ -33,8 +33,11 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 
 def signed_headers(event_id: str, secret: str, timestamp: int, body: bytes) -> dict[str, str]:
-    return {"X-LMN-Event-Id": event_id, "X-LMN-Timestamp": str(timestamp),
-            "X-LMN-Signature": signature(secret, timestamp, body)}
+    return {
+        "X-LMN-Event-Id": event_id,
+        "X-LMN-Timestamp": str(timestamp),
+        "X-LMN-Signature": signature(secret, timestamp, body),
+    }
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,9 @@ class WebhookDelivery:
         body = bytes(event["payload"])
         headers = signed_headers(event_id, event["webhook_secret"], int(attempted_at.timestamp()), body)
         async with self.runtime.webhook_clients.client() as client:
-            result = await webhooks.post(client, event["webhook_url"], body, headers,
-                                         self.runtime.settings.webhook_timeout)
+            result = await webhooks.post(
+                client, event["webhook_url"], body, headers, self.runtime.settings.webhook_timeout
+            )
         return self._outcome(job, result, attempted_at)
 
     def _outcome(self, job: Job, result: webhooks.AttemptResult, attempted_at: datetime) -> Outcome:
@@ -83,8 +87,9 @@ class WebhookDelivery:
         error = result.error or f"HTTP {code}"
         retry_at = None
         if code != GONE:
-            retry_at = webhooks.next_attempt_at(self.runtime.settings.webhook_retry_schedule, job.attempts + 1,
-                                                attempted_at)
+            retry_at = webhooks.next_attempt_at(
+                self.runtime.settings.webhook_retry_schedule, job.attempts + 1, attempted_at
+            )
         if retry_at is None:
             return Outcome.dead(error=error, data=Attempt(job.ref, events.FAILED, code, attempted_at))
         return Outcome.retry(retry_at, error=error, data=Attempt(job.ref, events.PENDING, code, attempted_at))
@@ -100,5 +105,6 @@ async def record_attempts(conn: Connection, settled: list[tuple[Job, Outcome]]) 
 def register(runtime: Runtime, dispatcher: Dispatcher | None = None) -> None:
     """Deliver auto's webhooks from `dispatcher` (the runtime's own by default)."""
     delivery = WebhookDelivery(runtime)
-    (dispatcher or runtime.dispatcher).register(events.WEBHOOK_KIND, delivery, prepare=delivery.prepare,
-                                                record_many=record_attempts)
+    (dispatcher or runtime.dispatcher).register(
+        events.WEBHOOK_KIND, delivery, prepare=delivery.prepare, record_many=record_attempts
+    )

@@ -45,9 +45,16 @@ class Entry:
         return cls(**{key: row[key] for key in COLUMNS.split(", ")})
 
     def view(self) -> dict[str, Any]:
-        return {"id": self.id, "address": self.address, "network": self.network, "label": self.label,
-                "ownership_type": self.ownership_type, "beneficiary_full_name": self.beneficiary_full_name,
-                "created": formats.timestamp(self.created), "last_used": formats.timestamp(self.last_used)}
+        return {
+            "id": self.id,
+            "address": self.address,
+            "network": self.network,
+            "label": self.label,
+            "ownership_type": self.ownership_type,
+            "beneficiary_full_name": self.beneficiary_full_name,
+            "created": formats.timestamp(self.created),
+            "last_used": formats.timestamp(self.last_used),
+        }
 
 
 @dataclass(frozen=True)
@@ -98,8 +105,10 @@ async def find(conn: Connection, customer_id: str, entry_id: str) -> Entry | Non
     """The customer's entry, or None (unknown, malformed id, or another customer's)."""
     if not ids.is_hex32(entry_id):
         return None
-    row = await conn.fetchrow(f"SELECT {COLUMNS} FROM crypto_address_book WHERE id = :id"
-                              " AND customer_id = :customer_id", {"id": entry_id, "customer_id": customer_id})
+    row = await conn.fetchrow(
+        f"SELECT {COLUMNS} FROM crypto_address_book WHERE id = :id AND customer_id = :customer_id",
+        {"id": entry_id, "customer_id": customer_id},
+    )
     return None if row is None else Entry.from_row(row)
 
 
@@ -130,16 +139,33 @@ async def create(runtime: Runtime, partner: Partner, customer_id: str, data: dic
         async with runtime.db.transaction() as conn:
             await customers.require(conn, customer_id, partner.id)
             new = entry_input(data, await current_networks(conn))
-            entry = Entry(ids.new_hex_id(), customer_id, new.address, new.network, new.label, new.ownership_type,
-                          new.beneficiary_full_name, now, None)
+            entry = Entry(
+                ids.new_hex_id(),
+                customer_id,
+                new.address,
+                new.network,
+                new.label,
+                new.ownership_type,
+                new.beneficiary_full_name,
+                now,
+                None,
+            )
             await conn.execute(
                 "INSERT INTO crypto_address_book (id, customer_id, address, address_key, network, label,"
                 " ownership_type, beneficiary_full_name, created, last_used) VALUES (:id, :customer_id, :address,"
                 " :address_key, :network, :label, :ownership_type, :beneficiary_full_name, :created, NULL)",
-                {"id": entry.id, "customer_id": customer_id, "address": entry.address,
-                 "address_key": addresses.address_key(entry.network, entry.address), "network": entry.network,
-                 "label": entry.label, "ownership_type": entry.ownership_type,
-                 "beneficiary_full_name": entry.beneficiary_full_name, "created": now})
+                {
+                    "id": entry.id,
+                    "customer_id": customer_id,
+                    "address": entry.address,
+                    "address_key": addresses.address_key(entry.network, entry.address),
+                    "network": entry.network,
+                    "label": entry.label,
+                    "ownership_type": entry.ownership_type,
+                    "beneficiary_full_name": entry.beneficiary_full_name,
+                    "created": now,
+                },
+            )
     except UniqueViolation:
         raise errors.conflict("Address already in the address book") from None
     return entry.view()
@@ -149,10 +175,12 @@ async def list_entries(runtime: Runtime, partner: Partner, customer_id: str, pag
     async with runtime.db.transaction(write=False) as conn:
         await customers.require(conn, customer_id, partner.id)
         params = {"customer_id": customer_id, "limit": page.limit, "offset": page.offset}
-        total = await conn.fetchval("SELECT COUNT(*) FROM crypto_address_book WHERE customer_id = :customer_id",
-                                    params)
-        rows = await conn.fetch(f"SELECT {COLUMNS} FROM crypto_address_book WHERE customer_id = :customer_id"
-                                " ORDER BY seq DESC LIMIT :limit OFFSET :offset", params)
+        total = await conn.fetchval("SELECT COUNT(*) FROM crypto_address_book WHERE customer_id = :customer_id", params)
+        rows = await conn.fetch(
+            f"SELECT {COLUMNS} FROM crypto_address_book WHERE customer_id = :customer_id"
+            " ORDER BY seq DESC LIMIT :limit OFFSET :offset",
+            params,
+        )
     return {"address_book": [Entry.from_row(row).view() for row in rows], "total": int(total)}
 
 

@@ -40,6 +40,7 @@ class AmountError(ValueError):
 
 # ---------------------------------------------------------------- parsing and validation
 
+
 def parse_amount(raw: object, *, allow_zero: bool = False) -> Decimal:
     """A request amount: a JSON string of ASCII digits with an optional fraction, at most 40
     characters, `> 0` (`>= 0` with `allow_zero`, for commission values)."""
@@ -80,6 +81,7 @@ def check_percentage(value: Decimal) -> None:
 
 
 # ---------------------------------------------------------------- exact rounding
+
 
 def exact(value: Number) -> Fraction:
     return value if isinstance(value, Fraction) else Fraction(value)
@@ -130,6 +132,7 @@ def unit(places: int) -> Decimal:
 
 
 # ---------------------------------------------------------------- formatting
+
 
 def _plain(value: Decimal) -> str:
     """Fixed-point text of `value`, never exponent notation."""

@@ -39,8 +39,12 @@ async def admit_json(request: Request) -> tuple[Runtime, Partner, dict[str, Any]
 # --------------------------------------------------------------------------- partner and catalogue
 
 
-@router.get("/v1/partner", summary="The calling partner, its products and catalogue",
-            responses=responses(200, doc.PARTNER_EXAMPLE, "Partner"), openapi_extra=extra())
+@router.get(
+    "/v1/partner",
+    summary="The calling partner, its products and catalogue",
+    responses=responses(200, doc.PARTNER_EXAMPLE, "Partner"),
+    openapi_extra=extra(),
+)
 async def get_partner(request: Request) -> Response:
     runtime, partner = await admit(request)
     return json_response(await partners.partner_view(runtime, partner))
@@ -51,30 +55,43 @@ async def _exchange_rates(request: Request) -> Response:
     return json_response(await partners.exchange_rates(runtime, partner, request.query_params.get("quote_currency")))
 
 
-router.add_api_route("/v1/exchange_rates", _exchange_rates, methods=["GET"], summary="Indicative prices",
-                     responses=responses(200, doc.RATES_EXAMPLE, "Rates", "invalid_settlement_currency"),
-                     openapi_extra=extra(query("quote_currency", "a settlement currency of the partner")))
+router.add_api_route(
+    "/v1/exchange_rates",
+    _exchange_rates,
+    methods=["GET"],
+    summary="Indicative prices",
+    responses=responses(200, doc.RATES_EXAMPLE, "Rates", "invalid_settlement_currency"),
+    openapi_extra=extra(query("quote_currency", "a settlement currency of the partner")),
+)
 router.add_api_route("/v1/exchange-rates", _exchange_rates, methods=["GET"], include_in_schema=False)
 
 
 # --------------------------------------------------------------------------- customers
 
 
-@router.post("/v1/customers", status_code=201, summary="Create a customer",
-             responses=responses(201, doc.CUSTOMER_EXAMPLE, "Customer", "body_parse_error", "invalid_parameters",
-                                 "conflict"),
-             openapi_extra=extra(body=doc.NEW_CUSTOMER))
+@router.post(
+    "/v1/customers",
+    status_code=201,
+    summary="Create a customer",
+    responses=responses(201, doc.CUSTOMER_EXAMPLE, "Customer", "body_parse_error", "invalid_parameters", "conflict"),
+    openapi_extra=extra(body=doc.NEW_CUSTOMER),
+)
 async def create_customer(request: Request) -> Response:
     runtime, partner, body = await admit_json(request)
     new = customers.new_customer_input(body, runtime.clock.now().date())
     return json_response(await customers.create_customer(runtime, partner, new), status=201)
 
 
-@router.get("/v1/customers", summary="List customers",
-            responses=responses(200, {"customers": [doc.CUSTOMER_EXAMPLE], "total": 1}, "Customers, newest first",
-                                "invalid_parameters"),
-            openapi_extra=extra(query("reference_id", "exact, case-insensitive"),
-                                query("state", "active, closing, closed or banned"), *PAGING))
+@router.get(
+    "/v1/customers",
+    summary="List customers",
+    responses=responses(
+        200, {"customers": [doc.CUSTOMER_EXAMPLE], "total": 1}, "Customers, newest first", "invalid_parameters"
+    ),
+    openapi_extra=extra(
+        query("reference_id", "exact, case-insensitive"), query("state", "active, closing, closed or banned"), *PAGING
+    ),
+)
 async def list_customers(request: Request) -> Response:
     runtime, partner = await admit(request)
     tree: dict[Any, Any] = {}
@@ -82,31 +99,40 @@ async def list_customers(request: Request) -> Response:
     paging = page(request, tree)
     if tree:
         raise errors.field_errors(tree)
-    return json_response(await customers.list_customers(
-        runtime, partner, request.query_params.get("reference_id"), state, paging))
+    return json_response(
+        await customers.list_customers(runtime, partner, request.query_params.get("reference_id"), state, paging)
+    )
 
 
-@router.get("/v1/customers/{customer_id}", summary="Get a customer",
-            responses=responses(200, doc.CUSTOMER_EXAMPLE, "Customer", "not_found"),
-            openapi_extra=extra(path("customer_id")))
+@router.get(
+    "/v1/customers/{customer_id}",
+    summary="Get a customer",
+    responses=responses(200, doc.CUSTOMER_EXAMPLE, "Customer", "not_found"),
+    openapi_extra=extra(path("customer_id")),
+)
 async def get_customer(request: Request) -> Response:
     runtime, partner = await admit(request)
     return json_response(await customers.get_customer(runtime, partner, request.path_params["customer_id"]))
 
 
-@router.patch("/v1/customers/{customer_id}", summary="Update a customer's profile and contact",
-              responses=responses(200, doc.CUSTOMER_EXAMPLE, "Customer", "body_parse_error", "not_found",
-                                  "invalid_parameters"),
-              openapi_extra=extra(path("customer_id"), body=doc.PATCH_EXAMPLE))
+@router.patch(
+    "/v1/customers/{customer_id}",
+    summary="Update a customer's profile and contact",
+    responses=responses(200, doc.CUSTOMER_EXAMPLE, "Customer", "body_parse_error", "not_found", "invalid_parameters"),
+    openapi_extra=extra(path("customer_id"), body=doc.PATCH_EXAMPLE),
+)
 async def patch_customer(request: Request) -> Response:
     runtime, partner, body = await admit_json(request)
     return json_response(await customers.patch_customer(runtime, partner, request.path_params["customer_id"], body))
 
 
-@router.post("/v1/customers/{customer_id}/documents", status_code=201, summary="Upload a KYC document",
-             responses=responses(201, doc.CUSTOMER_EXAMPLE, "Customer", "not_found", "invalid_parameters",
-                                 "invalid_state"),
-             openapi_extra=extra(path("customer_id"), body=doc.DOCUMENT_FORM, multipart=True))
+@router.post(
+    "/v1/customers/{customer_id}/documents",
+    status_code=201,
+    summary="Upload a KYC document",
+    responses=responses(201, doc.CUSTOMER_EXAMPLE, "Customer", "not_found", "invalid_parameters", "invalid_state"),
+    openapi_extra=extra(path("customer_id"), body=doc.DOCUMENT_FORM, multipart=True),
+)
 async def upload_document(request: Request) -> Response:
     partner = await authenticate(request)
     runtime: Runtime = request.app.state.runtime
@@ -125,9 +151,12 @@ async def upload_document(request: Request) -> Response:
 # --------------------------------------------------------------------------- accounts and orders
 
 
-@router.get("/v1/customers/{customer_id}/accounts", summary="The customer's balances",
-            responses=responses(200, doc.ACCOUNTS_EXAMPLE, "Accounts", "not_found"),
-            openapi_extra=extra(path("customer_id")))
+@router.get(
+    "/v1/customers/{customer_id}/accounts",
+    summary="The customer's balances",
+    responses=responses(200, doc.ACCOUNTS_EXAMPLE, "Accounts", "not_found"),
+    openapi_extra=extra(path("customer_id")),
+)
 async def get_accounts(request: Request) -> Response:
     runtime, partner = await admit(request)
     customer_id = request.path_params["customer_id"]
@@ -135,17 +164,27 @@ async def get_accounts(request: Request) -> Response:
         await customers.require(conn, customer_id, partner.id)
         rows = await ledger.customer_accounts(conn, customer_id)
         places = await partners.currency_places(conn)
-    accounts = [{"currency": row["currency"], "amount": partners.format_amount(row["currency"], row["balance"], places)}
-                for row in sorted(rows, key=lambda r: r["currency"].encode())]
+    accounts = [
+        {"currency": row["currency"], "amount": partners.format_amount(row["currency"], row["balance"], places)}
+        for row in sorted(rows, key=lambda r: r["currency"].encode())
+    ]
     return json_response({"accounts": accounts})
 
 
-@router.get("/v1/customers/{customer_id}/orders", summary="List a customer's orders",
-            responses=responses(200, {"orders": [doc.RECEIVE_EXAMPLE], "total": 1}, "Orders, newest first",
-                                "not_found", "invalid_parameters"),
-            openapi_extra=extra(path("customer_id"), query("state", "effective state"),
-                                query("operation", "one of the seven operations"),
-                                query("reference_id", "exact, case-sensitive"), *PAGING))
+@router.get(
+    "/v1/customers/{customer_id}/orders",
+    summary="List a customer's orders",
+    responses=responses(
+        200, {"orders": [doc.RECEIVE_EXAMPLE], "total": 1}, "Orders, newest first", "not_found", "invalid_parameters"
+    ),
+    openapi_extra=extra(
+        path("customer_id"),
+        query("state", "effective state"),
+        query("operation", "one of the seven operations"),
+        query("reference_id", "exact, case-sensitive"),
+        *PAGING,
+    ),
+)
 async def list_orders(request: Request) -> Response:
     runtime, partner = await admit(request)
     customer_id = request.path_params["customer_id"]
@@ -159,67 +198,117 @@ async def list_orders(request: Request) -> Response:
     return json_response(await reads.list_orders(runtime, partner, customer_id, filters, paging))
 
 
-@router.get("/v1/customers/{customer_id}/orders/{order_id}", summary="Get an order",
-            responses=responses(200, doc.RECEIVE_EXAMPLE, "Order", "not_found"),
-            openapi_extra=extra(path("customer_id"), path("order_id")))
+@router.get(
+    "/v1/customers/{customer_id}/orders/{order_id}",
+    summary="Get an order",
+    responses=responses(200, doc.RECEIVE_EXAMPLE, "Order", "not_found"),
+    openapi_extra=extra(path("customer_id"), path("order_id")),
+)
 async def get_order(request: Request) -> Response:
     runtime, partner = await admit(request)
-    return json_response(await reads.get_order(runtime, partner, request.path_params["customer_id"],
-                                               request.path_params["order_id"]))
+    return json_response(
+        await reads.get_order(runtime, partner, request.path_params["customer_id"], request.path_params["order_id"])
+    )
 
 
 ORDER_ERRORS = ("body_parse_error", "not_found", "invalid_parameters", "forbidden")
 
 
-@router.post("/v1/customers/{customer_id}/orders", status_code=201, summary="Initiate an order",
-             responses=responses(201, doc.BUY_EXAMPLE, "The pending order with its locked quote", *ORDER_ERRORS,
-                                 "quote_amount_too_high", "insufficient_funds", "operation_forbidden",
-                                 "invalid_settlement_currency", "full_amount_required",
-                                 "reference_id_already_used"),
-             openapi_extra=extra(path("customer_id"), body=doc.NEW_BUY))
+@router.post(
+    "/v1/customers/{customer_id}/orders",
+    status_code=201,
+    summary="Initiate an order",
+    responses=responses(
+        201,
+        doc.BUY_EXAMPLE,
+        "The pending order with its locked quote",
+        *ORDER_ERRORS,
+        "quote_amount_too_high",
+        "insufficient_funds",
+        "operation_forbidden",
+        "invalid_settlement_currency",
+        "full_amount_required",
+        "reference_id_already_used",
+    ),
+    openapi_extra=extra(path("customer_id"), body=doc.NEW_BUY),
+)
 async def create_order(request: Request) -> Response:
     runtime, partner, body = await admit_json(request)
     order = await create.create_order(runtime, partner, request.path_params["customer_id"], body)
     return json_response(order, status=201)
 
 
-@router.post("/v1/customers/{customer_id}/orders/{order_id}/confirm", summary="Confirm an order",
-             responses=responses(200, doc.CONFIRMED_EXAMPLE, "The executed (or processing) order", *ORDER_ERRORS,
-                                 "invalid_order_state", "expired_order", "invalid_security_code",
-                                 "invalid_reference_id", "operation_forbidden", "insufficient_funds",
-                                 "reference_id_already_used"),
-             openapi_extra=extra(path("customer_id"), path("order_id"), body=doc.CONFIRM_BODY))
+@router.post(
+    "/v1/customers/{customer_id}/orders/{order_id}/confirm",
+    summary="Confirm an order",
+    responses=responses(
+        200,
+        doc.CONFIRMED_EXAMPLE,
+        "The executed (or processing) order",
+        *ORDER_ERRORS,
+        "invalid_order_state",
+        "expired_order",
+        "invalid_security_code",
+        "invalid_reference_id",
+        "operation_forbidden",
+        "insufficient_funds",
+        "reference_id_already_used",
+    ),
+    openapi_extra=extra(path("customer_id"), path("order_id"), body=doc.CONFIRM_BODY),
+)
 async def confirm_order(request: Request) -> Response:
     partner = await authenticate(request)
     runtime: Runtime = request.app.state.runtime
     body = await json_body(request, empty_is_object=True)
-    return json_response(await confirm.confirm_order(runtime, partner, request.path_params["customer_id"],
-                                                     request.path_params["order_id"], body))
+    return json_response(
+        await confirm.confirm_order(
+            runtime, partner, request.path_params["customer_id"], request.path_params["order_id"], body
+        )
+    )
 
 
-@router.post("/v1/customers/{customer_id}/orders/{order_id}/resend_code", summary="Mail a new security code",
-             responses=responses(200, doc.BUY_EXAMPLE, "The order, unchanged", *ORDER_ERRORS,
-                                 "invalid_order_state", "expired_order"),
-             openapi_extra=extra(path("customer_id"), path("order_id")))
+@router.post(
+    "/v1/customers/{customer_id}/orders/{order_id}/resend_code",
+    summary="Mail a new security code",
+    responses=responses(
+        200, doc.BUY_EXAMPLE, "The order, unchanged", *ORDER_ERRORS, "invalid_order_state", "expired_order"
+    ),
+    openapi_extra=extra(path("customer_id"), path("order_id")),
+)
 async def resend_code(request: Request) -> Response:
     partner = await authenticate(request)
     runtime: Runtime = request.app.state.runtime
     body = await json_body(request, empty_is_object=True)
-    return json_response(await confirm.resend_code(runtime, partner, request.path_params["customer_id"],
-                                                   request.path_params["order_id"], body))
+    return json_response(
+        await confirm.resend_code(
+            runtime, partner, request.path_params["customer_id"], request.path_params["order_id"], body
+        )
+    )
 
 
-@router.patch("/v1/customers/{customer_id}/orders/{order_id}/authorizations/{authorization_id}",
-              summary="Approve or reject a send's partner authorization",
-              responses=responses(200, doc.SEND_PROCESSING_EXAMPLE, "The send", "body_parse_error", "not_found",
-                                  "invalid_parameters", "forbidden", "invalid_state"),
-              openapi_extra=extra(path("customer_id"), path("order_id"), path("authorization_id"),
-                                  body=doc.AUTHORIZATION_BODY))
+@router.patch(
+    "/v1/customers/{customer_id}/orders/{order_id}/authorizations/{authorization_id}",
+    summary="Approve or reject a send's partner authorization",
+    responses=responses(
+        200,
+        doc.SEND_PROCESSING_EXAMPLE,
+        "The send",
+        "body_parse_error",
+        "not_found",
+        "invalid_parameters",
+        "forbidden",
+        "invalid_state",
+    ),
+    openapi_extra=extra(path("customer_id"), path("order_id"), path("authorization_id"), body=doc.AUTHORIZATION_BODY),
+)
 async def decide_authorization(request: Request) -> Response:
     partner = await authenticate(request)
     require_scope(partner, "partner_order_authorization")  # a static scope: before the body (3.10 step 4)
     runtime: Runtime = request.app.state.runtime
     body = await json_body(request)
     params = request.path_params
-    return json_response(await authorizations.decide(runtime, partner, params["customer_id"], params["order_id"],
-                                                     params["authorization_id"], body))
+    return json_response(
+        await authorizations.decide(
+            runtime, partner, params["customer_id"], params["order_id"], params["authorization_id"], body
+        )
+    )

@@ -17,28 +17,54 @@ from orderdesk.platform.http import json_response
 router = APIRouter()
 
 ENTRY_EXAMPLE: dict[str, Any] = {
-    "id": "aa0f45a8e34e433d8aa5e35d498cb143", "address": "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
-    "network": "bitcoin", "label": "Cold wallet", "ownership_type": "self", "beneficiary_full_name": None,
-    "created": "2026-03-02T10:05:00.120044+00:00", "last_used": None}
-NEW_ENTRY = {"address": "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "network": "bitcoin", "label": "Cold wallet",
-             "ownership_type": "self"}
+    "id": "aa0f45a8e34e433d8aa5e35d498cb143",
+    "address": "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+    "network": "bitcoin",
+    "label": "Cold wallet",
+    "ownership_type": "self",
+    "beneficiary_full_name": None,
+    "created": "2026-03-02T10:05:00.120044+00:00",
+    "last_used": None,
+}
+NEW_ENTRY = {
+    "address": "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+    "network": "bitcoin",
+    "label": "Cold wallet",
+    "ownership_type": "self",
+}
 ENTRY_PATH = "/v1/customers/{customer_id}/address_book/{entry_id}"
 
 
-@router.post("/v1/customers/{customer_id}/address_book", status_code=201, summary="Add an address-book entry",
-             responses=responses(201, ENTRY_EXAMPLE, "Entry", "body_parse_error", "not_found", "invalid_parameters",
-                                 "invalid_crypto_currency_address", "conflict"),
-             openapi_extra=extra(path("customer_id"), body=NEW_ENTRY))
+@router.post(
+    "/v1/customers/{customer_id}/address_book",
+    status_code=201,
+    summary="Add an address-book entry",
+    responses=responses(
+        201,
+        ENTRY_EXAMPLE,
+        "Entry",
+        "body_parse_error",
+        "not_found",
+        "invalid_parameters",
+        "invalid_crypto_currency_address",
+        "conflict",
+    ),
+    openapi_extra=extra(path("customer_id"), body=NEW_ENTRY),
+)
 async def create_entry(request: Request) -> Response:
     runtime, partner, body = await admit_json(request)
     entry = await address_book.create(runtime, partner, request.path_params["customer_id"], body)
     return json_response(entry, status=201)
 
 
-@router.get("/v1/customers/{customer_id}/address_book", summary="List the customer's address book",
-            responses=responses(200, {"address_book": [ENTRY_EXAMPLE], "total": 1}, "Entries, newest first",
-                                "not_found", "invalid_parameters"),
-            openapi_extra=extra(path("customer_id"), *PAGING))
+@router.get(
+    "/v1/customers/{customer_id}/address_book",
+    summary="List the customer's address book",
+    responses=responses(
+        200, {"address_book": [ENTRY_EXAMPLE], "total": 1}, "Entries, newest first", "not_found", "invalid_parameters"
+    ),
+    openapi_extra=extra(path("customer_id"), *PAGING),
+)
 async def list_entries(request: Request) -> Response:
     runtime, partner = await admit(request)
     customer_id = request.path_params["customer_id"]
@@ -47,18 +73,26 @@ async def list_entries(request: Request) -> Response:
     return json_response(await address_book.list_entries(runtime, partner, customer_id, page(request)))
 
 
-@router.get(ENTRY_PATH, summary="Get an address-book entry",
-            responses=responses(200, ENTRY_EXAMPLE, "Entry", "not_found"),
-            openapi_extra=extra(path("customer_id"), path("entry_id")))
+@router.get(
+    ENTRY_PATH,
+    summary="Get an address-book entry",
+    responses=responses(200, ENTRY_EXAMPLE, "Entry", "not_found"),
+    openapi_extra=extra(path("customer_id"), path("entry_id")),
+)
 async def get_entry(request: Request) -> Response:
     runtime, partner = await admit(request)
-    return json_response(await address_book.get(runtime, partner, request.path_params["customer_id"],
-                                                request.path_params["entry_id"]))
+    return json_response(
+        await address_book.get(runtime, partner, request.path_params["customer_id"], request.path_params["entry_id"])
+    )
 
 
-@router.delete(ENTRY_PATH, status_code=204, summary="Delete an address-book entry",
-               responses={**responses(204, None, "Deleted", "not_found"), 204: {"description": "Deleted"}},
-               openapi_extra=extra(path("customer_id"), path("entry_id")))
+@router.delete(
+    ENTRY_PATH,
+    status_code=204,
+    summary="Delete an address-book entry",
+    responses={**responses(204, None, "Deleted", "not_found"), 204: {"description": "Deleted"}},
+    openapi_extra=extra(path("customer_id"), path("entry_id")),
+)
 async def delete_entry(request: Request) -> Response:
     runtime, partner = await admit(request)
     await address_book.delete(runtime, partner, request.path_params["customer_id"], request.path_params["entry_id"])

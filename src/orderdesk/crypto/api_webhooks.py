@@ -18,53 +18,76 @@ from orderdesk.platform.runtime import Runtime
 router = APIRouter()
 
 SUBSCRIPTION_EXAMPLE: dict[str, Any] = {
-    "id": "1c1a379212064c45b27bf79bd17a97a3", "url": "https://bank.example.com/hooks/crypto",
-    "events": ["order-updated", "order-closed"], "created_at": "2026-03-02T09:00:00.000100+00:00"}
+    "id": "1c1a379212064c45b27bf79bd17a97a3",
+    "url": "https://bank.example.com/hooks/crypto",
+    "events": ["order-updated", "order-closed"],
+    "created_at": "2026-03-02T09:00:00.000100+00:00",
+}
 NEW_SUBSCRIPTION = {"url": "https://bank.example.com/hooks/crypto", "events": ["order-updated", "order-closed"]}
-PUBLIC_KEY_EXAMPLE = {"algorithm": "RS512", "issuer": "lirium-sandbox",
-                      "public_key_pem": "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA…"}
+PUBLIC_KEY_EXAMPLE = {
+    "algorithm": "RS512",
+    "issuer": "lirium-sandbox",
+    "public_key_pem": "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA…",
+}
 
 
-@router.post("/v1/webhooks/subscriptions", status_code=201, summary="Subscribe to webhook events",
-             description='One subscription `{"url", "events"}`, or several at once (all or none) as '
-                         '`{"subscriptions": [{"url", "events"}, …]}`, answered as `{"subscriptions": [...]}`.',
-             responses=responses(201, SUBSCRIPTION_EXAMPLE, "Subscription", "body_parse_error", "invalid_parameters"),
-             openapi_extra=extra(body=NEW_SUBSCRIPTION))
+@router.post(
+    "/v1/webhooks/subscriptions",
+    status_code=201,
+    summary="Subscribe to webhook events",
+    description='One subscription `{"url", "events"}`, or several at once (all or none) as '
+    '`{"subscriptions": [{"url", "events"}, …]}`, answered as `{"subscriptions": [...]}`.',
+    responses=responses(201, SUBSCRIPTION_EXAMPLE, "Subscription", "body_parse_error", "invalid_parameters"),
+    openapi_extra=extra(body=NEW_SUBSCRIPTION),
+)
 async def create_subscription(request: Request) -> Response:
     runtime, partner, body = await admit_json(request)
     return json_response(await subscriptions.create(runtime, partner, body), status=201)
 
 
-@router.get("/v1/webhooks/subscriptions", summary="List webhook subscriptions",
-            responses=responses(200, {"subscriptions": [SUBSCRIPTION_EXAMPLE]}, "Subscriptions, oldest first"),
-            openapi_extra=extra())
+@router.get(
+    "/v1/webhooks/subscriptions",
+    summary="List webhook subscriptions",
+    responses=responses(200, {"subscriptions": [SUBSCRIPTION_EXAMPLE]}, "Subscriptions, oldest first"),
+    openapi_extra=extra(),
+)
 async def list_subscriptions(request: Request) -> Response:
     runtime, partner = await admit(request)
     return json_response(await subscriptions.list_all(runtime, partner))
 
 
-@router.get("/v1/webhooks/subscriptions/{subscription_id}", summary="Get a webhook subscription",
-            responses=responses(200, SUBSCRIPTION_EXAMPLE, "Subscription", "not_found"),
-            openapi_extra=extra(path("subscription_id")))
+@router.get(
+    "/v1/webhooks/subscriptions/{subscription_id}",
+    summary="Get a webhook subscription",
+    responses=responses(200, SUBSCRIPTION_EXAMPLE, "Subscription", "not_found"),
+    openapi_extra=extra(path("subscription_id")),
+)
 async def get_subscription(request: Request) -> Response:
     runtime, partner = await admit(request)
     return json_response(await subscriptions.get(runtime, partner, request.path_params["subscription_id"]))
 
 
-@router.delete("/v1/webhooks/subscriptions/{subscription_id}", status_code=204,
-               summary="Delete a webhook subscription; its undelivered events are dropped",
-               responses={**responses(204, None, "Deleted", "not_found"), 204: {"description": "Deleted"}},
-               openapi_extra=extra(path("subscription_id")))
+@router.delete(
+    "/v1/webhooks/subscriptions/{subscription_id}",
+    status_code=204,
+    summary="Delete a webhook subscription; its undelivered events are dropped",
+    responses={**responses(204, None, "Deleted", "not_found"), 204: {"description": "Deleted"}},
+    openapi_extra=extra(path("subscription_id")),
+)
 async def delete_subscription(request: Request) -> Response:
     runtime, partner = await admit(request)
     await subscriptions.delete(runtime, partner, request.path_params["subscription_id"])
     return Response(status_code=204)
 
 
-@router.get("/v1/webhooks/public_key", summary="The key that verifies webhook signatures (public)",
-            responses={200: {"description": "Public key", "content": {"application/json": {
-                "example": PUBLIC_KEY_EXAMPLE}}}},  # public: no 401 / 429
-            openapi_extra={"security": []})
+@router.get(
+    "/v1/webhooks/public_key",
+    summary="The key that verifies webhook signatures (public)",
+    responses={
+        200: {"description": "Public key", "content": {"application/json": {"example": PUBLIC_KEY_EXAMPLE}}}
+    },  # public: no 401 / 429
+    openapi_extra={"security": []},
+)
 async def public_key(request: Request) -> Response:
     refuse_declared_oversize(request)
     runtime: Runtime = request.app.state.runtime

@@ -30,8 +30,12 @@ def asset_input(data: dict[str, Any], currency: str, default_max_order_value: De
     networks = _networks(fields, node, currency, places)
     max_value = fields.amount(node, "max_order_value", currency="USD", places=2)
     fields.raise_if_any()
-    return {"decimal_places": places, "allowed_operations": operations, "networks": networks,
-            "max_order_value": max_value if max_value is not None else default_max_order_value}
+    return {
+        "decimal_places": places,
+        "allowed_operations": operations,
+        "networks": networks,
+        "max_order_value": max_value if max_value is not None else default_max_order_value,
+    }
 
 
 def _operations(fields: Fields, node: Node) -> list[str] | None:
@@ -64,10 +68,22 @@ def _networks(fields: Fields, node: Node, currency: str, places: int | None) -> 
             continue
         entry = Node(item, ("networks", position))
         fields.unknown(entry, ("network", "send_fee"))
-        name = fields.string(entry, "network", required=True, max_length=32, pattern=NETWORK_NAME,
-                             pattern_message="Not a valid network name.")
-        fee = fields.amount(entry, "send_fee", required=True, positive=False, currency=currency,
-                            places=places if places is not None else MAX_PLACES)
+        name = fields.string(
+            entry,
+            "network",
+            required=True,
+            max_length=32,
+            pattern=NETWORK_NAME,
+            pattern_message="Not a valid network name.",
+        )
+        fee = fields.amount(
+            entry,
+            "send_fee",
+            required=True,
+            positive=False,
+            currency=currency,
+            places=places if places is not None else MAX_PLACES,
+        )
         if name is not None and name in seen:
             fields.add(("networks", position, "network"), "Must be unique.")
         elif name is not None:
@@ -81,26 +97,35 @@ async def put_asset(runtime: Runtime, currency: str, values: dict[str, Any]) -> 
     if not ASSET_CODE.fullmatch(currency):
         raise errors.not_found()
     now = runtime.clock.now()
-    row = {"id": currency, "decimal_places": values["decimal_places"],
-           "allowed_operations": orjson.dumps(values["allowed_operations"]).decode(),
-           "networks": orjson.dumps(values["networks"]).decode(),
-           "max_order_value": values["max_order_value"], "now": now}
+    row = {
+        "id": currency,
+        "decimal_places": values["decimal_places"],
+        "allowed_operations": orjson.dumps(values["allowed_operations"]).decode(),
+        "networks": orjson.dumps(values["networks"]).decode(),
+        "max_order_value": values["max_order_value"],
+        "now": now,
+    }
     async with runtime.db.transaction() as conn:
         if await catalogue.investment(conn, currency) is not None:
             raise errors.not_found()
-        existing = await conn.fetchrow("SELECT decimal_places FROM crypto_assets WHERE id = :id" + conn.for_update,
-                                       {"id": currency})
+        existing = await conn.fetchrow(
+            "SELECT decimal_places FROM crypto_assets WHERE id = :id" + conn.for_update, {"id": currency}
+        )
         if existing is None:
             await conn.execute(
                 "INSERT INTO crypto_assets (id, decimal_places, allowed_operations, networks, max_order_value,"
                 " created_at, updated_at) VALUES (:id, :decimal_places, :allowed_operations, :networks,"
-                " :max_order_value, :now, :now)", row)
+                " :max_order_value, :now, :now)",
+                row,
+            )
         else:
             if existing["decimal_places"] != values["decimal_places"]:
                 raise errors.field_error(("decimal_places",), "Cannot be changed once the asset exists.")
             await conn.execute(
                 "UPDATE crypto_assets SET allowed_operations = :allowed_operations, networks = :networks,"
-                " max_order_value = :max_order_value, updated_at = :now WHERE id = :id", row)
+                " max_order_value = :max_order_value, updated_at = :now WHERE id = :id",
+                row,
+            )
         asset = await catalogue.asset(conn, currency)
     assert asset is not None
     return (201 if existing is None else 200), asset.view()
@@ -109,8 +134,15 @@ async def put_asset(runtime: Runtime, currency: str, values: dict[str, Any]) -> 
 def price_input(data: dict[str, Any]) -> tuple[str, Decimal, Decimal]:
     fields = Fields()
     node = fields.root(data, ("quote_currency", "bid", "ask"))
-    quote = fields.string(node, "quote_currency", required=True, max_length=3, min_length=3, pattern=CURRENCY,
-                          pattern_message="Not a valid currency code.")
+    quote = fields.string(
+        node,
+        "quote_currency",
+        required=True,
+        max_length=3,
+        min_length=3,
+        pattern=CURRENCY,
+        pattern_message="Not a valid currency code.",
+    )
     label = quote or "the quote currency"
     bid = fields.amount(node, "bid", required=True, currency=label, places=PRICE_PLACES)
     ask = fields.amount(node, "ask", required=True, currency=label, places=PRICE_PLACES)
@@ -139,11 +171,15 @@ async def put_price(runtime: Runtime, currency: str, quote: str, bid: Decimal, a
             raise errors.not_found("Asset not found")
         updated = await conn.execute(
             "UPDATE crypto_prices SET bid = :bid, ask = :ask, updated_at = :now"
-            " WHERE currency = :currency AND quote_currency = :quote", params)
+            " WHERE currency = :currency AND quote_currency = :quote",
+            params,
+        )
         if not updated:
             await conn.execute(
                 "INSERT INTO crypto_prices (currency, quote_currency, bid, ask, updated_at)"
-                " VALUES (:currency, :quote, :bid, :ask, :now)", params)
+                " VALUES (:currency, :quote, :bid, :ask, :now)",
+                params,
+            )
         price = await catalogue.price(conn, currency, quote)
     assert price is not None
     return price.view()

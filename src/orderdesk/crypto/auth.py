@@ -46,7 +46,9 @@ class Partner:
     @classmethod
     def from_row(cls, row: Any) -> Partner:
         return cls(
-            id=row["id"], name=row["name"], public_key_pem=row["public_key_pem"],
+            id=row["id"],
+            name=row["name"],
+            public_key_pem=row["public_key_pem"],
             scopes=tuple(orjson.loads(row["scopes"])),
             settlement_currencies=tuple(orjson.loads(row["settlement_currencies"])),
             products=tuple(orjson.loads(row["products"])),
@@ -56,8 +58,10 @@ class Partner:
         )
 
 
-PARTNER_COLUMNS = ("id, name, public_key_pem, scopes, settlement_currencies, products, security_code_operations,"
-                   " redemption_commission_enabled, active")
+PARTNER_COLUMNS = (
+    "id, name, public_key_pem, scopes, settlement_currencies, products, security_code_operations,"
+    " redemption_commission_enabled, active"
+)
 
 
 def api_key_hash(api_key: str) -> str:
@@ -147,7 +151,8 @@ async def authenticate(request: Request) -> Partner:
     claims = unverified_claims(token)
     row = await runtime.db.fetchrow(
         f"SELECT {PARTNER_COLUMNS} FROM crypto_partners WHERE api_key_hash = :hash",
-        {"hash": api_key_hash(claims["iss"])})
+        {"hash": api_key_hash(claims["iss"])},
+    )
     if row is None or not row["active"]:
         raise errors.auth_required(INVALID_TOKEN)
     verify_signature(token, row["public_key_pem"])

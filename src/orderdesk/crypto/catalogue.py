@@ -36,7 +36,8 @@ class Asset:
     @classmethod
     def from_row(cls, row: Any) -> Asset:
         return cls(
-            id=row["id"], decimal_places=row["decimal_places"],
+            id=row["id"],
+            decimal_places=row["decimal_places"],
             allowed_operations=tuple(orjson.loads(row["allowed_operations"])),
             networks=tuple(Network(n["network"], Decimal(n["send_fee"])) for n in orjson.loads(row["networks"])),
             max_order_value=row["max_order_value"],
@@ -50,10 +51,13 @@ class Asset:
 
     def view(self) -> dict[str, Any]:
         return {
-            "id": self.id, "decimal_places": self.decimal_places,
+            "id": self.id,
+            "decimal_places": self.decimal_places,
             "allowed_operations": list(self.allowed_operations),
-            "networks": [{"network": n.network, "send_fee": formats.crypto(n.send_fee, self.decimal_places)}
-                         for n in self.networks],
+            "networks": [
+                {"network": n.network, "send_fee": formats.crypto(n.send_fee, self.decimal_places)}
+                for n in self.networks
+            ],
             "max_order_value": formats.fiat(self.max_order_value),
         }
 
@@ -67,9 +71,13 @@ class Price:
     updated_at: datetime
 
     def view(self) -> dict[str, Any]:
-        return {"currency": self.currency, "quote_currency": self.quote_currency,
-                "bid": formats.price(self.bid), "ask": formats.price(self.ask),
-                "updated_at": formats.timestamp(self.updated_at)}
+        return {
+            "currency": self.currency,
+            "quote_currency": self.quote_currency,
+            "bid": formats.price(self.bid),
+            "ask": formats.price(self.ask),
+            "updated_at": formats.timestamp(self.updated_at),
+        }
 
 
 @dataclass(frozen=True)
@@ -104,13 +112,21 @@ class Investment:
             return formats.crypto(value, quote_places)
 
         return {
-            "id": self.id, "name": self.name, "quote_asset": self.quote_asset, "network": self.network,
-            "provider_id": self.provider_id, "enabled": self.enabled, "decimal_places": self.decimal_places,
+            "id": self.id,
+            "name": self.name,
+            "quote_asset": self.quote_asset,
+            "network": self.network,
+            "provider_id": self.provider_id,
+            "enabled": self.enabled,
+            "decimal_places": self.decimal_places,
             "subscription": {"min_amount": amount(self.subscription_min), "max_amount": amount(self.subscription_max)},
             "redemption": {"min_amount": amount(self.redemption_min), "max_amount": amount(self.redemption_max)},
             "fee": {"type": self.fee_type, "value": formats.percent(self.fee_value)},
-            "rate": {"apy": formats.price(self.apy), "token_price": formats.price(self.token_price(now)),
-                     "updated_at": formats.timestamp(self.rate_updated_at)},
+            "rate": {
+                "apy": formats.price(self.apy),
+                "token_price": formats.price(self.token_price(now)),
+                "updated_at": formats.timestamp(self.rate_updated_at),
+            },
         }
 
 
@@ -135,15 +151,19 @@ async def asset(conn: Connection, currency: str) -> Asset | None:
 
 async def prices(conn: Connection, quote_currency: str | None = None) -> list[Price]:
     where = " WHERE quote_currency = :quote" if quote_currency else ""
-    rows = await conn.fetch(f"SELECT currency, quote_currency, bid, ask, updated_at FROM crypto_prices{where}",
-                            {"quote": quote_currency} if quote_currency else None)
+    rows = await conn.fetch(
+        f"SELECT currency, quote_currency, bid, ask, updated_at FROM crypto_prices{where}",
+        {"quote": quote_currency} if quote_currency else None,
+    )
     return [Price(r["currency"], r["quote_currency"], r["bid"], r["ask"], r["updated_at"]) for r in rows]
 
 
 async def price(conn: Connection, currency: str, quote_currency: str) -> Price | None:
     row = await conn.fetchrow(
         "SELECT currency, quote_currency, bid, ask, updated_at FROM crypto_prices"
-        " WHERE currency = :currency AND quote_currency = :quote", {"currency": currency, "quote": quote_currency})
+        " WHERE currency = :currency AND quote_currency = :quote",
+        {"currency": currency, "quote": quote_currency},
+    )
     return Price(row["currency"], row["quote_currency"], row["bid"], row["ask"], row["updated_at"]) if row else None
 
 
@@ -153,6 +173,7 @@ async def investments(conn: Connection) -> list[Investment]:
 
 
 async def investment(conn: Connection, investment_id: str) -> Investment | None:
-    row = await conn.fetchrow(f"SELECT {INVESTMENT_COLUMNS} FROM crypto_investments WHERE id = :id",
-                              {"id": investment_id})
+    row = await conn.fetchrow(
+        f"SELECT {INVESTMENT_COLUMNS} FROM crypto_investments WHERE id = :id", {"id": investment_id}
+    )
     return Investment.from_row(row) if row else None

@@ -23,11 +23,24 @@ from orderdesk.platform.runtime import Runtime
 PARTNER_NAME = "Demo Bank"
 KEY_FILE = "demo-crypto-partner.pem"
 CUSTOMER = {
-    "type": "individual", "reference_id": "demo-customer-1",
-    "profile": {"first_name": "Ana", "last_name": "Gómez", "date_of_birth": "1990-03-14",
-                "national_id_country": "MX", "national_id_type": "passport", "national_id": "G12345678",
-                "citizenship": "MX", "address_line1": "Av. Reforma 100", "city": "Ciudad de México",
-                "state": "CDMX", "country": "MX", "zip_code": "06600", "tax_country": "MX", "tax_id": "GOAA900314QX1"},
+    "type": "individual",
+    "reference_id": "demo-customer-1",
+    "profile": {
+        "first_name": "Ana",
+        "last_name": "Gómez",
+        "date_of_birth": "1990-03-14",
+        "national_id_country": "MX",
+        "national_id_type": "passport",
+        "national_id": "G12345678",
+        "citizenship": "MX",
+        "address_line1": "Av. Reforma 100",
+        "city": "Ciudad de México",
+        "state": "CDMX",
+        "country": "MX",
+        "zip_code": "06600",
+        "tax_country": "MX",
+        "tax_id": "GOAA900314QX1",
+    },
     "contact": {"email": "ana.gomez@example.com"},
 }
 FUNDS = ({"currency": "USDC", "amount": "1500", "network": "polygon"}, {"currency": "BTC", "amount": "0.05"})
@@ -35,10 +48,14 @@ FUNDS = ({"currency": "USDC", "amount": "1500", "network": "polygon"}, {"currenc
 
 def new_key_pair() -> tuple[str, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private, public
 
 
@@ -54,8 +71,9 @@ async def load(runtime: Runtime, base_url: str) -> str:
 
 async def _ensure_partner(runtime: Runtime, public_pem: str) -> tuple[str, str]:
     async with runtime.db.transaction(write=False) as conn:
-        existing = await conn.fetchval("SELECT id FROM crypto_partners WHERE name = :name ORDER BY created_at"
-                                       " LIMIT 1", {"name": PARTNER_NAME})
+        existing = await conn.fetchval(
+            "SELECT id FROM crypto_partners WHERE name = :name ORDER BY created_at LIMIT 1", {"name": PARTNER_NAME}
+        )
     if existing is None:
         created = await partners.create_partner(runtime, {"name": PARTNER_NAME, "public_key_pem": public_pem})
         return created["id"], created["api_key"]
@@ -64,7 +82,8 @@ async def _ensure_partner(runtime: Runtime, public_pem: str) -> tuple[str, str]:
         await conn.execute(
             "UPDATE crypto_partners SET api_key_hash = :hash, public_key_pem = :pem, active = TRUE,"
             " updated_at = :now WHERE id = :id",
-            {"hash": api_key_hash(api_key), "pem": public_pem, "now": runtime.clock.now(), "id": existing})
+            {"hash": api_key_hash(api_key), "pem": public_pem, "now": runtime.clock.now(), "id": existing},
+        )
     return existing, api_key
 
 
@@ -72,7 +91,8 @@ async def _ensure_customer(runtime: Runtime, partner_id: str) -> str:
     async with runtime.db.transaction(write=False) as conn:
         existing = await conn.fetchval(
             "SELECT id FROM crypto_customers WHERE partner_id = :partner_id AND reference_id_ci = :ref",
-            {"partner_id": partner_id, "ref": CUSTOMER["reference_id"]})
+            {"partner_id": partner_id, "ref": CUSTOMER["reference_id"]},
+        )
         stored = await partners.load(conn, partner_id)
     if existing is not None:
         return str(existing)

@@ -17,8 +17,15 @@ from orderdesk.crypto import formats, webhooks
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection
 
-ACTIONS = ("order-created", "order-updated", "order-closed", "incoming-funds", "customer-state-changed",
-           "customer-product-changed", "customer-requirement-rejected")
+ACTIONS = (
+    "order-created",
+    "order-updated",
+    "order-closed",
+    "incoming-funds",
+    "customer-state-changed",
+    "customer-product-changed",
+    "customer-requirement-rejected",
+)
 
 
 async def emit(conn: Connection, partner_id: str, action: str, entities: dict[str, Any], now: datetime) -> str:
@@ -30,13 +37,15 @@ async def emit(conn: Connection, partner_id: str, action: str, entities: dict[st
     await conn.execute(
         "INSERT INTO crypto_events (id, partner_id, action, body, created_at)"
         " VALUES (:id, :partner_id, :action, :body, :now)",
-        {"id": event_id, "partner_id": partner_id, "action": action, "body": body, "now": now})
+        {"id": event_id, "partner_id": partner_id, "action": action, "body": body, "now": now},
+    )
     await webhooks.fan_out(conn, partner_id, action, event_id, now)
     return event_id
 
 
 async def recorded(conn: Connection, partner_id: str) -> list[dict[str, Any]]:
     """The partner's events, oldest first, as their bodies (tests)."""
-    rows = await conn.fetch("SELECT body FROM crypto_events WHERE partner_id = :partner_id ORDER BY seq",
-                            {"partner_id": partner_id})
+    rows = await conn.fetch(
+        "SELECT body FROM crypto_events WHERE partner_id = :partner_id ORDER BY seq", {"partner_id": partner_id}
+    )
     return [orjson.loads(row["body"]) for row in rows]

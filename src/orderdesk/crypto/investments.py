@@ -21,8 +21,18 @@ from orderdesk.platform.runtime import Runtime
 INVESTMENT_ID = re.compile(r"^[A-Za-z0-9]{2,32}$")
 FEE_TYPES = ("earnings_percentage",)
 MAX_PLACES = 18
-FIELDS = ("name", "quote_asset", "network", "provider_id", "enabled", "decimal_places", "subscription",
-          "redemption", "fee", "apy")
+FIELDS = (
+    "name",
+    "quote_asset",
+    "network",
+    "provider_id",
+    "enabled",
+    "decimal_places",
+    "subscription",
+    "redemption",
+    "fee",
+    "apy",
+)
 FIXED_LATER = "Cannot be changed once the investment exists."
 
 
@@ -40,8 +50,9 @@ def _limits(fields: Fields, root: Node, key: str, currency: str, places: int | N
     return {"min": minimum, "max": maximum}
 
 
-def _percent(fields: Fields, parent: Node, key: str, path: tuple[str, ...], *, upper: Decimal,
-             message: str, inclusive: bool) -> Decimal | None:
+def _percent(
+    fields: Fields, parent: Node, key: str, path: tuple[str, ...], *, upper: Decimal, message: str, inclusive: bool
+) -> Decimal | None:
     value = fields.amount(parent, key, required=True, positive=False)
     if value is None:
         return None
@@ -80,10 +91,12 @@ async def investment_input(conn: Connection, data: dict[str, Any]) -> dict[str, 
     fee = fields.object(root, "fee", required=True, allowed=("type", "value"))
     if fee is not None:
         values["fee_type"] = fields.choice(fee, "type", FEE_TYPES, required=True)
-        values["fee_value"] = _percent(fields, fee, "value", ("fee", "value"), upper=Decimal(100),
-                                       message=PERCENT_RANGE, inclusive=False)
-    values["apy"] = _percent(fields, root, "apy", ("apy",), upper=Decimal(100), message="Must be between 0 and 100.",
-                             inclusive=True)
+        values["fee_value"] = _percent(
+            fields, fee, "value", ("fee", "value"), upper=Decimal(100), message=PERCENT_RANGE, inclusive=False
+        )
+    values["apy"] = _percent(
+        fields, root, "apy", ("apy",), upper=Decimal(100), message="Must be between 0 and 100.", inclusive=True
+    )
     fields.raise_if_any()
     assert quote_asset is not None
     values.update(quote_asset=quote_asset, network=network)
@@ -104,7 +117,8 @@ async def put_investment(runtime: Runtime, investment_id: str, data: dict[str, A
         values = await investment_input(conn, data)
         existing = await conn.fetchrow(
             f"SELECT {catalogue.INVESTMENT_COLUMNS} FROM crypto_investments WHERE id = :id" + conn.for_update,
-            {"id": investment_id})
+            {"id": investment_id},
+        )
         if existing is None:
             await _insert(conn, investment_id, values, now)
         else:
@@ -115,12 +129,23 @@ async def put_investment(runtime: Runtime, investment_id: str, data: dict[str, A
 
 
 def _row(investment_id: str, values: dict[str, Any], now: datetime) -> dict[str, Any]:
-    return {"id": investment_id, "name": values["name"], "quote_asset": values["quote_asset"].id,
-            "network": values["network"], "provider_id": values["provider_id"], "enabled": values["enabled"],
-            "decimal_places": values["decimal_places"],
-            "subscription_min": values["subscription"]["min"], "subscription_max": values["subscription"]["max"],
-            "redemption_min": values["redemption"]["min"], "redemption_max": values["redemption"]["max"],
-            "fee_type": values["fee_type"], "fee_value": values["fee_value"], "apy": values["apy"], "now": now}
+    return {
+        "id": investment_id,
+        "name": values["name"],
+        "quote_asset": values["quote_asset"].id,
+        "network": values["network"],
+        "provider_id": values["provider_id"],
+        "enabled": values["enabled"],
+        "decimal_places": values["decimal_places"],
+        "subscription_min": values["subscription"]["min"],
+        "subscription_max": values["subscription"]["max"],
+        "redemption_min": values["redemption"]["min"],
+        "redemption_max": values["redemption"]["max"],
+        "fee_type": values["fee_type"],
+        "fee_value": values["fee_value"],
+        "apy": values["apy"],
+        "now": now,
+    }
 
 
 async def _insert(conn: Connection, investment_id: str, values: dict[str, Any], now: datetime) -> None:
@@ -130,7 +155,8 @@ async def _insert(conn: Connection, investment_id: str, values: dict[str, Any], 
         " anchor_price, anchor_at, rate_updated_at, created_at, updated_at) VALUES (:id, :name, :quote_asset,"
         " :network, :provider_id, :enabled, :decimal_places, :subscription_min, :subscription_max,"
         " :redemption_min, :redemption_max, :fee_type, :fee_value, :apy, :one, :now, :now, :now, :now)",
-        {**_row(investment_id, values, now), "one": Decimal(1)})
+        {**_row(investment_id, values, now), "one": Decimal(1)},
+    )
 
 
 async def _replace(conn: Connection, current: catalogue.Investment, values: dict[str, Any], now: datetime) -> None:
@@ -140,8 +166,11 @@ async def _replace(conn: Connection, current: catalogue.Investment, values: dict
     if values["decimal_places"] != current.decimal_places:
         fields.add(("decimal_places",), FIXED_LATER)
     fields.raise_if_any()
-    anchor = {"anchor_price": current.anchor_price, "anchor_at": current.anchor_at,
-              "rate_updated_at": current.rate_updated_at}
+    anchor = {
+        "anchor_price": current.anchor_price,
+        "anchor_at": current.anchor_at,
+        "rate_updated_at": current.rate_updated_at,
+    }
     if values["apy"] != current.apy:
         anchor = {"anchor_price": current.token_price(now), "anchor_at": now, "rate_updated_at": now}
     await conn.execute(
@@ -150,6 +179,5 @@ async def _replace(conn: Connection, current: catalogue.Investment, values: dict
         " redemption_min = :redemption_min, redemption_max = :redemption_max, fee_type = :fee_type,"
         " fee_value = :fee_value, apy = :apy, anchor_price = :anchor_price, anchor_at = :anchor_at,"
         " rate_updated_at = :rate_updated_at, updated_at = :now WHERE id = :id",
-        {**_row(current.id, values, now), **anchor})
-
-
+        {**_row(current.id, values, now), **anchor},
+    )

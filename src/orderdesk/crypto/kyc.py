@@ -51,8 +51,9 @@ async def parse_upload(headers: Headers, body: bytes, settings: Settings) -> Upl
         yield body
 
     try:
-        form: FormData = await MultiPartParser(headers, stream(), max_files=10, max_fields=100,
-                                               max_part_size=REQUEST_OVERHEAD).parse()
+        form: FormData = await MultiPartParser(
+            headers, stream(), max_files=10, max_fields=100, max_part_size=REQUEST_OVERHEAD
+        ).parse()
     except MultiPartException:
         raise errors.invalid_parameters("Request must be multipart/form-data") from None
     try:
@@ -123,13 +124,15 @@ async def set_flag(conn: Connection, runtime: Runtime, customer: Any, value: boo
     """Change the flag and fire `customer-product-changed` with the enabled products it moved."""
     await conn.execute(
         "UPDATE crypto_customers SET kyc = :kyc, kyc_deadline = NULL, last_updated_at = :now WHERE id = :id",
-        {"kyc": value, "now": now, "id": customer["id"]})
+        {"kyc": value, "now": now, "id": customer["id"]},
+    )
     products = await customers.partner_products(conn, customer["partner_id"])
     snapshot = await customers.snapshot(conn, customer["id"], runtime.settings, products)
     changed = [p["id"] for p in snapshot["products"]]
     if changed:
-        await events.emit(conn, customer["partner_id"], "customer-product-changed",
-                          {"products": changed, "customer": snapshot}, now)
+        await events.emit(
+            conn, customer["partner_id"], "customer-product-changed", {"products": changed, "customer": snapshot}, now
+        )
 
 
 # --------------------------------------------------------------------------- use cases
@@ -142,22 +145,34 @@ async def upload_document(runtime: Runtime, partner: Partner, customer_id: str, 
         customer = await customers.require(conn, customer_id, partner.id, lock=True)
         status = await conn.fetchval(
             "SELECT status FROM crypto_requirements WHERE customer_id = :customer_id AND id = :id",
-            {"customer_id": customer_id, "id": requirement_id})
+            {"customer_id": customer_id, "id": requirement_id},
+        )
         if status == "approved":
             raise errors.invalid_state(f"Requirement {requirement_id} is already approved")
         await conn.execute(
             "INSERT INTO crypto_documents (id, customer_id, document_type, file_type, filename, size, sha256,"
             " content, created_at) VALUES (:id, :customer_id, :document_type, :file_type, :filename, :size,"
             " :sha256, :content, :now)",
-            {"id": ids.new_hex_id(), "customer_id": customer_id, "document_type": upload.document_type,
-             "file_type": upload.file_type, "filename": upload.filename, "size": len(upload.content),
-             "sha256": hashlib.sha256(upload.content).hexdigest(), "content": upload.content, "now": now})
+            {
+                "id": ids.new_hex_id(),
+                "customer_id": customer_id,
+                "document_type": upload.document_type,
+                "file_type": upload.file_type,
+                "filename": upload.filename,
+                "size": len(upload.content),
+                "sha256": hashlib.sha256(upload.content).hexdigest(),
+                "content": upload.content,
+                "now": now,
+            },
+        )
         await conn.execute(
             "UPDATE crypto_requirements SET status = 'pending_review', rejection_reason = NULL, submitted_at = :now,"
             " last_updated_at = :now WHERE customer_id = :customer_id AND id = :id",
-            {"now": now, "customer_id": customer_id, "id": requirement_id})
-        await conn.execute("UPDATE crypto_customers SET last_updated_at = :now WHERE id = :id",
-                           {"now": now, "id": customer_id})
+            {"now": now, "customer_id": customer_id, "id": requirement_id},
+        )
+        await conn.execute(
+            "UPDATE crypto_customers SET last_updated_at = :now WHERE id = :id", {"now": now, "id": customer_id}
+        )
         await reevaluate(conn, runtime, customer, now)
         return await customers.snapshot(conn, customer_id, runtime.settings, partner.products)
 
@@ -176,14 +191,16 @@ def review_input(data: dict[str, Any]) -> tuple[str, str | None]:
     return status, reason
 
 
-async def review_requirement(runtime: Runtime, customer_id: str, requirement_id: str,
-                             data: dict[str, Any]) -> dict[str, Any]:
+async def review_requirement(
+    runtime: Runtime, customer_id: str, requirement_id: str, data: dict[str, Any]
+) -> dict[str, Any]:
     now = runtime.clock.now()
     async with runtime.db.transaction() as conn:
         customer = await customers.require(conn, customer_id, None, lock=True)
         current = await conn.fetchval(
             "SELECT status FROM crypto_requirements WHERE customer_id = :customer_id AND id = :id",
-            {"customer_id": customer_id, "id": requirement_id})
+            {"customer_id": customer_id, "id": requirement_id},
+        )
         if current is None:
             raise errors.not_found("Requirement not found")
         status, reason = review_input(data)
@@ -192,9 +209,11 @@ async def review_requirement(runtime: Runtime, customer_id: str, requirement_id:
         await conn.execute(
             "UPDATE crypto_requirements SET status = :status, rejection_reason = :reason, last_updated_at = :now"
             " WHERE customer_id = :customer_id AND id = :id",
-            {"status": status, "reason": reason, "now": now, "customer_id": customer_id, "id": requirement_id})
-        await conn.execute("UPDATE crypto_customers SET last_updated_at = :now WHERE id = :id",
-                           {"now": now, "id": customer_id})
+            {"status": status, "reason": reason, "now": now, "customer_id": customer_id, "id": requirement_id},
+        )
+        await conn.execute(
+            "UPDATE crypto_customers SET last_updated_at = :now WHERE id = :id", {"now": now, "id": customer_id}
+        )
         if status == "approved":
             await reevaluate(conn, runtime, customer, now)
         else:
@@ -205,21 +224,33 @@ async def review_requirement(runtime: Runtime, customer_id: str, requirement_id:
 async def _rejected(conn: Connection, runtime: Runtime, customer: Any, requirement_id: str, now: datetime) -> None:
     if runtime.settings.crypto_require_kyc and customer["kyc"] and customer["kyc_deadline"] is None:
         deadline = now + timedelta(days=runtime.settings.crypto_kyc_grace_days)
-        await conn.execute("UPDATE crypto_customers SET kyc_deadline = :deadline WHERE id = :id",
-                           {"deadline": deadline, "id": customer["id"]})
+        await conn.execute(
+            "UPDATE crypto_customers SET kyc_deadline = :deadline WHERE id = :id",
+            {"deadline": deadline, "id": customer["id"]},
+        )
     snapshot = await customers.snapshot(conn, customer["id"], runtime.settings)
     requirement = next(r for r in snapshot["data_requirements"] if r["id"] == requirement_id)
-    await events.emit(conn, customer["partner_id"], "customer-requirement-rejected",
-                      {"data_requirement": requirement, "customer": snapshot}, now)
+    await events.emit(
+        conn,
+        customer["partner_id"],
+        "customer-requirement-rejected",
+        {"data_requirement": requirement, "customer": snapshot},
+        now,
+    )
 
 
 async def expire_deadlines(runtime: Runtime, now: datetime) -> int:
     """Sweep (12, KYC deadline): a passed deadline with a requirement still rejected turns the
     flag off. Each customer is locked and re-checked, so racing an upload is harmless."""
     async with runtime.db.transaction(write=False) as conn:
-        due = [r["id"] for r in await conn.fetch(
-            "SELECT id FROM crypto_customers WHERE kyc_deadline IS NOT NULL AND kyc_deadline <= :now"
-            " ORDER BY kyc_deadline LIMIT 100", {"now": now})]
+        due = [
+            r["id"]
+            for r in await conn.fetch(
+                "SELECT id FROM crypto_customers WHERE kyc_deadline IS NOT NULL AND kyc_deadline <= :now"
+                " ORDER BY kyc_deadline LIMIT 100",
+                {"now": now},
+            )
+        ]
     changed = 0
     for customer_id in due:
         async with runtime.db.transaction() as conn:
@@ -231,6 +262,7 @@ async def expire_deadlines(runtime: Runtime, now: datetime) -> int:
                 await set_flag(conn, runtime, customer, False, now)
                 changed += 1
             else:
-                await conn.execute("UPDATE crypto_customers SET kyc_deadline = NULL WHERE id = :id",
-                                   {"id": customer_id})
+                await conn.execute(
+                    "UPDATE crypto_customers SET kyc_deadline = NULL WHERE id = :id", {"id": customer_id}
+                )
     return changed

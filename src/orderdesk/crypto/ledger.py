@@ -89,8 +89,7 @@ class Posted:
     balances: dict[str, Decimal]  # label → balance after the posting
 
 
-async def post(conn: Connection, entries: list[Entry], *, kind: str, order_id: str | None,
-               now: datetime) -> Posted:
+async def post(conn: Connection, entries: list[Entry], *, kind: str, order_id: str | None, now: datetime) -> Posted:
     """Write one balanced posting (see the module docstring). Zero-amount entries are omitted."""
     kept = check_balanced(entries)
     changes = net_changes(kept)
@@ -104,17 +103,19 @@ async def post(conn: Connection, entries: list[Entry], *, kind: str, order_id: s
             raise InsufficientFunds(label, entry.currency, balances[label], change)
         new_balances[label] = after
     posting_id = ids.new_hex_id()
-    await conn.execute("INSERT INTO crypto_postings (id, kind, order_id, created_at)"
-                       " VALUES (:id, :kind, :order_id, :now)",
-                       {"id": posting_id, "kind": kind, "order_id": order_id, "now": now})
+    await conn.execute(
+        "INSERT INTO crypto_postings (id, kind, order_id, created_at) VALUES (:id, :kind, :order_id, :now)",
+        {"id": posting_id, "kind": kind, "order_id": order_id, "now": now},
+    )
     await conn.executemany(
         "INSERT INTO crypto_entries (posting_id, account_id, currency, amount)"
         " VALUES (:posting_id, :account_id, :currency, :amount)",
-        [{"posting_id": posting_id, "account_id": e.label, "currency": e.currency, "amount": e.amount}
-         for e in kept])
+        [{"posting_id": posting_id, "account_id": e.label, "currency": e.currency, "amount": e.amount} for e in kept],
+    )
     await conn.executemany(
         "UPDATE crypto_accounts SET balance = :balance, updated_at = :now WHERE id = :id",
-        [{"balance": new_balances[label], "now": now, "id": label} for label in labels if changes[label][1] != 0])
+        [{"balance": new_balances[label], "now": now, "id": label} for label in labels if changes[label][1] != 0],
+    )
     return Posted(posting_id, new_balances)
 
 
@@ -126,11 +127,16 @@ async def _lock_accounts(conn: Connection, accounts: list[Entry], now: datetime)
     await conn.executemany(
         "INSERT INTO crypto_accounts (id, kind, owner, currency, balance, created_at, updated_at)"
         " VALUES (:id, :kind, :owner, :currency, :zero, :now, :now) ON CONFLICT (id) DO NOTHING",
-        [{"id": a.label, "kind": a.kind, "owner": a.owner, "currency": a.currency, "zero": Decimal(0), "now": now}
-         for a in accounts])
+        [
+            {"id": a.label, "kind": a.kind, "owner": a.owner, "currency": a.currency, "zero": Decimal(0), "now": now}
+            for a in accounts
+        ],
+    )
     marks = ", ".join(f":a{i}" for i in range(len(accounts)))
-    rows = await conn.fetch(f"SELECT id, balance FROM crypto_accounts WHERE id IN ({marks}) ORDER BY id"
-                            + conn.for_update, {f"a{i}": a.label for i, a in enumerate(accounts)})
+    rows = await conn.fetch(
+        f"SELECT id, balance FROM crypto_accounts WHERE id IN ({marks}) ORDER BY id" + conn.for_update,
+        {f"a{i}": a.label for i, a in enumerate(accounts)},
+    )
     return {row["id"]: row["balance"] for row in rows}
 
 
@@ -138,8 +144,10 @@ async def _lock_accounts(conn: Connection, accounts: list[Entry], now: datetime)
 
 
 async def customer_accounts(conn: Connection, customer_id: str) -> list[Any]:
-    return await conn.fetch("SELECT currency, balance FROM crypto_accounts WHERE kind = 'customer'"
-                            " AND owner = :owner", {"owner": customer_id})
+    return await conn.fetch(
+        "SELECT currency, balance FROM crypto_accounts WHERE kind = 'customer' AND owner = :owner",
+        {"owner": customer_id},
+    )
 
 
 async def balance(conn: Connection, label: str) -> Decimal:
@@ -159,15 +167,28 @@ async def check(conn: Connection) -> dict[str, Any]:
         account_sums[row["account_id"]] = add(account_sums[row["account_id"]], row["amount"])
     for (posting_id, currency), total in sorted(sums.items()):
         if total != 0:
-            mismatches.append({"type": "posting_unbalanced", "posting_id": posting_id, "currency": currency,
-                               "sum": format(total, "f")})
+            mismatches.append(
+                {
+                    "type": "posting_unbalanced",
+                    "posting_id": posting_id,
+                    "currency": currency,
+                    "sum": format(total, "f"),
+                }
+            )
     for row in await conn.fetch("SELECT id, kind, balance FROM crypto_accounts ORDER BY id"):
         if row["kind"] in NEVER_NEGATIVE and row["balance"] < 0:
-            mismatches.append({"type": "negative_balance", "account": row["id"],
-                               "balance": format(row["balance"], "f")})
+            mismatches.append(
+                {"type": "negative_balance", "account": row["id"], "balance": format(row["balance"], "f")}
+            )
         entries_sum = account_sums.get(row["id"], Decimal(0))
         if entries_sum != row["balance"]:
-            mismatches.append({"type": "balance_drift", "account": row["id"], "balance": format(row["balance"], "f"),
-                               "entries_sum": format(entries_sum, "f")})
+            mismatches.append(
+                {
+                    "type": "balance_drift",
+                    "account": row["id"],
+                    "balance": format(row["balance"], "f"),
+                    "entries_sum": format(entries_sum, "f"),
+                }
+            )
     count = await conn.fetchval("SELECT COUNT(*) FROM crypto_postings")
     return {"balanced": not mismatches, "postings": int(count), "mismatches": mismatches}

@@ -113,8 +113,11 @@ async def change_customer_state(request: Request) -> Response:
 @router.patch("/crypto/customers/{customer_id}/requirements/{requirement_id}")
 async def review_requirement(request: Request) -> Response:
     runtime, body = await admit_json(request)
-    return json_response(await kyc.review_requirement(runtime, request.path_params["customer_id"],
-                                                      request.path_params["requirement_id"], body))
+    return json_response(
+        await kyc.review_requirement(
+            runtime, request.path_params["customer_id"], request.path_params["requirement_id"], body
+        )
+    )
 
 
 @router.post("/crypto/orders/{order_id}/fail")
@@ -143,5 +146,11 @@ async def mail_outbox(request: Request) -> Response:
         raise errors.field_error(("limit",), "Must be between 1 and 100.")
     async with runtime.db.transaction(write=False) as conn:
         messages = await mail.list_messages(conn, request.query_params.get("to") or None, int(limit_text))
-    return json_response({"messages": [{**m, "sent_at": formats.timestamp(m["sent_at"])}  # type: ignore[arg-type]
-                                       for m in messages]})
+    return json_response(
+        {
+            "messages": [
+                {**m, "sent_at": formats.timestamp(m["sent_at"])}  # type: ignore[arg-type]
+                for m in messages
+            ]
+        }
+    )

@@ -19,12 +19,26 @@ from orderdesk.platform import ids
 from orderdesk.platform.db import Connection
 from orderdesk.platform.runtime import Runtime
 
-SCOPES = ("operation_buy", "operation_sell", "operation_swap", "operation_send",
-          "operation_subscribe_investment", "operation_redeem_investment", "partner_order_authorization")
+SCOPES = (
+    "operation_buy",
+    "operation_sell",
+    "operation_swap",
+    "operation_send",
+    "operation_subscribe_investment",
+    "operation_redeem_investment",
+    "partner_order_authorization",
+)
 CREATABLE_OPERATIONS = ("buy", "sell", "swap", "send", "subscribe_investment", "redeem_investment")
 MIN_KEY_BITS = 2048
-PARTNER_FIELDS = ("name", "public_key_pem", "scopes", "settlement_currencies", "products",
-                  "security_code_operations", "redemption_commission_enabled")
+PARTNER_FIELDS = (
+    "name",
+    "public_key_pem",
+    "scopes",
+    "settlement_currencies",
+    "products",
+    "security_code_operations",
+    "redemption_commission_enabled",
+)
 READ_ONLY = ("id", "api_key", "created_at")
 
 
@@ -106,10 +120,14 @@ class StoredPartner:
     def ops_view(self) -> dict[str, Any]:
         p = self.partner
         return {
-            "id": p.id, "name": p.name, "scopes": list(p.scopes),
-            "settlement_currencies": list(p.settlement_currencies), "products": list(p.products),
+            "id": p.id,
+            "name": p.name,
+            "scopes": list(p.scopes),
+            "settlement_currencies": list(p.settlement_currencies),
+            "products": list(p.products),
             "security_code_operations": list(p.security_code_operations),
-            "redemption_commission_enabled": p.redemption_commission_enabled, "active": p.active,
+            "redemption_commission_enabled": p.redemption_commission_enabled,
+            "active": p.active,
             "created_at": formats.timestamp(self.created_at),
         }
 
@@ -124,8 +142,9 @@ def products_view(products: tuple[str, ...], active: bool = True) -> list[dict[s
 
 async def load(conn: Connection, partner_id: str, *, lock: bool = False) -> StoredPartner | None:
     row = await conn.fetchrow(
-        f"SELECT {PARTNER_COLUMNS}, created_at FROM crypto_partners WHERE id = :id"
-        + (conn.for_update if lock else ""), {"id": partner_id})
+        f"SELECT {PARTNER_COLUMNS}, created_at FROM crypto_partners WHERE id = :id" + (conn.for_update if lock else ""),
+        {"id": partner_id},
+    )
     return StoredPartner(Partner.from_row(row), row["created_at"]) if row else None
 
 
@@ -137,7 +156,9 @@ async def create_partner(runtime: Runtime, values: dict[str, Any]) -> dict[str, 
     api_key = secrets.token_hex(16)
     partner_id = ids.new_hex_id()
     row = {
-        "id": partner_id, "name": values["name"], "api_key_hash": api_key_hash(api_key),
+        "id": partner_id,
+        "name": values["name"],
+        "api_key_hash": api_key_hash(api_key),
         "public_key_pem": values["public_key_pem"],
         "scopes": _json(values.get("scopes", SCOPES)),
         "settlement_currencies": _json(values.get("settlement_currencies", ["USD"])),
@@ -151,7 +172,9 @@ async def create_partner(runtime: Runtime, values: dict[str, Any]) -> dict[str, 
             "INSERT INTO crypto_partners (id, name, api_key_hash, public_key_pem, scopes, settlement_currencies,"
             " products, security_code_operations, redemption_commission_enabled, active, created_at, updated_at)"
             " VALUES (:id, :name, :api_key_hash, :public_key_pem, :scopes, :settlement_currencies, :products,"
-            " :security_code_operations, :redemption_commission_enabled, TRUE, :now, :now)", row)
+            " :security_code_operations, :redemption_commission_enabled, TRUE, :now, :now)",
+            row,
+        )
         stored = await load(conn, partner_id)
     assert stored is not None
     view = stored.ops_view()
@@ -162,13 +185,22 @@ async def patch_partner(runtime: Runtime, partner_id: str, values: dict[str, Any
     async with runtime.db.transaction() as conn:
         if await load(conn, partner_id, lock=True) is None:
             raise errors.not_found("Partner not found")
-        columns = {key: (_json(ordered_products(value)) if key == "products" else
-                         _json(value) if isinstance(value, list) else value)
-                   for key, value in values.items()}
+        columns = {
+            key: (
+                _json(ordered_products(value))
+                if key == "products"
+                else _json(value)
+                if isinstance(value, list)
+                else value
+            )
+            for key, value in values.items()
+        }
         if columns:
             assignments = ", ".join(f"{key} = :{key}" for key in columns)
-            await conn.execute(f"UPDATE crypto_partners SET {assignments}, updated_at = :now WHERE id = :id",
-                               {**columns, "now": runtime.clock.now(), "id": partner_id})
+            await conn.execute(
+                f"UPDATE crypto_partners SET {assignments}, updated_at = :now WHERE id = :id",
+                {**columns, "now": runtime.clock.now(), "id": partner_id},
+            )
         stored = await load(conn, partner_id)
     assert stored is not None
     return stored.ops_view()
@@ -181,12 +213,15 @@ async def get_partner(runtime: Runtime, partner_id: str) -> dict[str, Any]:
             raise errors.not_found("Partner not found")
         rows = await conn.fetch(
             "SELECT kind, currency, balance FROM crypto_accounts WHERE owner = :owner"
-            " AND kind IN ('settlement', 'commission')", {"owner": partner_id})
+            " AND kind IN ('settlement', 'commission')",
+            {"owner": partner_id},
+        )
         places = await currency_places(conn)
     balances: dict[str, list[dict[str, str]]] = {"settlement": [], "commission": []}
     for row in sorted(rows, key=lambda r: r["currency"].encode()):
-        balances[row["kind"]].append({"currency": row["currency"],
-                                      "amount": format_amount(row["currency"], row["balance"], places)})
+        balances[row["kind"]].append(
+            {"currency": row["currency"], "amount": format_amount(row["currency"], row["balance"], places)}
+        )
     return {**stored.ops_view(), "balances": balances}
 
 
@@ -200,7 +235,9 @@ async def partner_view(runtime: Runtime, partner: Partner) -> dict[str, Any]:
         investments = await catalogue.investments(conn) if "investments" in partner.products else []
     places = {a.id: a.decimal_places for a in assets}
     return {
-        "id": partner.id, "name": partner.name, "scopes": list(partner.scopes),
+        "id": partner.id,
+        "name": partner.name,
+        "scopes": list(partner.scopes),
         "settlement_currencies": list(partner.settlement_currencies),
         "products": products_view(partner.products),
         "available_assets": [a.view() for a in assets],
@@ -216,9 +253,11 @@ async def exchange_rates(runtime: Runtime, partner: Partner, quote_currency: str
         tradable = {a.id for a in await catalogue.assets(conn) if a.allows("buy") or a.allows("sell")}
         prices = await catalogue.prices(conn, quote)
     rates = sorted((p for p in prices if p.currency in tradable), key=lambda p: p.currency.encode())
-    return {"quote_currency": quote, "timestamp": formats.timestamp(runtime.clock.now()),
-            "rates": [{"currency": p.currency, "bid": formats.price(p.bid), "ask": formats.price(p.ask)}
-                      for p in rates]}
+    return {
+        "quote_currency": quote,
+        "timestamp": formats.timestamp(runtime.clock.now()),
+        "rates": [{"currency": p.currency, "bid": formats.price(p.bid), "ask": formats.price(p.ask)} for p in rates],
+    }
 
 
 # --------------------------------------------------------------------------- helpers
@@ -226,8 +265,9 @@ async def exchange_rates(runtime: Runtime, partner: Partner, quote_currency: str
 
 async def currency_places(conn: Connection) -> dict[str, int]:
     """Decimal places of every asset and investment token (fiat is everything else: 2)."""
-    rows = await conn.fetch("SELECT id, decimal_places FROM crypto_assets"
-                            " UNION ALL SELECT id, decimal_places FROM crypto_investments")
+    rows = await conn.fetch(
+        "SELECT id, decimal_places FROM crypto_assets UNION ALL SELECT id, decimal_places FROM crypto_investments"
+    )
     return {row["id"]: row["decimal_places"] for row in rows}
 
 

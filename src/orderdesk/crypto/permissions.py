@@ -47,8 +47,13 @@ def check_product(customer: Any, partner_products: tuple[str, ...], product: str
         raise errors.operation_forbidden(f"Product {product} is not active for this customer")
 
 
-def check_order_allowed(customer: Any, partner_products: tuple[str, ...], operation: str, settings: Settings,
-                        destination_type: str | None = None) -> None:
+def check_order_allowed(
+    customer: Any,
+    partner_products: tuple[str, ...],
+    operation: str,
+    settings: Settings,
+    destination_type: str | None = None,
+) -> None:
     """Customer state, then the product (the order of 8.2 step 9)."""
     check_state(customer, operation)
     check_product(customer, partner_products, product_for(operation, destination_type), settings)
@@ -56,5 +61,6 @@ def check_order_allowed(customer: Any, partner_products: tuple[str, ...], operat
 
 def can_receive(receiver: Any, receiver_partner_products: tuple[str, ...], settings: Settings) -> bool:
     """An internal transfer's receiver: `active` with an active `crypto_receive` (8.8)."""
-    return receiver["state"] == "active" and product_active(receiver, receiver_partner_products, "crypto_receive",
-                                                           settings)
+    return receiver["state"] == "active" and product_active(
+        receiver, receiver_partner_products, "crypto_receive", settings
+    )

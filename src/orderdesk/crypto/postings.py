@@ -15,14 +15,14 @@ from orderdesk.crypto.amounts import exactly, fraction_digits
 from orderdesk.crypto.pricing import BuyQuote, RedeemQuote, SellQuote, SendQuote, SubscribeQuote, SwapQuote
 
 # Account kinds (the label is "<kind>:<owner>:<currency>", or "<kind>:<currency>" when ownerless)
-CUSTOMER = "customer"                    # owner: customer id; never negative
-SETTLEMENT = "settlement"                # owner: partner id; may be negative (owed by the partner)
-COMMISSION = "commission"                # owner: partner id; only credited
-HOUSE_TRADING = "house:trading"          # no owner; may be negative
-HOUSE_FEES = "house:fees"                # no owner
-HOUSE_IN_TRANSIT = "house:in_transit"    # no owner
+CUSTOMER = "customer"  # owner: customer id; never negative
+SETTLEMENT = "settlement"  # owner: partner id; may be negative (owed by the partner)
+COMMISSION = "commission"  # owner: partner id; only credited
+HOUSE_TRADING = "house:trading"  # no owner; may be negative
+HOUSE_FEES = "house:fees"  # no owner
+HOUSE_IN_TRANSIT = "house:in_transit"  # no owner
 HOUSE_INVESTMENTS = "house:investments"  # no owner; may be negative
-EXTERNAL = "external"                    # no owner; may be negative
+EXTERNAL = "external"  # no owner; may be negative
 
 
 @dataclass(frozen=True)
@@ -123,13 +123,17 @@ def send_delivered(quote: SendQuote, *, partner_id: str) -> list[Entry]:
     )
 
 
-def internal_send_completed(quote: SendQuote, *, sender_id: str, receiver_id: str, partner_id: str,
-                            from_transit: bool) -> list[Entry]:
+def internal_send_completed(
+    quote: SendQuote, *, sender_id: str, receiver_id: str, partner_id: str, from_transit: bool
+) -> list[Entry]:
     """An internal send completed: straight from the sender at confirmation, or from
     in-transit when an approved authorization releases it. `partner_id` is the sender's."""
     asset = quote.asset
-    source = (_debit(HOUSE_IN_TRANSIT, None, asset, quote.total) if from_transit
-              else _debit(CUSTOMER, sender_id, asset, quote.total))
+    source = (
+        _debit(HOUSE_IN_TRANSIT, None, asset, quote.total)
+        if from_transit
+        else _debit(CUSTOMER, sender_id, asset, quote.total)
+    )
     return _posting(
         source,
         _credit(CUSTOMER, receiver_id, asset, quote.destination_amount),

@@ -53,6 +53,7 @@ QUOTE_TOO_HIGH = "The requested amount exceeds the maximum allowed for one order
 
 # ---------------------------------------------------------------- inputs
 
+
 @dataclass(frozen=True)
 class Commission:
     """The partner commission of a request: `percentage` / `earnings_percentage` (value in
@@ -114,6 +115,7 @@ class Position:
 
 # ---------------------------------------------------------------- outputs
 
+
 @dataclass(frozen=True)
 class Fee:
     """One entry of an investment node's `fees[]` (8.10); `places` formats its amounts."""
@@ -127,10 +129,12 @@ class Fee:
     places: int
 
     def to_json(self) -> dict[str, str]:
-        value = (format_amount(self.value, self.places) if self.type == FIXED
-                 else format_percent(self.value))
+        value = format_amount(self.value, self.places) if self.type == FIXED else format_percent(self.value)
         return {
-            "source": self.source, "type": self.type, "value": value, "mode": "deducted",
+            "source": self.source,
+            "type": self.type,
+            "value": value,
+            "mode": "deducted",
             "base_amount": format_amount(self.base_amount, self.places),
             "base_operation": self.base_operation,
             "amount": format_amount(self.amount, self.places),
@@ -142,11 +146,11 @@ class BuyQuote:
     asset: str
     asset_places: int
     settlement_currency: str
-    price: Decimal              # A: ask in the settlement currency
-    asset_amount: Decimal       # q, credited to the customer
+    price: Decimal  # A: ask in the settlement currency
+    asset_amount: Decimal  # q, credited to the customer
     settlement_amount: Decimal  # s, debited from the partner's settlement account
-    commission: Decimal         # c, credited to the partner's commission account
-    value_usd: Decimal          # V (8.3)
+    commission: Decimal  # c, credited to the partner's commission account
+    value_usd: Decimal  # V (8.3)
 
     @property
     def house_amount(self) -> Decimal:
@@ -159,10 +163,10 @@ class SellQuote:
     asset: str
     asset_places: int
     settlement_currency: str
-    price: Decimal              # B: bid in the settlement currency
-    asset_amount: Decimal       # q, debited from the customer
+    price: Decimal  # B: bid in the settlement currency
+    asset_amount: Decimal  # q, debited from the customer
     settlement_amount: Decimal  # s, credited to the partner's settlement account
-    commission: Decimal         # c
+    commission: Decimal  # c
     value_usd: Decimal
 
     @property
@@ -177,11 +181,11 @@ class SwapQuote:
     source_places: int
     destination: str
     destination_places: int
-    source_price: Decimal       # bS: USD bid of the source
+    source_price: Decimal  # bS: USD bid of the source
     destination_price: Decimal  # aD: USD ask of the destination
-    source_amount: Decimal      # q_s, debited from the customer
-    commission: Decimal         # c, in the source asset
-    net: Decimal                # n = q_s − c, to house trading
+    source_amount: Decimal  # q_s, debited from the customer
+    commission: Decimal  # c, in the source asset
+    net: Decimal  # n = q_s − c, to house trading
     destination_amount: Decimal  # q_d, credited to the customer
     value_usd: Decimal
 
@@ -190,9 +194,9 @@ class SwapQuote:
 class SendQuote:
     asset: str
     places: int
-    network_fee: Decimal         # F (0 off chain)
-    total: Decimal               # T = asset.amount, debited from the sender
-    commission: Decimal          # c
+    network_fee: Decimal  # F (0 off chain)
+    total: Decimal  # T = asset.amount, debited from the sender
+    commission: Decimal  # c
     destination_amount: Decimal  # d, what the destination receives
     value_usd: Decimal
 
@@ -204,10 +208,10 @@ class SubscribeQuote:
     quote_asset: str
     quote_places: int
     token_price: Decimal  # P, locked
-    amount: Decimal       # q, debited from the customer (quote asset)
-    commission: Decimal   # c
-    net: Decimal          # n = q − c, added to the position's principal
-    tokens: Decimal       # t, credited to the customer
+    amount: Decimal  # q, debited from the customer (quote asset)
+    commission: Decimal  # c
+    net: Decimal  # n = q − c, added to the position's principal
+    tokens: Decimal  # t, credited to the customer
     value_usd: Decimal
     fees: tuple[Fee, ...]
 
@@ -218,16 +222,16 @@ class RedeemQuote:
     token_places: int
     quote_asset: str
     quote_places: int
-    token_price: Decimal   # P, locked
+    token_price: Decimal  # P, locked
     full_amount: bool
-    tokens: Decimal        # r, debited from the customer
-    gross: Decimal         # g
-    principal: Decimal     # b, taken off the position's principal
-    earnings: Decimal      # e
-    house_fee: Decimal     # l
-    commission: Decimal    # k
-    amount: Decimal        # N, credited to the customer (asset.amount)
-    residue: Decimal       # net(r) − N, to house fees
+    tokens: Decimal  # r, debited from the customer
+    gross: Decimal  # g
+    principal: Decimal  # b, taken off the position's principal
+    earnings: Decimal  # e
+    house_fee: Decimal  # l
+    commission: Decimal  # k
+    amount: Decimal  # N, credited to the customer (asset.amount)
+    residue: Decimal  # net(r) − N, to house fees
     remaining_tokens: Decimal  # H − r
     value_usd: Decimal
     fees: tuple[Fee, ...]
@@ -235,13 +239,18 @@ class RedeemQuote:
 
 # ---------------------------------------------------------------- errors
 
+
 def _invalid(message: str) -> ApiError:
     return ApiError(400, "invalid_parameters", message)
 
 
 def _too_high(max_amount: str, requested_amount: str) -> ApiError:
-    return ApiError(400, "quote_amount_too_high", QUOTE_TOO_HIGH,
-                    extra={"max_amount": max_amount, "requested_amount": requested_amount})
+    return ApiError(
+        400,
+        "quote_amount_too_high",
+        QUOTE_TOO_HIGH,
+        extra={"max_amount": max_amount, "requested_amount": requested_amount},
+    )
 
 
 def _insufficient(currency: str) -> ApiError:
@@ -249,6 +258,7 @@ def _insufficient(currency: str) -> ApiError:
 
 
 # ---------------------------------------------------------------- shared maths
+
 
 def _as_value(value: Fraction) -> Decimal:
     """A USD value as a Decimal: exact when it terminates (every product of prices and
@@ -277,16 +287,18 @@ def _fixed(commission: Commission | None) -> Fraction:
     return exact(commission.value) if commission is not None and commission.is_fixed else Fraction(0)
 
 
-def _check_order_limit(value_usd: Fraction, max_order_value: Decimal, requested: Decimal,
-                       places: int, *, fiat: bool) -> None:
+def _check_order_limit(
+    value_usd: Fraction, max_order_value: Decimal, requested: Decimal, places: int, *, fiat: bool
+) -> None:
     """8.3: `V > max_order_value` → `quote_amount_too_high`, speaking in the currency of the
     amount the partner sent."""
     if value_usd <= exact(max_order_value):
         return
     # In USD the requested amount is V itself, so this is the limit; otherwise its equivalent.
     max_amount = exact(max_order_value) * exact(requested) / value_usd
-    raise _too_high(format_amount(floor_to(max_amount, places), places, fiat=fiat),
-                    format_amount(requested, places, fiat=fiat))
+    raise _too_high(
+        format_amount(floor_to(max_amount, places), places, fiat=fiat), format_amount(requested, places, fiat=fiat)
+    )
 
 
 def _given(first: Decimal | None, second: Decimal | None) -> tuple[bool, Decimal]:
@@ -301,8 +313,15 @@ def _given(first: Decimal | None, second: Decimal | None) -> tuple[bool, Decimal
 
 # ---------------------------------------------------------------- buy, sell, swap (8.5-8.7)
 
-def quote_buy(asset: Asset, settlement: Settlement, *, asset_amount: Decimal | None = None,
-              settlement_amount: Decimal | None = None, commission: Commission | None = None) -> BuyQuote:
+
+def quote_buy(
+    asset: Asset,
+    settlement: Settlement,
+    *,
+    asset_amount: Decimal | None = None,
+    settlement_amount: Decimal | None = None,
+    commission: Commission | None = None,
+) -> BuyQuote:
     """8.5. Fixed commissions are in the settlement currency."""
     by_asset, amount = _given(asset_amount, settlement_amount)
     price = exact(settlement.ask)
@@ -324,13 +343,26 @@ def quote_buy(asset: Asset, settlement: Settlement, *, asset_amount: Decimal | N
             raise _invalid(TOO_SMALL)
         value = exact(s) * exact(asset.usd_ask) / price  # the settlement amount, in USD
         _check_order_limit(value, asset.max_order_value, s, FIAT_PLACES, fiat=True)
-    return BuyQuote(asset=asset.code, asset_places=asset.places, settlement_currency=settlement.code,
-                    price=settlement.ask, asset_amount=q, settlement_amount=s, commission=c,
-                    value_usd=_as_value(value))
+    return BuyQuote(
+        asset=asset.code,
+        asset_places=asset.places,
+        settlement_currency=settlement.code,
+        price=settlement.ask,
+        asset_amount=q,
+        settlement_amount=s,
+        commission=c,
+        value_usd=_as_value(value),
+    )
 
 
-def quote_sell(asset: Asset, settlement: Settlement, *, asset_amount: Decimal | None = None,
-               settlement_amount: Decimal | None = None, commission: Commission | None = None) -> SellQuote:
+def quote_sell(
+    asset: Asset,
+    settlement: Settlement,
+    *,
+    asset_amount: Decimal | None = None,
+    settlement_amount: Decimal | None = None,
+    commission: Commission | None = None,
+) -> SellQuote:
     """8.6. Fixed commissions are in the settlement currency."""
     by_asset, amount = _given(asset_amount, settlement_amount)
     price = exact(settlement.bid)
@@ -352,13 +384,26 @@ def quote_sell(asset: Asset, settlement: Settlement, *, asset_amount: Decimal | 
         q = ceil_to((exact(s) + exact(c)) / price, asset.places)
         value = exact(s) * exact(asset.usd_bid) / price
         _check_order_limit(value, asset.max_order_value, s, FIAT_PLACES, fiat=True)
-    return SellQuote(asset=asset.code, asset_places=asset.places, settlement_currency=settlement.code,
-                     price=settlement.bid, asset_amount=q, settlement_amount=s, commission=c,
-                     value_usd=_as_value(value))
+    return SellQuote(
+        asset=asset.code,
+        asset_places=asset.places,
+        settlement_currency=settlement.code,
+        price=settlement.bid,
+        asset_amount=q,
+        settlement_amount=s,
+        commission=c,
+        value_usd=_as_value(value),
+    )
 
 
-def quote_swap(source: Asset, destination: Asset, *, source_amount: Decimal | None = None,
-               destination_amount: Decimal | None = None, commission: Commission | None = None) -> SwapQuote:
+def quote_swap(
+    source: Asset,
+    destination: Asset,
+    *,
+    source_amount: Decimal | None = None,
+    destination_amount: Decimal | None = None,
+    commission: Commission | None = None,
+) -> SwapQuote:
     """8.7, at the USD bid of the source and the USD ask of the destination. Fixed commissions
     are in the source asset; the order limit is the source asset's."""
     by_source, amount = _given(source_amount, destination_amount)
@@ -382,16 +427,32 @@ def quote_swap(source: Asset, destination: Asset, *, source_amount: Decimal | No
         requested, req_places = q_d, destination.places
     value = exact(q_s) * exact(source.usd_bid)
     _check_order_limit(value, source.max_order_value, requested, req_places, fiat=False)
-    return SwapQuote(source=source.code, source_places=source.places, destination=destination.code,
-                     destination_places=destination.places, source_price=source.usd_bid,
-                     destination_price=destination.usd_ask, source_amount=q_s, commission=c, net=n,
-                     destination_amount=q_d, value_usd=_as_value(value))
+    return SwapQuote(
+        source=source.code,
+        source_places=source.places,
+        destination=destination.code,
+        destination_places=destination.places,
+        source_price=source.usd_bid,
+        destination_price=destination.usd_ask,
+        source_amount=q_s,
+        commission=c,
+        net=n,
+        destination_amount=q_d,
+        value_usd=_as_value(value),
+    )
 
 
 # ---------------------------------------------------------------- send (8.8)
 
-def quote_send(asset: Asset, *, network_fee: Decimal, asset_amount: Decimal | None = None,
-               destination_amount: Decimal | None = None, commission: Commission | None = None) -> SendQuote:
+
+def quote_send(
+    asset: Asset,
+    *,
+    network_fee: Decimal,
+    asset_amount: Decimal | None = None,
+    destination_amount: Decimal | None = None,
+    commission: Commission | None = None,
+) -> SendQuote:
     """8.8. `network_fee` is the network's `send_fee`, 0 for a `lirium_customer` send. Fixed
     commissions are in the sent asset. `V` is valued on the total debit `T` at the USD bid."""
     by_total, amount = _given(asset_amount, destination_amount)
@@ -413,11 +474,19 @@ def quote_send(asset: Asset, *, network_fee: Decimal, asset_amount: Decimal | No
         requested = total
     value = exact(total) * exact(asset.usd_bid)
     _check_order_limit(value, asset.max_order_value, requested, places, fiat=False)
-    return SendQuote(asset=asset.code, places=places, network_fee=exactly(fee, places), total=total,
-                     commission=c, destination_amount=d, value_usd=_as_value(value))
+    return SendQuote(
+        asset=asset.code,
+        places=places,
+        network_fee=exactly(fee, places),
+        total=total,
+        commission=c,
+        destination_amount=d,
+        value_usd=_as_value(value),
+    )
 
 
 # ---------------------------------------------------------------- investments (8.9, 8.10)
+
 
 def token_price(*, anchor_price: Decimal, apy: Decimal, anchor_at: datetime, at: datetime) -> Decimal:
     """4.1: `P(t) = P_a × (1 + apy/100) ^ ((t − t_a) / 31536000 s)` at precision 50,
@@ -441,8 +510,14 @@ def _min_message(which: str, minimum: Decimal, currency: str, places: int) -> st
     return f"asset.amount is below the minimum {which} amount ({_format_limit(minimum, places)} {currency})"
 
 
-def quote_subscribe(investment: Investment, quote_asset: Asset, *, amount: Decimal, token_price: Decimal,
-                    commission: Commission | None = None) -> SubscribeQuote:
+def quote_subscribe(
+    investment: Investment,
+    quote_asset: Asset,
+    *,
+    amount: Decimal,
+    token_price: Decimal,
+    commission: Commission | None = None,
+) -> SubscribeQuote:
     """8.9. `amount` is `q` in the quote asset; fixed commissions are in the quote asset."""
     places = quote_asset.places
     fixed = bool(commission and commission.is_fixed)
@@ -452,8 +527,7 @@ def quote_subscribe(investment: Investment, quote_asset: Asset, *, amount: Decim
         raise _invalid(_min_message("subscription", investment.subscription_min, quote_asset.code, places))
     if investment.subscription_max and q > investment.subscription_max:
         raise _too_high(_format_limit(investment.subscription_max, places), format_amount(q, places))
-    c = (exactly(_fixed(commission), places) if fixed
-         else ceil_to(exact(q) * _percent(commission, PERCENTAGE), places))
+    c = exactly(_fixed(commission), places) if fixed else ceil_to(exact(q) * _percent(commission, PERCENTAGE), places)
     if c >= q:
         raise _invalid(COMMISSION_TOO_HIGH)
     n = exactly(exact(q) - exact(c), places)
@@ -463,9 +537,19 @@ def quote_subscribe(investment: Investment, quote_asset: Asset, *, amount: Decim
     fees: tuple[Fee, ...] = ()
     if commission is not None:
         fees = (Fee("partner_commission", commission.type, commission.value, q, "subscription", c, places),)
-    return SubscribeQuote(investment=investment.id, token_places=investment.places, quote_asset=quote_asset.code,
-                          quote_places=places, token_price=token_price, amount=q, commission=c, net=n, tokens=t,
-                          value_usd=_as_value(exact(q) * exact(quote_asset.usd_bid)), fees=fees)
+    return SubscribeQuote(
+        investment=investment.id,
+        token_places=investment.places,
+        quote_asset=quote_asset.code,
+        quote_places=places,
+        token_price=token_price,
+        amount=q,
+        commission=c,
+        net=n,
+        tokens=t,
+        value_usd=_as_value(exact(q) * exact(quote_asset.usd_bid)),
+        fees=fees,
+    )
 
 
 @dataclass(frozen=True)
@@ -482,8 +566,14 @@ class _Redemption:
 
 
 class _RedeemMaths:
-    def __init__(self, investment: Investment, places: int, position: Position, token_price: Decimal,
-                 commission: Commission | None) -> None:
+    def __init__(
+        self,
+        investment: Investment,
+        places: int,
+        position: Position,
+        token_price: Decimal,
+        commission: Commission | None,
+    ) -> None:
         self.places = places
         self.held, self.principal = position.tokens, position.principal
         self.price = exact(token_price)
@@ -588,9 +678,16 @@ def _bisect(at: Any, short: int, covering: int, wanted: Decimal) -> int:
     return covering
 
 
-def quote_redeem(investment: Investment, quote_asset: Asset, position: Position, *, token_price: Decimal,
-                 amount: Decimal | None = None, full_amount: bool = False,
-                 commission: Commission | None = None) -> RedeemQuote:
+def quote_redeem(
+    investment: Investment,
+    quote_asset: Asset,
+    position: Position,
+    *,
+    token_price: Decimal,
+    amount: Decimal | None = None,
+    full_amount: bool = False,
+    commission: Commission | None = None,
+) -> RedeemQuote:
     """8.10. `amount` is `N`, what the customer receives after every fee; with `full_amount`
     the whole position is redeemed and `N` is computed. Fixed commissions are in the quote
     asset."""
@@ -614,8 +711,7 @@ def quote_redeem(investment: Investment, quote_asset: Asset, position: Position,
             raise _insufficient(token)
         redemption = _redeem_tokens_for(maths, wanted, investment.places, token)
         _check_remaining(investment, position, redemption.tokens, maths.price, quote_asset.code, places)
-    return _redeem_quote(investment, quote_asset, position, token_price, commission, redemption, wanted,
-                         full_amount)
+    return _redeem_quote(investment, quote_asset, position, token_price, commission, redemption, wanted, full_amount)
 
 
 def _check_redemption_limits(investment: Investment, wanted: Decimal, currency: str, places: int) -> None:
@@ -625,50 +721,95 @@ def _check_redemption_limits(investment: Investment, wanted: Decimal, currency: 
         raise _too_high(_format_limit(investment.redemption_max, places), format_amount(wanted, places))
 
 
-def _check_remaining(investment: Investment, position: Position, tokens: Decimal, price: Fraction,
-                     currency: str, places: int) -> None:
+def _check_remaining(
+    investment: Investment, position: Position, tokens: Decimal, price: Fraction, currency: str, places: int
+) -> None:
     remaining = exact(position.tokens) - exact(tokens)
     if remaining > 0 and floor_to(remaining * price, places) < investment.redemption_min:
         minimum = _format_limit(investment.redemption_min, places)
-        raise ApiError(400, "full_amount_required",
-                       f"The remaining position would be below the minimum redemption amount "
-                       f"({minimum} {currency}); redeem the full amount")
+        raise ApiError(
+            400,
+            "full_amount_required",
+            f"The remaining position would be below the minimum redemption amount "
+            f"({minimum} {currency}); redeem the full amount",
+        )
 
 
-def _redeem_quote(investment: Investment, quote_asset: Asset, position: Position, token_price: Decimal,
-                  commission: Commission | None, redemption: _Redemption, wanted: Decimal,
-                  full_amount: bool) -> RedeemQuote:
+def _redeem_quote(
+    investment: Investment,
+    quote_asset: Asset,
+    position: Position,
+    token_price: Decimal,
+    commission: Commission | None,
+    redemption: _Redemption,
+    wanted: Decimal,
+    full_amount: bool,
+) -> RedeemQuote:
     places = quote_asset.places
     return RedeemQuote(
-        investment=investment.id, token_places=investment.places, quote_asset=quote_asset.code,
-        quote_places=places, token_price=token_price, full_amount=full_amount, tokens=redemption.tokens,
-        gross=redemption.gross, principal=redemption.principal, earnings=redemption.earnings,
-        house_fee=redemption.house_fee, commission=redemption.commission, amount=wanted,
+        investment=investment.id,
+        token_places=investment.places,
+        quote_asset=quote_asset.code,
+        quote_places=places,
+        token_price=token_price,
+        full_amount=full_amount,
+        tokens=redemption.tokens,
+        gross=redemption.gross,
+        principal=redemption.principal,
+        earnings=redemption.earnings,
+        house_fee=redemption.house_fee,
+        commission=redemption.commission,
+        amount=wanted,
         residue=exactly(exact(redemption.net) - exact(wanted), places),
         remaining_tokens=exactly(exact(position.tokens) - exact(redemption.tokens), investment.places),
         value_usd=_as_value(exact(wanted) * exact(quote_asset.usd_bid)),
-        fees=_redemption_fees(investment, commission, redemption, places))
+        fees=_redemption_fees(investment, commission, redemption, places),
+    )
 
 
-def _redemption_fees(investment: Investment, commission: Commission | None, redemption: _Redemption,
-                     places: int) -> tuple[Fee, ...]:
+def _redemption_fees(
+    investment: Investment, commission: Commission | None, redemption: _Redemption, places: int
+) -> tuple[Fee, ...]:
     fees = []
     if investment.fee_percent > 0:
-        fees.append(Fee("lirium_commission", EARNINGS_PERCENTAGE, investment.fee_percent, redemption.earnings,
-                        "earnings", redemption.house_fee, places))
+        fees.append(
+            Fee(
+                "lirium_commission",
+                EARNINGS_PERCENTAGE,
+                investment.fee_percent,
+                redemption.earnings,
+                "earnings",
+                redemption.house_fee,
+                places,
+            )
+        )
     if commission is not None:
         on_earnings = commission.type == EARNINGS_PERCENTAGE
-        fees.append(Fee("partner_commission", commission.type, commission.value,
-                        redemption.earnings if on_earnings else redemption.gross,
-                        "earnings" if on_earnings else "redemption", redemption.commission, places))
+        fees.append(
+            Fee(
+                "partner_commission",
+                commission.type,
+                commission.value,
+                redemption.earnings if on_earnings else redemption.gross,
+                "earnings" if on_earnings else "redemption",
+                redemption.commission,
+                places,
+            )
+        )
     return tuple(fees)
 
 
 # ---------------------------------------------------------------- code and authorization (8.3, 8.15)
 
-def requires_security_code(*, operation: str, value_usd: Decimal, threshold_usd: Decimal,
-                           code_operations: Collection[str],
-                           destination_type: str | None = None) -> bool:
+
+def requires_security_code(
+    *,
+    operation: str,
+    value_usd: Decimal,
+    threshold_usd: Decimal,
+    code_operations: Collection[str],
+    destination_type: str | None = None,
+) -> bool:
     """8.3: the operation is one of the partner's `security_code_operations` (for `send`
     only towards `crypto_currency_address` / `address_book`), or `V` exceeds the threshold."""
     if operation in code_operations and (operation != "send" or destination_type != "lirium_customer"):
@@ -690,8 +831,9 @@ def fees_json(fees: tuple[Fee, ...]) -> list[dict[str, Any]] | None:
 # ---------------------------------------------------------------- storing a locked quote
 
 Quote = BuyQuote | SellQuote | SwapQuote | SendQuote | SubscribeQuote | RedeemQuote
-_QUOTE_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in (
-    BuyQuote, SellQuote, SwapQuote, SendQuote, SubscribeQuote, RedeemQuote)}
+_QUOTE_TYPES: dict[str, type[Any]] = {
+    cls.__name__: cls for cls in (BuyQuote, SellQuote, SwapQuote, SendQuote, SubscribeQuote, RedeemQuote)
+}
 
 
 def dump_quote(quote: Quote) -> dict[str, Any]:

@@ -22,8 +22,14 @@ PARTNER_DESCRIPTION = (
 
 
 def mount(root: FastAPI, runtime: Runtime) -> None:
-    partner = make_subapp(runtime, CRYPTO, title="Lirium API", openapi_url="/v1/openapi.json",
-                          docs_url="/docs", description=PARTNER_DESCRIPTION)
+    partner = make_subapp(
+        runtime,
+        CRYPTO,
+        title="Lirium API",
+        openapi_url="/v1/openapi.json",
+        docs_url="/docs",
+        description=PARTNER_DESCRIPTION,
+    )
     partner.router.routes.extend(api.router.routes)
     partner.router.routes.extend(api_address_book.router.routes)
     partner.router.routes.extend(api_webhooks.router.routes)

@@ -39,8 +39,9 @@ def body_digest(body: bytes) -> str:
 def generate_private_key_pem() -> str:
     """A new RSA-2048 key as unencrypted PKCS#8 PEM (what the first process stores)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode("ascii")
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode("ascii")
 
 
 def load_private_key(pem: str) -> rsa.RSAPrivateKey:
@@ -59,8 +60,11 @@ def load_private_key(pem: str) -> rsa.RSAPrivateKey:
 
 def public_key_pem(private_key: rsa.RSAPrivateKey) -> str:
     """The public half as SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`)."""
-    return private_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+    return (
+        private_key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode("ascii")
+    )
 
 
 def _epoch_seconds(now: datetime | int) -> int:
@@ -86,8 +90,11 @@ class WebhookSigner:
 
     def headers(self, body: bytes, *, now: datetime | int) -> dict[str, str]:
         """Every header of one delivery attempt."""
-        return {"Content-Type": "application/json", "User-Agent": USER_AGENT,
-                SIGNATURE_HEADER: self.sign(body, now=now)}
+        return {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            SIGNATURE_HEADER: self.sign(body, now=now),
+        }
 
     def public_key_document(self) -> dict[str, str]:
         """The body of `GET /webhooks/public_key`."""
@@ -97,8 +104,9 @@ class WebhookSigner:
 def decode_signature(header: str, public_pem: str, *, issuer: str = "lirium-sandbox") -> dict[str, Any]:
     """The claims of a signature header, verified (RS512 only, signature, `iss`); raises
     `jwt.InvalidTokenError` otherwise."""
-    claims: dict[str, Any] = jwt.decode(header, public_pem, algorithms=[ALGORITHM], issuer=issuer,
-                                        options={"require": ["iss", "iat", "digest"]})
+    claims: dict[str, Any] = jwt.decode(
+        header, public_pem, algorithms=[ALGORITHM], issuer=issuer, options={"require": ["iss", "iat", "digest"]}
+    )
     return claims
 
 

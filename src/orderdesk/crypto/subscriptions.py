@@ -115,28 +115,44 @@ def subscriptions_input(data: dict[str, Any], environment: str) -> tuple[list[Ne
 
 
 def view(row: Any) -> dict[str, Any]:
-    return {"id": row["id"], "url": row["url"], "events": orjson.loads(row["events"]),
-            "created_at": formats.timestamp(row["created_at"])}
+    return {
+        "id": row["id"],
+        "url": row["url"],
+        "events": orjson.loads(row["events"]),
+        "created_at": formats.timestamp(row["created_at"]),
+    }
 
 
 async def create(runtime: Runtime, partner: Partner, data: dict[str, Any]) -> dict[str, Any]:
     new, batch = subscriptions_input(data, runtime.settings.environment)
     now = runtime.clock.now()
-    rows = [{"id": ids.new_hex_id(), "partner_id": partner.id, "url": item.url,
-             "events": orjson.dumps(item.events).decode(), "created_at": now} for item in new]
+    rows = [
+        {
+            "id": ids.new_hex_id(),
+            "partner_id": partner.id,
+            "url": item.url,
+            "events": orjson.dumps(item.events).decode(),
+            "created_at": now,
+        }
+        for item in new
+    ]
     async with runtime.db.transaction() as conn:
         for row in rows:  # one by one: `seq` keeps the order they were given in
             await conn.execute(
                 "INSERT INTO crypto_webhook_subscriptions (id, partner_id, url, events, created_at)"
-                " VALUES (:id, :partner_id, :url, :events, :created_at)", row)
+                " VALUES (:id, :partner_id, :url, :events, :created_at)",
+                row,
+            )
     views = [view(row) for row in rows]
     return {"subscriptions": views} if batch else views[0]
 
 
 async def list_all(runtime: Runtime, partner: Partner) -> dict[str, Any]:
     async with runtime.db.transaction(write=False) as conn:
-        rows = await conn.fetch(f"SELECT {COLUMNS} FROM crypto_webhook_subscriptions"
-                                " WHERE partner_id = :partner_id ORDER BY seq", {"partner_id": partner.id})
+        rows = await conn.fetch(
+            f"SELECT {COLUMNS} FROM crypto_webhook_subscriptions WHERE partner_id = :partner_id ORDER BY seq",
+            {"partner_id": partner.id},
+        )
     return {"subscriptions": [view(row) for row in rows]}
 
 
@@ -145,7 +161,9 @@ async def _require(conn: Connection, partner: Partner, subscription_id: str, *, 
     if ids.is_hex32(subscription_id):
         row = await conn.fetchrow(
             f"SELECT {COLUMNS} FROM crypto_webhook_subscriptions WHERE id = :id AND partner_id = :partner_id"
-            + (conn.for_update if lock else ""), {"id": subscription_id, "partner_id": partner.id})
+            + (conn.for_update if lock else ""),
+            {"id": subscription_id, "partner_id": partner.id},
+        )
     if row is None:
         raise subscription_not_found()
     return row

@@ -110,8 +110,7 @@ class Fields:
 
     # ----------------------------------------------------------------- objects
 
-    def root(self, data: Mapping[str, Any], allowed: Collection[str],
-             immutable: Collection[str] = ()) -> Node:
+    def root(self, data: Mapping[str, Any], allowed: Collection[str], immutable: Collection[str] = ()) -> Node:
         node = Node(data, ())
         self.unknown(node, allowed, immutable)
         return node
@@ -123,8 +122,15 @@ class Fields:
             elif key not in allowed:
                 self.add((*node.path, key), UNKNOWN_FIELD)
 
-    def object(self, parent: Node, key: str, *, required: bool = False,
-               allowed: Collection[str] | None = None, immutable: Collection[str] = ()) -> Node | None:
+    def object(
+        self,
+        parent: Node,
+        key: str,
+        *,
+        required: bool = False,
+        allowed: Collection[str] | None = None,
+        immutable: Collection[str] = (),
+    ) -> Node | None:
         found = self._typed(parent, key, required, lambda v: isinstance(v, dict), NOT_OBJECT)
         if found is None:
             return None
@@ -137,8 +143,9 @@ class Fields:
         found = self._typed(parent, key, required, lambda v: isinstance(v, list), NOT_LIST)
         return None if found is None else found[0]
 
-    def _typed(self, parent: Node, key: str, required: bool, is_type: Callable[[Any], bool],
-               message: str) -> tuple[Any, Path] | None:
+    def _typed(
+        self, parent: Node, key: str, required: bool, is_type: Callable[[Any], bool], message: str
+    ) -> tuple[Any, Path] | None:
         """The value at `key` and its path when it is present and of the right type; otherwise
         None, with a missing required value or a wrong type recorded."""
         value = self._value(parent, key, required)
@@ -158,9 +165,18 @@ class Fields:
 
     # ----------------------------------------------------------------- scalars
 
-    def string(self, parent: Node, key: str, *, required: bool = False, min_length: int = 1,
-               max_length: int = 255, pattern: re.Pattern[str] | None = None,
-               pattern_message: str = "", printable: bool = False) -> str | None:
+    def string(
+        self,
+        parent: Node,
+        key: str,
+        *,
+        required: bool = False,
+        min_length: int = 1,
+        max_length: int = 255,
+        pattern: re.Pattern[str] | None = None,
+        pattern_message: str = "",
+        printable: bool = False,
+    ) -> str | None:
         found = self._typed(parent, key, required, _is_string, NOT_STRING)
         if found is None:
             return None
@@ -195,16 +211,25 @@ class Fields:
         found = self._typed(parent, key, required, lambda v: type(v) is int, NOT_INTEGER)
         return None if found is None else found[0]
 
-    def amount(self, parent: Node, key: str, *, required: bool = False, positive: bool = True,
-               currency: str | None = None, places: int | None = None) -> Decimal | None:
+    def amount(
+        self,
+        parent: Node,
+        key: str,
+        *,
+        required: bool = False,
+        positive: bool = True,
+        currency: str | None = None,
+        places: int | None = None,
+    ) -> Decimal | None:
         """An amount string (3.3). With `places`, also its fractional digits as written."""
         value = self._value(parent, key, required)
         if value is None:
             return None
         return self.amount_value(value, (*parent.path, key), positive=positive, currency=currency, places=places)
 
-    def amount_value(self, value: Any, path: Path, *, positive: bool = True, currency: str | None = None,
-                     places: int | None = None) -> Decimal | None:
+    def amount_value(
+        self, value: Any, path: Path, *, positive: bool = True, currency: str | None = None, places: int | None = None
+    ) -> Decimal | None:
         if not isinstance(value, str):
             self.add(path, NOT_STRING)
             return None
@@ -220,8 +245,15 @@ class Fields:
             return None
         return amount
 
-    def date(self, parent: Node, key: str, *, required: bool = False, earliest: date | None = None,
-             latest: date | None = None) -> str | None:
+    def date(
+        self,
+        parent: Node,
+        key: str,
+        *,
+        required: bool = False,
+        earliest: date | None = None,
+        latest: date | None = None,
+    ) -> str | None:
         found = self._typed(parent, key, required, _is_string, NOT_STRING)
         if found is None:
             return None

@@ -44,7 +44,8 @@ async def fan_out(conn: Connection, partner_id: str, action: str, event_id: str,
     subscription creation order. Returns how many deliveries were queued."""
     subscriptions = await conn.fetch(
         "SELECT id, events FROM crypto_webhook_subscriptions WHERE partner_id = :partner_id ORDER BY seq",
-        {"partner_id": partner_id})
+        {"partner_id": partner_id},
+    )
     queued = 0
     for subscription in subscriptions:
         if action not in orjson.loads(subscription["events"]):
@@ -53,7 +54,8 @@ async def fan_out(conn: Connection, partner_id: str, action: str, event_id: str,
         await conn.execute(
             "INSERT INTO crypto_webhook_deliveries (id, event_id, subscription_id, state, attempts, created_at)"
             " VALUES (:id, :event_id, :subscription_id, 'pending', 0, :now)",
-            {"id": delivery_id, "event_id": event_id, "subscription_id": subscription["id"], "now": now})
+            {"id": delivery_id, "event_id": event_id, "subscription_id": subscription["id"], "now": now},
+        )
         await outbox.enqueue(conn, KIND, ref=delivery_id, due_at=now, now=now, fifo_key=subscription["id"])
         queued += 1
     return queued
@@ -61,11 +63,17 @@ async def fan_out(conn: Connection, partner_id: str, action: str, event_id: str,
 
 async def drop_pending(conn: Connection, subscription_id: str, now: datetime) -> int:
     """A deleted subscription's undelivered events: marked `dropped`, their outbox rows stopped."""
-    pending = [row["id"] for row in await conn.fetch(
-        "SELECT id FROM crypto_webhook_deliveries WHERE subscription_id = :id AND state = 'pending'",
-        {"id": subscription_id})]
-    await conn.execute("UPDATE crypto_webhook_deliveries SET state = 'dropped' WHERE subscription_id = :id"
-                       " AND state = 'pending'", {"id": subscription_id})
+    pending = [
+        row["id"]
+        for row in await conn.fetch(
+            "SELECT id FROM crypto_webhook_deliveries WHERE subscription_id = :id AND state = 'pending'",
+            {"id": subscription_id},
+        )
+    ]
+    await conn.execute(
+        "UPDATE crypto_webhook_deliveries SET state = 'dropped' WHERE subscription_id = :id AND state = 'pending'",
+        {"id": subscription_id},
+    )
     await outbox.drop(conn, KIND, pending, now)
     return len(pending)
 
@@ -89,9 +97,11 @@ async def ensure_stored_key(runtime: Runtime) -> str:
         await conn.execute(
             "INSERT INTO crypto_webhook_keys (name, private_key_pem, created_at) VALUES (:name, :pem, :now)"
             " ON CONFLICT (name) DO NOTHING",
-            {"name": KEY_NAME, "pem": generated, "now": runtime.clock.now()})
-        winner: str = await conn.fetchval("SELECT private_key_pem FROM crypto_webhook_keys WHERE name = :name",
-                                          {"name": KEY_NAME})
+            {"name": KEY_NAME, "pem": generated, "now": runtime.clock.now()},
+        )
+        winner: str = await conn.fetchval(
+            "SELECT private_key_pem FROM crypto_webhook_keys WHERE name = :name", {"name": KEY_NAME}
+        )
     return winner
 
 
@@ -126,24 +136,31 @@ _LOAD = (
     "SELECT d.state, d.attempts, e.body, s.url FROM crypto_webhook_deliveries d"
     " JOIN crypto_events e ON e.id = d.event_id"
     " LEFT JOIN crypto_webhook_subscriptions s ON s.id = d.subscription_id"
-    " WHERE d.id = :id")
+    " WHERE d.id = :id"
+)
 
 
-def _settle(delivery_id: str, state: str, code: int | None, error: str | None,
-            at: datetime) -> Callable[[Connection], Awaitable[None]]:
+def _settle(
+    delivery_id: str, state: str, code: int | None, error: str | None, at: datetime
+) -> Callable[[Connection], Awaitable[None]]:
     async def record(conn: Connection) -> None:
         await conn.execute(
             "UPDATE crypto_webhook_deliveries SET state = :state, attempts = attempts + 1,"
             " last_response_code = :code, last_error = :error, last_attempt_at = :at"
             " WHERE id = :id AND state = 'pending'",
-            {"state": state, "code": code, "error": error, "at": at, "id": delivery_id})
+            {"state": state, "code": code, "error": error, "at": at, "id": delivery_id},
+        )
+
     return record
 
 
 def _dropped(delivery_id: str) -> Callable[[Connection], Awaitable[None]]:
     async def record(conn: Connection) -> None:
-        await conn.execute("UPDATE crypto_webhook_deliveries SET state = 'dropped' WHERE id = :id"
-                           " AND state = 'pending'", {"id": delivery_id})
+        await conn.execute(
+            "UPDATE crypto_webhook_deliveries SET state = 'dropped' WHERE id = :id AND state = 'pending'",
+            {"id": delivery_id},
+        )
+
     return record
 
 
@@ -175,14 +192,19 @@ class Delivery:
         retry_at = webhooks.next_attempt_at(settings.crypto_webhook_retry_schedule, attempt, ended_at)
         if retry_at is None:
             return Outcome.dead(record=_settle(delivery_id, FAILED, result.status_code, error, ended_at), error=error)
-        return Outcome.retry(retry_at, record=_settle(delivery_id, PENDING, result.status_code, error, ended_at),
-                             error=error, detach=True)
+        return Outcome.retry(
+            retry_at,
+            record=_settle(delivery_id, PENDING, result.status_code, error, ended_at),
+            error=error,
+            detach=True,
+        )
 
 
 def register(runtime: Runtime) -> None:
     """The handler, and the configured key if any: a bad one raises ValueError here, before
     the process opens its database."""
     if runtime.settings.crypto_webhook_private_key:
-        runtime.extras[_SIGNER] = WebhookSigner(runtime.settings.crypto_webhook_private_key,
-                                                runtime.settings.environment)
+        runtime.extras[_SIGNER] = WebhookSigner(
+            runtime.settings.crypto_webhook_private_key, runtime.settings.environment
+        )
     runtime.dispatcher.register(KIND, Delivery(runtime))

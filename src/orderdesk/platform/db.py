@@ -74,6 +74,7 @@ class Database(Protocol):
         """One read statement on its own, outside any explicit transaction (it sees one
         snapshot). For hot single-query reads; anything else uses transaction()."""
         ...
+
     async def ping(self) -> bool: ...
 
 
@@ -194,7 +195,10 @@ class PostgresDatabase:
 
         if self._pool is None:
             self._pool = await asyncpg.create_pool(
-                self.url, min_size=1, max_size=self.pool_size, command_timeout=60,
+                self.url,
+                min_size=1,
+                max_size=self.pool_size,
+                command_timeout=60,
                 server_settings={"application_name": "orderdesk", "timezone": "UTC"},
                 reset=_keep_session,
             )
@@ -309,7 +313,8 @@ class SQLiteDatabase:
             while True:
                 await asyncio.sleep(self.checkpoint_interval)
                 running = asyncio.ensure_future(
-                    asyncio.to_thread(checkpoint_conn.execute, "PRAGMA wal_checkpoint(PASSIVE)"))
+                    asyncio.to_thread(checkpoint_conn.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+                )
                 await asyncio.shield(running)
         finally:
             # Cancelling does not stop the worker thread: closing the connection while it still
@@ -354,8 +359,11 @@ def connect_sqlite(path: str, *, synchronous: str = "FULL") -> sqlite3.Connectio
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     raw = sqlite3.connect(
-        path, isolation_level=None, check_same_thread=False,
-        detect_types=sqlite3.PARSE_DECLTYPES, timeout=10.0,
+        path,
+        isolation_level=None,
+        check_same_thread=False,
+        detect_types=sqlite3.PARSE_DECLTYPES,
+        timeout=10.0,
     )
     raw.row_factory = sqlite3.Row
     raw.execute("PRAGMA journal_mode=WAL")

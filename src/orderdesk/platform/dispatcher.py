@@ -69,8 +69,15 @@ class Outcome:
         return cls("done", record=record, data=data)
 
     @classmethod
-    def retry(cls, at: datetime, record: Record | None = None, error: str | None = None,
-              detach: bool = False, *, data: Any = None) -> Outcome:
+    def retry(
+        cls,
+        at: datetime,
+        record: Record | None = None,
+        error: str | None = None,
+        detach: bool = False,
+        *,
+        data: Any = None,
+    ) -> Outcome:
         return cls("retry", retry_at=at, record=record, error=error, detach=detach, data=data)
 
     @classmethod
@@ -93,8 +100,14 @@ class Registration:
 
 class Dispatcher:
     def __init__(
-        self, db: Database, clock: Clock, *, interval: float = 1.0, lease_seconds: float = 120.0,
-        batch_size: int = 200, concurrency: int = 64,
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        interval: float = 1.0,
+        lease_seconds: float = 120.0,
+        batch_size: int = 200,
+        concurrency: int = 64,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -106,8 +119,9 @@ class Dispatcher:
         self._sweeps: list[tuple[str, Sweep]] = []
         self._wake = asyncio.Event()
 
-    def register(self, kind: str, handler: Handler, *, prepare: Prepare | None = None,
-                 record_many: RecordMany | None = None) -> None:
+    def register(
+        self, kind: str, handler: Handler, *, prepare: Prepare | None = None, record_many: RecordMany | None = None
+    ) -> None:
         self._kinds[kind] = Registration(handler, prepare, record_many)
 
     def handler(self, kind: str) -> Handler | None:
@@ -189,8 +203,10 @@ class Dispatcher:
                 " RETURNING id, kind, ref, fifo_key, attempts, due_at, created_at",
                 {"lease_until": now + self.lease, "token": token, "now": now, "limit": self.batch_size},
             )
-        jobs = [Job(r["id"], r["kind"], r["ref"], r["fifo_key"], r["attempts"], r["due_at"],
-                    r["created_at"], token) for r in rows]
+        jobs = [
+            Job(r["id"], r["kind"], r["ref"], r["fifo_key"], r["attempts"], r["due_at"], r["created_at"], token)
+            for r in rows
+        ]
         jobs.sort(key=lambda job: job.id)
         return jobs
 
@@ -217,8 +233,9 @@ class Dispatcher:
                 except Exception as exc:
                     log.exception("job_failed", job_id=job.id, kind=job.kind)
                     backoff = min(3600.0, 5.0 * 2 ** min(job.attempts, 10))
-                    outcome = Outcome.retry(self.clock.now() + timedelta(seconds=backoff),
-                                            error=f"{type(exc).__name__}: {exc}"[:500])
+                    outcome = Outcome.retry(
+                        self.clock.now() + timedelta(seconds=backoff), error=f"{type(exc).__name__}: {exc}"[:500]
+                    )
         metrics.observe_job(job.kind, outcome.state)
         return outcome
 
@@ -229,8 +246,10 @@ class Dispatcher:
         marks = ", ".join(f":id_{i}" for i in range(len(results)))
         params: dict[str, object] = {f"id_{i}": job.id for i, (job, _) in enumerate(results)}
         async with self.db.transaction() as conn:
-            rows = await conn.fetch(f"SELECT id FROM outbox WHERE id IN ({marks}) AND lease_token = :token"
-                                    + conn.for_update, {**params, "token": token})
+            rows = await conn.fetch(
+                f"SELECT id FROM outbox WHERE id IN ({marks}) AND lease_token = :token" + conn.for_update,
+                {**params, "token": token},
+            )
             owned = {row["id"] for row in rows}
             mine = [(job, outcome) for job, outcome in results if job.id in owned]
             for job, _ in results:
@@ -240,9 +259,17 @@ class Dispatcher:
                 "UPDATE outbox SET state = :state, attempts = attempts + 1, due_at = :due_at,"
                 " leased_until = NULL, lease_token = NULL, last_error = :error, updated_at = :now,"
                 " fifo_key = CASE WHEN :detach THEN NULL ELSE fifo_key END WHERE id = :id",
-                [{"state": "pending" if outcome.state == "retry" else outcome.state,
-                  "due_at": outcome.retry_at or job.due_at, "error": outcome.error, "now": now,
-                  "detach": outcome.detach, "id": job.id} for job, outcome in mine],
+                [
+                    {
+                        "state": "pending" if outcome.state == "retry" else outcome.state,
+                        "due_at": outcome.retry_at or job.due_at,
+                        "error": outcome.error,
+                        "now": now,
+                        "detach": outcome.detach,
+                        "id": job.id,
+                    }
+                    for job, outcome in mine
+                ],
             )
             by_kind: dict[str, list[tuple[Job, Outcome]]] = {}
             for job, outcome in mine:

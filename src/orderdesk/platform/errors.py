@@ -85,13 +85,16 @@ class ErrorProfile:
 
     def body(self, error: ApiError, request_id: str) -> bytes:
         if self.nested:
-            payload: dict[str, Any] = {"error": {
-                "code": error.code, "message": error.message,
-                "request_id": request_id, "details": error.details,
-            }}
+            payload: dict[str, Any] = {
+                "error": {
+                    "code": error.code,
+                    "message": error.message,
+                    "request_id": request_id,
+                    "details": error.details,
+                }
+            }
         else:
-            payload = {"error_code": error.code, "error_msg": error.message,
-                       "request_id": request_id, **error.extra}
+            payload = {"error_code": error.code, "error_msg": error.message, "request_id": request_id, **error.extra}
         return orjson.dumps(payload)
 
     def to_api_error(self, exc: BaseException) -> ApiError:
@@ -102,19 +105,21 @@ class ErrorProfile:
             code, message = self.route_not_found
             return ApiError(404, code, message)
         if isinstance(exc, MethodNotAllowed):
-            details = {"allowed": exc.allowed} if self.method_not_allowed_details else None
-            return ApiError(405, "method_not_allowed", "Method not allowed", details=details,
-                            headers={"Allow": ", ".join(exc.allowed)})
+            details: dict[str, Any] | None = {"allowed": exc.allowed} if self.method_not_allowed_details else None
+            return ApiError(
+                405,
+                "method_not_allowed",
+                "Method not allowed",
+                details=details,
+                headers={"Allow": ", ".join(exc.allowed)},
+            )
         if isinstance(exc, PayloadTooLarge):
             details = {"max_bytes": exc.max_bytes} if self.payload_too_large_details else None
-            return ApiError(413, "payload_too_large", f"Request body exceeds {exc.max_bytes} bytes",
-                            details=details)
+            return ApiError(413, "payload_too_large", f"Request body exceeds {exc.max_bytes} bytes", details=details)
         if isinstance(exc, RateLimited):
-            return ApiError(429, "rate_limited", "Rate limit exceeded",
-                            headers={"Retry-After": str(exc.retry_after)})
+            return ApiError(429, "rate_limited", "Rate limit exceeded", headers={"Retry-After": str(exc.retry_after)})
         if isinstance(exc, OpsUnauthorized):
-            return ApiError(401, "unauthorized", self.ops_unauthorized_message,
-                            headers={"WWW-Authenticate": "Bearer"})
+            return ApiError(401, "unauthorized", self.ops_unauthorized_message, headers={"WWW-Authenticate": "Bearer"})
         return ApiError(500, "internal_error", "Internal server error")
 
 

@@ -84,17 +84,27 @@ class RequestContextMiddleware:
             if not response_started:
                 status = 500
                 error = profile.to_api_error(exc)
-                await send_with_id({"type": "http.response.start", "status": 500,
-                                    "headers": [(b"content-type", b"application/json")]})
+                await send_with_id(
+                    {"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"application/json")]}
+                )
                 await send({"type": "http.response.body", "body": profile.body(error, ctx.request_id)})
         finally:
             duration_ms = round((time.perf_counter() - started) * 1000, 3)
             route = scope.get("route")
-            metrics.observe_request(profile.name, scope["method"], getattr(route, "path", "unmatched"),
-                                    status, duration_ms / 1000)
-            log.info("request", request_id=ctx.request_id, client_request_id=ctx.client_request_id,
-                     method=scope["method"], path=scope["path"], status=status,
-                     duration_ms=duration_ms, partner_id=ctx.partner_id, **ctx.fields)
+            metrics.observe_request(
+                profile.name, scope["method"], getattr(route, "path", "unmatched"), status, duration_ms / 1000
+            )
+            log.info(
+                "request",
+                request_id=ctx.request_id,
+                client_request_id=ctx.client_request_id,
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                duration_ms=duration_ms,
+                partner_id=ctx.partner_id,
+                **ctx.fields,
+            )
 
 
 def _client_request_id(scope: Scope) -> str | None:
@@ -109,8 +119,7 @@ def _client_request_id(scope: Scope) -> str | None:
 
 
 def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(data), status_code=status, headers=headers,
-                    media_type="application/json")
+    return Response(orjson.dumps(data), status_code=status, headers=headers, media_type="application/json")
 
 
 def raw_json_response(body: bytes, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
@@ -119,8 +128,12 @@ def raw_json_response(body: bytes, status: int = 200, headers: Mapping[str, str]
 
 def error_response(request: Request, error: ApiError) -> Response:
     ctx = context(request)
-    return Response(ctx.profile.body(error, ctx.request_id), status_code=error.status,
-                    headers=error.headers, media_type="application/json")
+    return Response(
+        ctx.profile.body(error, ctx.request_id),
+        status_code=error.status,
+        headers=error.headers,
+        media_type="application/json",
+    )
 
 
 # --------------------------------------------------------------------------- bodies
@@ -194,13 +207,27 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
-def make_subapp(runtime: Any, profile: ErrorProfile, *, title: str, version: str = "1",
-                openapi_url: str | None = None, docs_url: str | None = None,
-                description: str = "") -> FastAPI:
+def make_subapp(
+    runtime: Any,
+    profile: ErrorProfile,
+    *,
+    title: str,
+    version: str = "1",
+    openapi_url: str | None = None,
+    docs_url: str | None = None,
+    description: str = "",
+) -> FastAPI:
     """A FastAPI application for one product surface, answering errors in `profile`'s
     envelope. Mount it on the root app; it shares the process-wide runtime."""
-    app = FastAPI(title=title, version=version, description=description, openapi_url=openapi_url,
-                  docs_url=docs_url, redoc_url=None, redirect_slashes=False)
+    app = FastAPI(
+        title=title,
+        version=version,
+        description=description,
+        openapi_url=openapi_url,
+        docs_url=docs_url,
+        redoc_url=None,
+        redirect_slashes=False,
+    )
     app.state.runtime = runtime
     install_error_handlers(app, profile)
     return app

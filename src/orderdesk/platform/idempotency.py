@@ -54,8 +54,7 @@ async def claim(conn: Connection, scope: str, key: str) -> StoredResponse | None
 
 async def load(conn: Connection, scope: str, key: str) -> StoredResponse | None:
     row = await conn.fetchrow(
-        "SELECT endpoint, fingerprint, status, body FROM idempotency_records"
-        " WHERE scope = :scope AND idem_key = :key",
+        "SELECT endpoint, fingerprint, status, body FROM idempotency_records WHERE scope = :scope AND idem_key = :key",
         {"scope": scope, "key": key},
     )
     if row is None:
@@ -64,15 +63,28 @@ async def load(conn: Connection, scope: str, key: str) -> StoredResponse | None:
 
 
 async def save(
-    conn: Connection, scope: str, key: str, endpoint: str, fingerprint: str,
-    status: int, body: bytes, now: datetime,
+    conn: Connection,
+    scope: str,
+    key: str,
+    endpoint: str,
+    fingerprint: str,
+    status: int,
+    body: bytes,
+    now: datetime,
 ) -> None:
     try:
         await conn.execute(
             "INSERT INTO idempotency_records (scope, idem_key, endpoint, fingerprint, status, body, created_at)"
             " VALUES (:scope, :key, :endpoint, :fingerprint, :status, :body, :now)",
-            {"scope": scope, "key": key, "endpoint": endpoint, "fingerprint": fingerprint,
-             "status": status, "body": body, "now": now},
+            {
+                "scope": scope,
+                "key": key,
+                "endpoint": endpoint,
+                "fingerprint": fingerprint,
+                "status": status,
+                "body": body,
+                "now": now,
+            },
         )
     except UniqueViolation as exc:
         raise Race() from exc

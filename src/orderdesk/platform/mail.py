@@ -36,14 +36,15 @@ def parse_smtp_url(url: str) -> SmtpTarget:
         raise ValueError("expected smtp://user:pass@host:port or smtps://...")
     implicit = parsed.scheme == "smtps"
     return SmtpTarget(
-        host=parsed.hostname, port=parsed.port or (465 if implicit else 587), implicit_tls=implicit,
+        host=parsed.hostname,
+        port=parsed.port or (465 if implicit else 587),
+        implicit_tls=implicit,
         username=unquote(parsed.username) if parsed.username else None,
         password=unquote(parsed.password) if parsed.password else None,
     )
 
 
-async def send(conn: Connection, *, to: str, subject: str, body: str, now: datetime,
-               deliver: bool) -> str:
+async def send(conn: Connection, *, to: str, subject: str, body: str, now: datetime, deliver: bool) -> str:
     """Record a message (and queue its SMTP delivery when `deliver`). Returns its id."""
     message_id = ids.new_hex_id()
     await conn.execute(
@@ -63,15 +64,18 @@ async def list_messages(conn: Connection, to: str | None, limit: int) -> list[di
         "ORDER BY sent_at DESC, id DESC LIMIT :limit",
         {"to_lower": (to or "").lower(), "limit": limit},
     )
-    return [{"id": r["id"], "to": r["to_address"], "subject": r["subject"], "body": r["body"],
-             "sent_at": r["sent_at"]} for r in rows]
+    return [
+        {"id": r["id"], "to": r["to_address"], "subject": r["subject"], "body": r["body"], "sent_at": r["sent_at"]}
+        for r in rows
+    ]
 
 
 class SmtpDelivery:
     """Dispatcher handler for `mail` rows."""
 
-    def __init__(self, db: Database, smtp_url: str, sender: str, schedule: tuple[float, ...],
-                 clock_now: Callable[[], datetime]) -> None:
+    def __init__(
+        self, db: Database, smtp_url: str, sender: str, schedule: tuple[float, ...], clock_now: Callable[[], datetime]
+    ) -> None:
         self.db = db
         self.target = parse_smtp_url(smtp_url)
         self.sender = sender
@@ -80,8 +84,9 @@ class SmtpDelivery:
 
     async def __call__(self, job: Job) -> Outcome:
         async with self.db.transaction(write=False) as conn:
-            row = await conn.fetchrow("SELECT to_address, subject, body FROM mail_messages WHERE id = :id",
-                                      {"id": job.ref})
+            row = await conn.fetchrow(
+                "SELECT to_address, subject, body FROM mail_messages WHERE id = :id", {"id": job.ref}
+            )
         if row is None:
             return Outcome.dead(error="message not found")
         message = EmailMessage()
@@ -98,16 +103,18 @@ class SmtpDelivery:
         delivered_at = self.now()
 
         async def record(conn: Connection) -> None:
-            await conn.execute("UPDATE mail_messages SET delivered_at = :at WHERE id = :id",
-                               {"at": delivered_at, "id": job.ref})
+            await conn.execute(
+                "UPDATE mail_messages SET delivered_at = :at WHERE id = :id", {"at": delivered_at, "id": job.ref}
+            )
 
         return Outcome.done(record)
 
     def _deliver(self, message: EmailMessage) -> None:
         target = self.target
         if target.implicit_tls:
-            client: smtplib.SMTP = smtplib.SMTP_SSL(target.host, target.port, timeout=30,
-                                                    context=ssl.create_default_context())
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                target.host, target.port, timeout=30, context=ssl.create_default_context()
+            )
         else:
             client = smtplib.SMTP(target.host, target.port, timeout=30)
         with client:

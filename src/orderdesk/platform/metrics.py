@@ -5,7 +5,8 @@ from __future__ import annotations
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
 REQUESTS = Histogram(
-    "orderdesk_request_seconds", "HTTP request duration",
+    "orderdesk_request_seconds",
+    "HTTP request duration",
     ["product", "method", "route", "status"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )

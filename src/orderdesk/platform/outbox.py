@@ -20,13 +20,24 @@ DEAD = "dead"
 
 
 async def enqueue(
-    conn: Connection, kind: str, *, ref: str, due_at: datetime, now: datetime, fifo_key: str | None = None,
+    conn: Connection,
+    kind: str,
+    *,
+    ref: str,
+    due_at: datetime,
+    now: datetime,
+    fifo_key: str | None = None,
 ) -> None:
     await enqueue_many(conn, kind, [(ref, fifo_key)], due_at=due_at, now=now)
 
 
 async def enqueue_many(
-    conn: Connection, kind: str, items: list[tuple[str, str | None]], *, due_at: datetime, now: datetime,
+    conn: Connection,
+    kind: str,
+    items: list[tuple[str, str | None]],
+    *,
+    due_at: datetime,
+    now: datetime,
 ) -> None:
     """Several rows of one kind, each `(ref, fifo_key)`, in one batch; FIFO order is list order."""
     await conn.executemany(

@@ -69,8 +69,9 @@ class RedisRateLimiter:
         self._script = self._redis.register_script(_GCRA_LUA)
 
     async def hit(self, key: str, limit: RateLimit, now: float) -> int | None:
-        wait = await self._script(keys=[f"orderdesk:rl:{key}"],
-                                  args=[repr(now), repr(limit.seconds_per_token), repr(limit.period)])
+        wait = await self._script(
+            keys=[f"orderdesk:rl:{key}"], args=[repr(now), repr(limit.seconds_per_token), repr(limit.period)]
+        )
         return None if wait is None else _retry_after(float(wait))
 
     async def close(self) -> None:

@@ -34,18 +34,26 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
         clock = clock or SystemClock()
-        db = open_database(settings.database_url, pool_size=settings.db_pool_size,
-                           sqlite_synchronous=settings.sqlite_synchronous)
+        db = open_database(
+            settings.database_url, pool_size=settings.db_pool_size, sqlite_synchronous=settings.sqlite_synchronous
+        )
         runtime = cls(
-            settings=settings, clock=clock, db=db,
+            settings=settings,
+            clock=clock,
+            db=db,
             rate_limiter=make_rate_limiter(settings.redis_url),
-            dispatcher=Dispatcher(db, clock, interval=settings.dispatch_interval,
-                                  lease_seconds=settings.dispatch_lease),
+            dispatcher=Dispatcher(
+                db, clock, interval=settings.dispatch_interval, lease_seconds=settings.dispatch_lease
+            ),
             http=make_client(),
         )
         if settings.smtp_url:
-            runtime.dispatcher.register(mail.KIND, mail.SmtpDelivery(
-                db, settings.smtp_url, settings.mail_from, settings.webhook_retry_schedule, clock.now))
+            runtime.dispatcher.register(
+                mail.KIND,
+                mail.SmtpDelivery(
+                    db, settings.smtp_url, settings.mail_from, settings.webhook_retry_schedule, clock.now
+                ),
+            )
         return runtime
 
     async def open(self) -> None:

@@ -37,9 +37,14 @@ def _tls_context() -> ssl.SSLContext:
 
 def make_client(max_connections: int = 100) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    return httpx.AsyncClient(follow_redirects=False, limits=limits, timeout=None, trust_env=False,
-                             verify=_tls_context(),
-                             headers={"User-Agent": USER_AGENT})
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        limits=limits,
+        timeout=None,
+        trust_env=False,
+        verify=_tls_context(),
+        headers={"User-Agent": USER_AGENT},
+    )
 
 
 class ClientPool:
@@ -74,13 +79,18 @@ class ClientPool:
 
 
 async def post(
-    client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str], timeout: float,
+    client: httpx.AsyncClient,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    timeout: float,
 ) -> AttemptResult:
     """POST `body` to `url`; `timeout` bounds the whole exchange, connect to last byte."""
     try:
         async with asyncio.timeout(timeout):
-            response = await client.post(url, content=body, headers={
-                "Content-Type": "application/json", "User-Agent": USER_AGENT, **headers})
+            response = await client.post(
+                url, content=body, headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers}
+            )
             await response.aread()
         return AttemptResult(response.status_code)
     except TimeoutError:

@@ -39,10 +39,29 @@ def test_parse_rejects_non_strings(raw: object) -> None:
     assert err.value.message == "Not a valid string."
 
 
-@pytest.mark.parametrize("raw", [
-    "", "1.", ".5", "-1", "+1", "1e5", "1E5", " 1", "1 ", "1\n", "1,5", "0x10", "NaN", "Infinity",
-    "١", "1.2.3", "9" * 41, "1." + "0" * 39,
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "1.",
+        ".5",
+        "-1",
+        "+1",
+        "1e5",
+        "1E5",
+        " 1",
+        "1 ",
+        "1\n",
+        "1,5",
+        "0x10",
+        "NaN",
+        "Infinity",
+        "١",
+        "1.2.3",
+        "9" * 41,
+        "1." + "0" * 39,
+    ],
+)
 def test_parse_rejects_malformed_strings(raw: str) -> None:
     with pytest.raises(AmountError) as err:
         parse_amount(raw)
@@ -74,11 +93,14 @@ def test_too_many_places_message_is_the_contracts() -> None:
     check_places(Decimal("10.00"), "USD", 2)
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("100", "Must be greater than or equal to 0 and less than 100."),
-    ("100.0001", "Must be greater than or equal to 0 and less than 100."),
-    ("1.00001", "Too many decimal places (maximum 4)."),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("100", "Must be greater than or equal to 0 and less than 100."),
+        ("100.0001", "Must be greater than or equal to 0 and less than 100."),
+        ("1.00001", "Too many decimal places (maximum 4)."),
+    ],
+)
 def test_percentage_rules(value: str, message: str) -> None:
     with pytest.raises(AmountError) as err:
         check_percentage(Decimal(value))
@@ -117,19 +139,35 @@ def test_unit() -> None:
     assert unit(0) == Decimal("1")
 
 
-@pytest.mark.parametrize(("value", "places", "text"), [
-    ("0.15145595", 8, "0.15145595"), ("252.60", 6, "252.6"), ("0E-8", 8, "0"), ("0", 8, "0"),
-    ("100", 8, "100"), ("1E+2", 8, "100"), ("0.063877934272300470", 18, "0.06387793427230047"),
-    ("1019.874998", 6, "1019.874998"), ("5.000000", 6, "5"),
-])
+@pytest.mark.parametrize(
+    ("value", "places", "text"),
+    [
+        ("0.15145595", 8, "0.15145595"),
+        ("252.60", 6, "252.6"),
+        ("0E-8", 8, "0"),
+        ("0", 8, "0"),
+        ("100", 8, "100"),
+        ("1E+2", 8, "100"),
+        ("0.063877934272300470", 18, "0.06387793427230047"),
+        ("1019.874998", 6, "1019.874998"),
+        ("5.000000", 6, "5"),
+    ],
+)
 def test_format_crypto(value: str, places: int, text: str) -> None:
     assert format_amount(Decimal(value), places) == text
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    ("10000", "10000.00"), ("985.51", "985.51"), ("1E+4", "10000.00"), ("0", "0.00"), ("-10000.00", "-10000.00"),
-    ("147.7900", "147.79"),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("10000", "10000.00"),
+        ("985.51", "985.51"),
+        ("1E+4", "10000.00"),
+        ("0", "0.00"),
+        ("-10000.00", "-10000.00"),
+        ("147.7900", "147.79"),
+    ],
+)
 def test_format_fiat(value: str, text: str) -> None:
     assert format_fiat(Decimal(value)) == text
 
@@ -141,16 +179,35 @@ def test_format_refuses_to_round() -> None:
         format_fiat(Decimal("1.001"))
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    ("65050.00", "65050.00"), ("65050", "65050.00"), ("0.9990", "0.999"), ("4", "4.00"), ("4.00", "4.00"),
-    ("1.019803902718556966", "1.019803902718556966"), ("1E+3", "1000.00"), ("0.9985", "0.9985"),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("65050.00", "65050.00"),
+        ("65050", "65050.00"),
+        ("0.9990", "0.999"),
+        ("4", "4.00"),
+        ("4.00", "4.00"),
+        ("1.019803902718556966", "1.019803902718556966"),
+        ("1E+3", "1000.00"),
+        ("0.9985", "0.9985"),
+    ],
+)
 def test_format_price(value: str, text: str) -> None:
     assert format_price(Decimal(value)) == text
 
 
-@pytest.mark.parametrize(("value", "text"), [("1.5", "1.5"), ("10", "10"), ("10.00", "10"), ("0.5000", "0.5"),
-                                             ("1E+1", "10"), ("0", "0"), ("0.0001", "0.0001")])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("1.5", "1.5"),
+        ("10", "10"),
+        ("10.00", "10"),
+        ("0.5000", "0.5"),
+        ("1E+1", "10"),
+        ("0", "0"),
+        ("0.0001", "0.0001"),
+    ],
+)
 def test_format_percent(value: str, text: str) -> None:
     assert format_percent(Decimal(value)) == text
 

@@ -38,8 +38,13 @@ def pct(value: str) -> Commission:
 
 
 def code_needed(operation: str, value: D, destination_type: str | None = None) -> bool:
-    return requires_security_code(operation=operation, value_usd=value, threshold_usd=CODE_THRESHOLD,
-                                  code_operations=SEND_ONLY, destination_type=destination_type)
+    return requires_security_code(
+        operation=operation,
+        value_usd=value,
+        threshold_usd=CODE_THRESHOLD,
+        code_operations=SEND_ONLY,
+        destination_type=destination_type,
+    )
 
 
 def balanced(entries: list[postings.Entry]) -> bool:
@@ -87,8 +92,10 @@ def test_8_5_buy_settlement_amount_with_percentage_commission() -> None:
     entries = postings.buy_confirmed(quote, customer_id=CUSTOMER, partner_id=PARTNER)
     assert balanced(entries)
     assert {e.label: e.amount for e in entries} == {
-        f"settlement:{PARTNER}:USD": D("-10000.00"), "house:trading:USD": D("9852.21"),
-        f"commission:{PARTNER}:USD": D("147.79"), "house:trading:BTC": D("-0.15145595"),
+        f"settlement:{PARTNER}:USD": D("-10000.00"),
+        "house:trading:USD": D("9852.21"),
+        f"commission:{PARTNER}:USD": D("147.79"),
+        "house:trading:BTC": D("-0.15145595"),
         f"customer:{CUSTOMER}:BTC": D("0.15145595"),
     }
 
@@ -142,14 +149,17 @@ def test_8_8_send_destination_amount_on_polygon_with_percentage_commission() -> 
     delivered = postings.send_delivered(quote, partner_id=PARTNER)
     assert balanced(to_transit) and balanced(delivered)
     assert {e.label: e.amount for e in delivered} == {
-        "house:in_transit:USDC": D("-252.6"), "external:USDC": D("250"), "house:fees:USDC": D("0.1"),
+        "house:in_transit:USDC": D("-252.6"),
+        "external:USDC": D("250"),
+        "house:fees:USDC": D("0.1"),
         f"commission:{PARTNER}:USDC": D("2.5"),
     }
 
 
 def test_8_8_send_asset_amount_with_fixed_commission() -> None:
-    quote = quote_send(BTC, network_fee=D("0.00005"), asset_amount=D("0.01"),
-                       commission=Commission("fixed", D("0.0001")))
+    quote = quote_send(
+        BTC, network_fee=D("0.00005"), asset_amount=D("0.01"), commission=Commission("fixed", D("0.0001"))
+    )
     assert format_amount(quote.destination_amount, 8) == "0.00985"
     assert format_amount(quote.total, 8) == "0.01"
 
@@ -167,8 +177,10 @@ def test_8_8_send_above_authorization_threshold() -> None:
     assert needs_partner_authorization(operation="send", value_usd=quote.value_usd, threshold_usd=AUTH_THRESHOLD)
     refund = postings.send_refunded(quote, customer_id=CUSTOMER)
     assert balanced(refund)
-    assert {e.label: e.amount for e in refund} == {"house:in_transit:BTC": D("-0.2"),
-                                                   f"customer:{CUSTOMER}:BTC": D("0.2")}
+    assert {e.label: e.amount for e in refund} == {
+        "house:in_transit:BTC": D("-0.2"),
+        f"customer:{CUSTOMER}:BTC": D("0.2"),
+    }
 
 
 def test_8_8_internal_send_has_no_fee_and_no_code() -> None:
@@ -177,10 +189,13 @@ def test_8_8_internal_send_has_no_fee_and_no_code() -> None:
     assert format_amount(quote.destination_amount, 18) == "0.2"
     assert quote.value_usd == D("639.00")
     assert not code_needed("send", quote.value_usd, "lirium_customer")
-    entries = postings.internal_send_completed(quote, sender_id=CUSTOMER, receiver_id=RECEIVER,
-                                               partner_id=PARTNER, from_transit=False)
-    assert {e.label: e.amount for e in entries} == {f"customer:{CUSTOMER}:ETH": D("-0.2"),
-                                                    f"customer:{RECEIVER}:ETH": D("0.2")}
+    entries = postings.internal_send_completed(
+        quote, sender_id=CUSTOMER, receiver_id=RECEIVER, partner_id=PARTNER, from_transit=False
+    )
+    assert {e.label: e.amount for e in entries} == {
+        f"customer:{CUSTOMER}:ETH": D("-0.2"),
+        f"customer:{RECEIVER}:ETH": D("0.2"),
+    }
 
 
 def test_8_9_subscribe_with_percentage_commission() -> None:
@@ -190,15 +205,29 @@ def test_8_9_subscribe_with_percentage_commission() -> None:
     assert format_amount(quote.tokens, 6) == "975.490196"
     assert quote.value_usd == D("999.00")
     assert not code_needed("subscribe_investment", quote.value_usd)
-    assert fees_json(quote.fees) == [{"source": "partner_commission", "type": "percentage", "value": "0.5",
-                                      "mode": "deducted", "base_amount": "1000",
-                                      "base_operation": "subscription", "amount": "5"}]
+    assert fees_json(quote.fees) == [
+        {
+            "source": "partner_commission",
+            "type": "percentage",
+            "value": "0.5",
+            "mode": "deducted",
+            "base_amount": "1000",
+            "base_operation": "subscription",
+            "amount": "5",
+        }
+    ]
     assert balanced(postings.subscribe_confirmed(quote, customer_id=CUSTOMER, partner_id=PARTNER))
 
 
 def test_8_10_redeem_full_amount_with_earnings_percentage_commission() -> None:
-    quote = quote_redeem(A_ETH_USDC, USDC, Position(D("975.490196"), D("995")), token_price=D("1.05"),
-                         full_amount=True, commission=Commission("earnings_percentage", D("5")))
+    quote = quote_redeem(
+        A_ETH_USDC,
+        USDC,
+        Position(D("975.490196"), D("995")),
+        token_price=D("1.05"),
+        full_amount=True,
+        commission=Commission("earnings_percentage", D("5")),
+    )
     assert format_amount(quote.gross, 6) == "1024.264705"
     assert format_amount(quote.earnings, 6) == "29.264705"
     assert format_amount(quote.house_fee, 6) == "2.926471"
@@ -207,16 +236,37 @@ def test_8_10_redeem_full_amount_with_earnings_percentage_commission() -> None:
     assert format_amount(quote.tokens, 6) == "975.490196"
     assert code_needed("redeem_investment", quote.value_usd)  # ≈ 1018.86 > 1000
     assert fees_json(quote.fees) == [
-        {"source": "lirium_commission", "type": "earnings_percentage", "value": "10", "mode": "deducted",
-         "base_amount": "29.264705", "base_operation": "earnings", "amount": "2.926471"},
-        {"source": "partner_commission", "type": "earnings_percentage", "value": "5", "mode": "deducted",
-         "base_amount": "29.264705", "base_operation": "earnings", "amount": "1.463236"}]
+        {
+            "source": "lirium_commission",
+            "type": "earnings_percentage",
+            "value": "10",
+            "mode": "deducted",
+            "base_amount": "29.264705",
+            "base_operation": "earnings",
+            "amount": "2.926471",
+        },
+        {
+            "source": "partner_commission",
+            "type": "earnings_percentage",
+            "value": "5",
+            "mode": "deducted",
+            "base_amount": "29.264705",
+            "base_operation": "earnings",
+            "amount": "1.463236",
+        },
+    ]
     assert balanced(postings.redeem_confirmed(quote, customer_id=CUSTOMER, partner_id=PARTNER))
 
 
 def test_8_10_redeem_partial_with_percentage_commission() -> None:
-    quote = quote_redeem(A_ETH_USDC, USDC, Position(D("975.490196"), D("995")), token_price=D("1.05"),
-                         amount=D("500"), commission=pct("0.5"))
+    quote = quote_redeem(
+        A_ETH_USDC,
+        USDC,
+        Position(D("975.490196"), D("995")),
+        token_price=D("1.05"),
+        amount=D("500"),
+        commission=pct("0.5"),
+    )
     assert format_amount(quote.tokens, 6) == "479.961604"
     assert format_amount(quote.gross, 6) == "503.959684"
     assert format_amount(quote.principal, 6) == "489.560836"
@@ -232,8 +282,9 @@ def test_8_10_redeem_partial_with_percentage_commission() -> None:
 
 def test_4_1_token_price_after_half_a_year_at_4_percent() -> None:
     anchor = datetime(2025, 3, 2, 12, 0, tzinfo=UTC)
-    price = token_price(anchor_price=D("1"), apy=D("4.00"), anchor_at=anchor,
-                        at=anchor + timedelta(seconds=31536000 // 2))
+    price = token_price(
+        anchor_price=D("1"), apy=D("4.00"), anchor_at=anchor, at=anchor + timedelta(seconds=31536000 // 2)
+    )
     assert str(price) == "1.019803902718556966"
 
 
@@ -242,5 +293,6 @@ def test_4_1_token_price_re_anchors_without_a_jump() -> None:
     assert token_price(anchor_price=D("1"), apy=D("4"), anchor_at=anchor, at=anchor) == D("1")
     one_year = anchor + timedelta(days=365)
     assert token_price(anchor_price=D("1"), apy=D("4"), anchor_at=anchor, at=one_year) == D("1.04")
-    assert token_price(anchor_price=D("1.04"), apy=D("0"), anchor_at=one_year,
-                       at=one_year + timedelta(days=100)) == D("1.04")
+    assert token_price(anchor_price=D("1.04"), apy=D("0"), anchor_at=one_year, at=one_year + timedelta(days=100)) == D(
+        "1.04"
+    )

@@ -109,6 +109,7 @@ def check_posting(entries: list[postings.Entry], moves: dict[str, Decimal]) -> N
 
 # ---------------------------------------------------------------- buy and sell
 
+
 @PROPERTY
 @given(asset=assets(), data=st.data())
 def test_buy(asset: Asset, data: st.DataObject) -> None:
@@ -130,10 +131,14 @@ def test_buy(asset: Asset, data: st.DataObject) -> None:
     fits(quote.asset_amount, asset.places)
     fits(quote.settlement_amount, 2, fiat=True)
     fits(quote.commission, 2, fiat=True)
-    check_posting(postings.buy_confirmed(quote, customer_id=CUSTOMER, partner_id=PARTNER), {
-        f"customer:{CUSTOMER}:AAA": quote.asset_amount,
-        f"settlement:{PARTNER}:USD": quote.settlement_amount.copy_negate(),
-        f"commission:{PARTNER}:USD": quote.commission})
+    check_posting(
+        postings.buy_confirmed(quote, customer_id=CUSTOMER, partner_id=PARTNER),
+        {
+            f"customer:{CUSTOMER}:AAA": quote.asset_amount,
+            f"settlement:{PARTNER}:USD": quote.settlement_amount.copy_negate(),
+            f"commission:{PARTNER}:USD": quote.commission,
+        },
+    )
 
 
 @PROPERTY
@@ -154,13 +159,18 @@ def test_sell(asset: Asset, data: st.DataObject) -> None:
     assert quote.commission < quote.gross
     fits(quote.asset_amount, asset.places)
     fits(quote.settlement_amount, 2, fiat=True)
-    check_posting(postings.sell_confirmed(quote, customer_id=CUSTOMER, partner_id=PARTNER), {
-        f"customer:{CUSTOMER}:AAA": quote.asset_amount.copy_negate(),
-        f"settlement:{PARTNER}:USD": quote.settlement_amount,
-        f"commission:{PARTNER}:USD": quote.commission})
+    check_posting(
+        postings.sell_confirmed(quote, customer_id=CUSTOMER, partner_id=PARTNER),
+        {
+            f"customer:{CUSTOMER}:AAA": quote.asset_amount.copy_negate(),
+            f"settlement:{PARTNER}:USD": quote.settlement_amount,
+            f"commission:{PARTNER}:USD": quote.commission,
+        },
+    )
 
 
 # ---------------------------------------------------------------- swap and send
+
 
 @PROPERTY
 @given(source=assets("SRC"), destination=assets("DST"), data=st.data())
@@ -180,10 +190,14 @@ def test_swap(source: Asset, destination: Asset, data: st.DataObject) -> None:
     fits(quote.source_amount, source.places)
     fits(quote.destination_amount, destination.places)
     fits(quote.commission, source.places)
-    check_posting(postings.swap_confirmed(quote, customer_id=CUSTOMER, partner_id=PARTNER), {
-        f"customer:{CUSTOMER}:SRC": quote.source_amount.copy_negate(),
-        f"customer:{CUSTOMER}:DST": quote.destination_amount,
-        f"commission:{PARTNER}:SRC": quote.commission})
+    check_posting(
+        postings.swap_confirmed(quote, customer_id=CUSTOMER, partner_id=PARTNER),
+        {
+            f"customer:{CUSTOMER}:SRC": quote.source_amount.copy_negate(),
+            f"customer:{CUSTOMER}:DST": quote.destination_amount,
+            f"commission:{PARTNER}:SRC": quote.commission,
+        },
+    )
 
 
 @PROPERTY
@@ -209,12 +223,16 @@ def test_send(asset: Asset, data: st.DataObject) -> None:
     check_posting(postings.send_delivered(quote, partner_id=PARTNER), {"external:AAA": quote.destination_amount})
     check_posting(postings.send_refunded(quote, customer_id=CUSTOMER), {f"customer:{CUSTOMER}:AAA": quote.total})
     for from_transit in (False, True):
-        check_posting(postings.internal_send_completed(
-            quote, sender_id=CUSTOMER, receiver_id=RECEIVER, partner_id=PARTNER, from_transit=from_transit),
-            {f"customer:{RECEIVER}:AAA": quote.destination_amount})
+        check_posting(
+            postings.internal_send_completed(
+                quote, sender_id=CUSTOMER, receiver_id=RECEIVER, partner_id=PARTNER, from_transit=from_transit
+            ),
+            {f"customer:{RECEIVER}:AAA": quote.destination_amount},
+        )
 
 
 # ---------------------------------------------------------------- investments
+
 
 def investment(places: int, fee: Decimal) -> Investment:
     return Investment("TOK", places, fee, Decimal("0.000001"), Decimal(0), Decimal("0.000001"), Decimal(0))
@@ -239,8 +257,10 @@ def test_subscribe(stable: Asset, price: Decimal, token_places: int, data: st.Da
     fits(quote.tokens, token_places)
     fits(quote.commission, stable.places)
     assert len(quote.fees) == (commission is not None)
-    check_posting(postings.subscribe_confirmed(quote, customer_id=CUSTOMER, partner_id=PARTNER), {
-        f"customer:{CUSTOMER}:STB": amount.copy_negate(), f"customer:{CUSTOMER}:TOK": quote.tokens})
+    check_posting(
+        postings.subscribe_confirmed(quote, customer_id=CUSTOMER, partner_id=PARTNER),
+        {f"customer:{CUSTOMER}:STB": amount.copy_negate(), f"customer:{CUSTOMER}:TOK": quote.tokens},
+    )
 
 
 def exact_net(r: F, held: F, principal: F, price: F, house: F, commission: Commission | None) -> F:
@@ -255,8 +275,15 @@ def exact_net(r: F, held: F, principal: F, price: F, house: F, commission: Commi
     return gross - earnings * house / 100 - partner
 
 
-def spec_net(r: Decimal, held: Decimal, principal: Decimal, price: Decimal, house: Decimal,
-             commission: Commission | None, places: int) -> F:
+def spec_net(
+    r: Decimal,
+    held: Decimal,
+    principal: Decimal,
+    price: Decimal,
+    house: Decimal,
+    commission: Commission | None,
+    places: int,
+) -> F:
     """net(r) of 8.10, written out again independently of the implementation."""
     gross = F(floor_to(F(r) * F(price), places))
     base = F(principal) if r == held else F(floor_to(F(principal) * F(r) / F(held), places))
@@ -294,8 +321,15 @@ def test_redeem(stable: Asset, price: Decimal, data: st.DataObject) -> None:
     wanted = None if full else data.draw(decimal_at(stable.places))
     product = investment(token_places, house)
     try:
-        quote = quote_redeem(product, stable, Position(held, principal), token_price=price, amount=wanted,
-                             full_amount=full, commission=commission)
+        quote = quote_redeem(
+            product,
+            stable,
+            Position(held, principal),
+            token_price=price,
+            amount=wanted,
+            full_amount=full,
+            commission=commission,
+        )
     except ApiError as error:
         assert error.code in {"invalid_parameters", "insufficient_funds", "full_amount_required"}
         return
@@ -307,15 +341,25 @@ def test_redeem(stable: Asset, price: Decimal, data: st.DataObject) -> None:
         assert quote.amount == wanted
         one_less = F(quote.tokens) - F(1, 10**token_places)
         if one_less > 0:  # the fewest tokens that cover the amount
-            assert spec_net(from_units(to_units(one_less, token_places), token_places),
-                            held, principal, price, house, commission, stable.places) < F(quote.amount)
+            assert spec_net(
+                from_units(to_units(one_less, token_places), token_places),
+                held,
+                principal,
+                price,
+                house,
+                commission,
+                stable.places,
+            ) < F(quote.amount)
     assert spec_net(quote.tokens, held, principal, price, house, commission, stable.places) == (
-        F(quote.amount) + F(quote.residue))
+        F(quote.amount) + F(quote.residue)
+    )
     assert quote.residue >= 0
     assert F(quote.amount) <= exact_net(r, F(held), F(principal), F(price), F(house), commission)
     assert F(quote.gross) - F(quote.house_fee) - F(quote.commission) - F(quote.residue) == F(quote.amount)
     for amount_out in (quote.amount, quote.gross, quote.house_fee, quote.commission, quote.earnings):
         fits(amount_out, stable.places)
     fits(quote.tokens, token_places)
-    check_posting(postings.redeem_confirmed(quote, customer_id=CUSTOMER, partner_id=PARTNER), {
-        f"customer:{CUSTOMER}:TOK": quote.tokens.copy_negate(), f"customer:{CUSTOMER}:STB": quote.amount})
+    check_posting(
+        postings.redeem_confirmed(quote, customer_id=CUSTOMER, partner_id=PARTNER),
+        {f"customer:{CUSTOMER}:TOK": quote.tokens.copy_negate(), f"customer:{CUSTOMER}:STB": quote.amount},
+    )

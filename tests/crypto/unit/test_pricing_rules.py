@@ -46,25 +46,40 @@ def refused(call, *args, **kwargs) -> ApiError:  # type: ignore[no-untyped-def]
     return err.value
 
 
-@pytest.mark.parametrize(("call", "message"), [
-    (lambda: quote_buy(BTC, Settlement("USD", D("2000000"), D("2000000")), settlement_amount=D("0.01")), TOO_SMALL),
-    (lambda: quote_buy(BTC, Settlement.usd(BTC), settlement_amount=D("10.00"), commission=fixed("10.00")),
-     COMMISSION_TOO_HIGH),
-    (lambda: quote_buy(BTC, Settlement.usd(BTC), settlement_amount=D("0.01"), commission=pct("99.9999")),
-     COMMISSION_TOO_HIGH),
-    (lambda: quote_sell(BTC, Settlement.usd(BTC), asset_amount=D("0.00000001")), TOO_SMALL),
-    (lambda: quote_sell(ETH, Settlement.usd(ETH), asset_amount=D("0.5"), commission=fixed("1597.50")),
-     COMMISSION_TOO_HIGH),
-    (lambda: quote_swap(BTC, ETH, source_amount=D("0.0001"), commission=fixed("0.0001")), COMMISSION_TOO_HIGH),
-    (lambda: quote_swap(USDC, BTC, source_amount=D("0.000001")), TOO_SMALL),
-    (lambda: quote_send(USDC, network_fee=D("0.1"), asset_amount=D("0.1")),
-     "asset.amount must be greater than the network fee plus the commission"),
-    (lambda: quote_send(USDC, network_fee=D("0.1"), asset_amount=D("1.1"), commission=fixed("1")),
-     "asset.amount must be greater than the network fee plus the commission"),
-    (lambda: quote_subscribe(A_ETH_USDC, USDC, amount=D("5"), token_price=D("1.02"), commission=fixed("5")),
-     COMMISSION_TOO_HIGH),
-    (lambda: quote_subscribe(A_ETH_USDC, USDC, amount=D("1.000001"), token_price=D("2000000")), TOO_SMALL),
-])
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: quote_buy(BTC, Settlement("USD", D("2000000"), D("2000000")), settlement_amount=D("0.01")), TOO_SMALL),
+        (
+            lambda: quote_buy(BTC, Settlement.usd(BTC), settlement_amount=D("10.00"), commission=fixed("10.00")),
+            COMMISSION_TOO_HIGH,
+        ),
+        (
+            lambda: quote_buy(BTC, Settlement.usd(BTC), settlement_amount=D("0.01"), commission=pct("99.9999")),
+            COMMISSION_TOO_HIGH,
+        ),
+        (lambda: quote_sell(BTC, Settlement.usd(BTC), asset_amount=D("0.00000001")), TOO_SMALL),
+        (
+            lambda: quote_sell(ETH, Settlement.usd(ETH), asset_amount=D("0.5"), commission=fixed("1597.50")),
+            COMMISSION_TOO_HIGH,
+        ),
+        (lambda: quote_swap(BTC, ETH, source_amount=D("0.0001"), commission=fixed("0.0001")), COMMISSION_TOO_HIGH),
+        (lambda: quote_swap(USDC, BTC, source_amount=D("0.000001")), TOO_SMALL),
+        (
+            lambda: quote_send(USDC, network_fee=D("0.1"), asset_amount=D("0.1")),
+            "asset.amount must be greater than the network fee plus the commission",
+        ),
+        (
+            lambda: quote_send(USDC, network_fee=D("0.1"), asset_amount=D("1.1"), commission=fixed("1")),
+            "asset.amount must be greater than the network fee plus the commission",
+        ),
+        (
+            lambda: quote_subscribe(A_ETH_USDC, USDC, amount=D("5"), token_price=D("1.02"), commission=fixed("5")),
+            COMMISSION_TOO_HIGH,
+        ),
+        (lambda: quote_subscribe(A_ETH_USDC, USDC, amount=D("1.000001"), token_price=D("2000000")), TOO_SMALL),
+    ],
+)
 def test_amount_sanity_sentences(call, message: str) -> None:  # type: ignore[no-untyped-def]
     error = refused(call)
     assert (error.code, error.message) == ("invalid_parameters", message)
@@ -103,7 +118,9 @@ def test_subscription_limits() -> None:
     assert error.message == "asset.amount is below the minimum subscription amount (1 USDC)"
     error = refused(quote_subscribe, A_ETH_USDC, USDC, amount=D("0.5"), token_price=D("1"))
     assert (error.code, error.message) == (
-        "invalid_parameters", "asset.amount is below the minimum subscription amount (1 USDC)")
+        "invalid_parameters",
+        "asset.amount is below the minimum subscription amount (1 USDC)",
+    )
     error = refused(quote_subscribe, A_ETH_USDC, USDC, amount=D("200000.000001"), token_price=D("1"))
     assert error.code == "quote_amount_too_high"
     assert error.extra == {"max_amount": "200000", "requested_amount": "200000.000001"}
@@ -116,7 +133,9 @@ POSITION = Position(D("975.490196"), D("995"))
 def test_redemption_minimum() -> None:
     error = refused(quote_redeem, A_ETH_USDC, USDC, POSITION, token_price=D("1.05"), amount=D("0.99"))
     assert (error.code, error.message) == (
-        "invalid_parameters", "asset.amount is below the minimum redemption amount (1 USDC)")
+        "invalid_parameters",
+        "asset.amount is below the minimum redemption amount (1 USDC)",
+    )
 
 
 def test_redemption_maximum_when_set() -> None:
@@ -130,9 +149,10 @@ def test_redemption_beyond_the_position_is_insufficient_funds() -> None:
     # the whole position nets 1024.264705 − 2.926471 = 1021.338234
     error = refused(quote_redeem, A_ETH_USDC, USDC, POSITION, token_price=D("1.05"), amount=D("1021.338235"))
     assert (error.code, error.message) == (
-        "insufficient_funds", "The customer's aEthUSDC balance is insufficient for this order")
-    error = refused(quote_redeem, A_ETH_USDC, USDC, Position(D("0"), D("0")), token_price=D("1.05"),
-                    full_amount=True)
+        "insufficient_funds",
+        "The customer's aEthUSDC balance is insufficient for this order",
+    )
+    error = refused(quote_redeem, A_ETH_USDC, USDC, Position(D("0"), D("0")), token_price=D("1.05"), full_amount=True)
     assert error.code == "insufficient_funds"
 
 
@@ -145,7 +165,8 @@ def test_partial_redemption_leaving_dust_requires_full_amount() -> None:
     error = refused(quote_redeem, A_ETH_USDC, USDC, POSITION, token_price=D("1.05"), amount=D("1020.5"))
     assert (error.code, error.message) == (
         "full_amount_required",
-        "The remaining position would be below the minimum redemption amount (1 USDC); redeem the full amount")
+        "The remaining position would be below the minimum redemption amount (1 USDC); redeem the full amount",
+    )
 
 
 def test_full_redemption_whose_fees_eat_everything_is_too_small() -> None:
@@ -155,8 +176,9 @@ def test_full_redemption_whose_fees_eat_everything_is_too_small() -> None:
 
 
 def test_redemption_at_a_loss_charges_no_earnings_fee() -> None:
-    quote = quote_redeem(A_ETH_USDC, USDC, POSITION, token_price=D("1"), full_amount=True,
-                         commission=pct("5", "earnings_percentage"))
+    quote = quote_redeem(
+        A_ETH_USDC, USDC, POSITION, token_price=D("1"), full_amount=True, commission=pct("5", "earnings_percentage")
+    )
     assert quote.earnings == 0 and quote.house_fee == 0 and quote.commission == 0
     assert quote.amount == quote.gross == D("975.490196")
     assert [fee.amount for fee in quote.fees] == [0, 0]  # entries stay, even at 0
@@ -168,7 +190,8 @@ def test_redemption_with_fixed_commission_and_no_house_fee() -> None:
     assert quote.commission == 2 and quote.amount == 100
     assert quote.gross - quote.commission - quote.residue == 100
     assert [(f.source, f.type, f.base_operation, f.base_amount) for f in quote.fees] == [
-        ("partner_commission", "fixed", "redemption", quote.gross)]
+        ("partner_commission", "fixed", "redemption", quote.gross)
+    ]
     assert quote.fees[0].to_json()["value"] == "2"
 
 
@@ -185,22 +208,34 @@ def test_amount_and_full_amount_are_exclusive() -> None:
         quote_buy(BTC, Settlement.usd(BTC), asset_amount=D("1"), settlement_amount=D("1"))
 
 
-@pytest.mark.parametrize(("operation", "destination", "value", "expected"), [
-    ("send", "crypto_currency_address", D("1"), True),
-    ("send", "address_book", D("1"), True),
-    ("send", "lirium_customer", D("1000"), False),
-    ("send", "lirium_customer", D("1000.01"), True),
-    ("buy", None, D("1000"), False),
-    ("buy", None, D("1000.000000001"), True),
-])
+@pytest.mark.parametrize(
+    ("operation", "destination", "value", "expected"),
+    [
+        ("send", "crypto_currency_address", D("1"), True),
+        ("send", "address_book", D("1"), True),
+        ("send", "lirium_customer", D("1000"), False),
+        ("send", "lirium_customer", D("1000.01"), True),
+        ("buy", None, D("1000"), False),
+        ("buy", None, D("1000.000000001"), True),
+    ],
+)
 def test_security_code_rule(operation: str, destination: str | None, value: D, expected: bool) -> None:
-    assert requires_security_code(operation=operation, value_usd=value, threshold_usd=D("1000"),
-                                  code_operations=["send"], destination_type=destination) is expected
+    assert (
+        requires_security_code(
+            operation=operation,
+            value_usd=value,
+            threshold_usd=D("1000"),
+            code_operations=["send"],
+            destination_type=destination,
+        )
+        is expected
+    )
 
 
 def test_security_code_for_a_configured_operation() -> None:
-    assert requires_security_code(operation="buy", value_usd=D("1"), threshold_usd=D("1000"),
-                                  code_operations={"buy", "send"})
+    assert requires_security_code(
+        operation="buy", value_usd=D("1"), threshold_usd=D("1000"), code_operations={"buy", "send"}
+    )
 
 
 def test_authorization_threshold_is_strictly_above() -> None:
@@ -233,8 +268,9 @@ def test_limits_finer_than_the_quote_asset_are_shown_with_their_own_digits() -> 
     fine = Investment("inv", 0, D("0"), D("0.000001"), D("0"), D("0.000001"), D("0"))
     error = refused(quote_redeem, fine, whole, Position(D("3"), D("1")), token_price=D("0.9"), amount=D("1"))
     assert error.code == "full_amount_required"
-    assert error.message == ("The remaining position would be below the minimum redemption amount (0.000001 STB); "
-                             "redeem the full amount")
+    assert error.message == (
+        "The remaining position would be below the minimum redemption amount (0.000001 STB); redeem the full amount"
+    )
 
 
 def test_a_locked_quote_survives_storage_as_json() -> None:

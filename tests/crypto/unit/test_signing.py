@@ -68,7 +68,8 @@ def test_each_attempt_gets_its_own_token(signer: WebhookSigner) -> None:
     first, retry = signer.sign(BODY, now=AT), signer.sign(BODY, now=int(AT.timestamp()) + 30)
     assert first != retry
     assert jwt.decode(retry, signer.public_key_pem, algorithms=["RS512"], issuer="lirium-sandbox")["iat"] == (
-        int(AT.timestamp()) + 30)
+        int(AT.timestamp()) + 30
+    )
 
 
 def test_delivery_headers(signer: WebhookSigner) -> None:
@@ -129,28 +130,37 @@ def test_issuer_per_environment() -> None:
 
 def test_pkcs1_keys_are_accepted() -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                            serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ).decode()
     assert pem.startswith("-----BEGIN RSA PRIVATE KEY-----")
     signer = WebhookSigner(pem, "sandbox")
     assert verify_webhook(BODY, signer.sign(BODY, now=AT), signer.public_key_pem)
 
 
-def _pem(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
-         encryption: serialization.KeySerializationEncryption | None = None) -> str:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             encryption or serialization.NoEncryption()).decode()
+def _pem(
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
+    encryption: serialization.KeySerializationEncryption | None = None,
+) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption or serialization.NoEncryption()
+    ).decode()
 
 
-@pytest.mark.parametrize("make", [
-    lambda: _pem(rsa.generate_private_key(public_exponent=65537, key_size=1024)),
-    lambda: _pem(ec.generate_private_key(ec.SECP256R1())),
-    lambda: _pem(rsa.generate_private_key(public_exponent=65537, key_size=2048),
-                 serialization.BestAvailableEncryption(b"secret")),
-    lambda: "-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n",
-    lambda: "",
-    lambda: "ключ",
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: _pem(rsa.generate_private_key(public_exponent=65537, key_size=1024)),
+        lambda: _pem(ec.generate_private_key(ec.SECP256R1())),
+        lambda: _pem(
+            rsa.generate_private_key(public_exponent=65537, key_size=2048),
+            serialization.BestAvailableEncryption(b"secret"),
+        ),
+        lambda: "-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n",
+        lambda: "",
+        lambda: "ключ",
+    ],
+)
 def test_unusable_keys_are_refused(make) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError):
         load_private_key(make())

@@ -29,8 +29,9 @@ def decision_input(data: dict[str, Any]) -> str:
     return state
 
 
-async def decide(runtime: Runtime, partner: Partner, customer_id: str, order_id: str, authorization_id: str,
-                 body: dict[str, Any]) -> dict[str, Any]:
+async def decide(
+    runtime: Runtime, partner: Partner, customer_id: str, order_id: str, authorization_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
     now = runtime.clock.now()
     async with runtime.db.transaction() as conn:
         await customers.require(conn, customer_id, partner.id)

@@ -14,8 +14,9 @@ class Buy(Trade):
     name = "buy"
 
     def quote(self, draft: Draft) -> pricing.BuyQuote:
-        return pricing.quote_buy(draft.found["asset"], draft.found["settlement"], commission=draft.commission,
-                                 **self.amounts(draft))
+        return pricing.quote_buy(
+            draft.found["asset"], draft.found["settlement"], commission=draft.commission, **self.amounts(draft)
+        )
 
     def debit(self, quote: Any) -> None:
         return None

@@ -35,18 +35,21 @@ def mail_body(code: str, order: dict[str, Any]) -> str:
     """The two lines of 8.3; `order` is the order as answered (amounts already formatted)."""
     asset = order["asset"]
     expires_at = order[order["operation"]]["expires_at"]
-    return (f"Your security code is {code}.\n"
-            f"It confirms order {order['id']} ({order['operation']} {asset['amount']} {asset['currency']})"
-            f" and expires at {expires_at}.")
+    return (
+        f"Your security code is {code}.\n"
+        f"It confirms order {order['id']} ({order['operation']} {asset['amount']} {asset['currency']})"
+        f" and expires at {expires_at}."
+    )
 
 
 async def issue(conn: Connection, order: dict[str, Any], email: str, now: datetime, settings: Settings) -> str:
     """Store a fresh code's hash on the order (the previous code stops working) and mail it."""
     code = new_code()
-    await conn.execute("UPDATE crypto_orders SET code_hash = :hash WHERE id = :id",
-                       {"hash": code_hash(order["id"], code), "id": order["id"]})
-    await mail.send(conn, to=email, subject=SUBJECT, body=mail_body(code, order), now=now,
-                    deliver=bool(settings.smtp_url))
+    await conn.execute(
+        "UPDATE crypto_orders SET code_hash = :hash WHERE id = :id",
+        {"hash": code_hash(order["id"], code), "id": order["id"]},
+    )
+    await mail.send(
+        conn, to=email, subject=SUBJECT, body=mail_body(code, order), now=now, deliver=bool(settings.smtp_url)
+    )
     return code
-
-

@@ -52,10 +52,19 @@ def confirmation_input(data: dict[str, Any]) -> Confirmation:
     currency = amount = None
     customer = fields.object(body, "customer", allowed=("currency", "amount"))
     if customer is not None:
-        currency = fields.string(customer, "currency", required=True, min_length=3, max_length=3, pattern=CURRENCY,
-                                 pattern_message="Not a valid currency code.")
-        if fields.amount(customer, "amount", required=True, currency=currency or "",
-                         places=CUSTOMER_AMOUNT_PLACES) is not None:
+        currency = fields.string(
+            customer,
+            "currency",
+            required=True,
+            min_length=3,
+            max_length=3,
+            pattern=CURRENCY,
+            pattern_message="Not a valid currency code.",
+        )
+        if (
+            fields.amount(customer, "amount", required=True, currency=currency or "", places=CUSTOMER_AMOUNT_PLACES)
+            is not None
+        ):
             amount = customer.raw("amount")
     fields.raise_if_any()
     return Confirmation(code, reference_id, currency, amount)
@@ -86,8 +95,9 @@ async def _still_open(conn: Connection, order: Any, now: datetime) -> Refusal | 
     return None
 
 
-async def confirm_order(runtime: Runtime, partner: Partner, customer_id: str, order_id: str,
-                        body: dict[str, Any]) -> dict[str, Any]:
+async def confirm_order(
+    runtime: Runtime, partner: Partner, customer_id: str, order_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
     now = runtime.clock.now()
     async with runtime.db.transaction() as conn:
         outcome = await _confirm(conn, runtime, partner, customer_id, order_id, body, now)
@@ -96,15 +106,22 @@ async def confirm_order(runtime: Runtime, partner: Partner, customer_id: str, or
     return outcome
 
 
-async def _confirm(conn: Connection, runtime: Runtime, partner: Partner, customer_id: str, order_id: str,
-                   body: dict[str, Any], now: datetime) -> dict[str, Any] | Refusal:
-    customer, order = await _locate(conn, partner, customer_id, order_id)          # 1-3
-    given = confirmation_input(body)                                               # 4
-    refusal = await _still_open(conn, order, now)                                  # 5
+async def _confirm(
+    conn: Connection,
+    runtime: Runtime,
+    partner: Partner,
+    customer_id: str,
+    order_id: str,
+    body: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any] | Refusal:
+    customer, order = await _locate(conn, partner, customer_id, order_id)  # 1-3
+    given = confirmation_input(body)  # 4
+    refusal = await _still_open(conn, order, now)  # 5
     if refusal is not None:
         return refusal
-    reference_id = await _reference_for(conn, order, given.reference_id)           # 6
-    refusal = await _security_code(conn, runtime, order, given.code, now)          # 7
+    reference_id = await _reference_for(conn, order, given.reference_id)  # 6
+    refusal = await _security_code(conn, runtime, order, given.code, now)  # 7
     if refusal is not None:
         return refusal
     operation = OPERATIONS[order["operation"]]
@@ -112,18 +129,20 @@ async def _confirm(conn: Connection, runtime: Runtime, partner: Partner, custome
     await check_permissions(operation, customer, order, partner.products, runtime)  # 8
     settings = runtime.settings
     await operation.recheck(conn, order, quote, settings)
-    sets: dict[str, Any] = {"submitted_at": now, "customer_currency": given.customer_currency,
-                            "customer_amount": given.customer_amount,
-                            **await operation.stage(conn, order, quote, now, settings)}
+    sets: dict[str, Any] = {
+        "submitted_at": now,
+        "customer_currency": given.customer_currency,
+        "customer_amount": given.customer_amount,
+        **await operation.stage(conn, order, quote, now, settings),
+    }
     if reference_id is not None:
         sets["reference_id"] = reference_id
     try:
-        confirmed = await states.apply(conn, order, operation.confirmation_event(order, quote, settings), now,
-                                     **sets)
+        confirmed = await states.apply(conn, order, operation.confirmation_event(order, quote, settings), now, **sets)
     except UniqueViolation:  # a concurrent confirm or create took the reference_id first
         raise errors.reference_id_already_used(reference_id or "") from None
     await operation.execute(conn, order, quote, now, settings)  # 9-10: lock, re-check and post last
-    return confirmed                                                               # 11
+    return confirmed  # 11
 
 
 async def _reference_for(conn: Connection, order: Any, sent: str | None) -> str | None:
@@ -139,8 +158,9 @@ async def _reference_for(conn: Connection, order: Any, sent: str | None) -> str 
     return sent
 
 
-async def _security_code(conn: Connection, runtime: Runtime, order: Any, code: str | None,
-                         now: datetime) -> Refusal | None:
+async def _security_code(
+    conn: Connection, runtime: Runtime, order: Any, code: str | None, now: datetime
+) -> Refusal | None:
     if not order["requires_confirmation_code"]:
         return None  # a code sent for an order that needs none is ignored
     if code is None:
@@ -148,8 +168,9 @@ async def _security_code(conn: Connection, runtime: Runtime, order: Any, code: s
     if codes.matches(order["id"], code, order["code_hash"]):
         return None
     attempts = order["code_attempts"] + 1
-    await conn.execute("UPDATE crypto_orders SET code_attempts = :attempts WHERE id = :id",
-                       {"attempts": attempts, "id": order["id"]})
+    await conn.execute(
+        "UPDATE crypto_orders SET code_attempts = :attempts WHERE id = :id", {"attempts": attempts, "id": order["id"]}
+    )
     if attempts >= runtime.settings.crypto_code_max_attempts:
         await states.apply(conn, order, "code_attempts_exhausted", now)
         return Refusal(errors.invalid_security_code(WRONG_CODE_CANCELLED))
@@ -159,8 +180,9 @@ async def _security_code(conn: Connection, runtime: Runtime, order: Any, code: s
 # ---------------------------------------------------------------------- resend_code (8.13)
 
 
-async def resend_code(runtime: Runtime, partner: Partner, customer_id: str, order_id: str,
-                      body: dict[str, Any]) -> dict[str, Any]:
+async def resend_code(
+    runtime: Runtime, partner: Partner, customer_id: str, order_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
     now = runtime.clock.now()
     async with runtime.db.transaction() as conn:
         outcome = await _resend(conn, runtime, partner, customer_id, order_id, body, now)
@@ -169,8 +191,15 @@ async def resend_code(runtime: Runtime, partner: Partner, customer_id: str, orde
     return outcome
 
 
-async def _resend(conn: Connection, runtime: Runtime, partner: Partner, customer_id: str, order_id: str,
-                  body: dict[str, Any], now: datetime) -> dict[str, Any] | Refusal:
+async def _resend(
+    conn: Connection,
+    runtime: Runtime,
+    partner: Partner,
+    customer_id: str,
+    order_id: str,
+    body: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any] | Refusal:
     customer, order = await _locate(conn, partner, customer_id, order_id)
     _no_fields(body)
     refusal = await _still_open(conn, order, now)
@@ -180,8 +209,7 @@ async def _resend(conn: Connection, runtime: Runtime, partner: Partner, customer
         raise errors.invalid_order_state("Order does not require a security code")
     if order["code_resends"] >= runtime.settings.crypto_code_max_resends:
         raise errors.invalid_order_state("Security code resend limit reached")
-    await conn.execute("UPDATE crypto_orders SET code_resends = code_resends + 1 WHERE id = :id",
-                       {"id": order["id"]})
+    await conn.execute("UPDATE crypto_orders SET code_resends = code_resends + 1 WHERE id = :id", {"id": order["id"]})
     snapshot = await reads.snapshot(conn, order["id"], now)
     await codes.issue(conn, snapshot, customer["email"], now, runtime.settings)
     return snapshot

@@ -28,23 +28,22 @@ REFERENCE_MAX = 191
 async def create_order(runtime: Runtime, partner: Partner, customer_id: str, body: dict[str, Any]) -> dict[str, Any]:
     now = runtime.clock.now()
     async with runtime.db.transaction() as conn:
-        customer = await customers.require(conn, customer_id, partner.id)               # 1
-        name = _operation_name(body)                                                    # 2
-        require_scope(partner, f"operation_{name}")                                     # 3
-        node = _node(body, name)                                                        # 4
+        customer = await customers.require(conn, customer_id, partner.id)  # 1
+        name = _operation_name(body)  # 2
+        require_scope(partner, f"operation_{name}")  # 3
+        node = _node(body, name)  # 4
         operation = _registered(name)
-        draft = Draft(partner=partner, customer=customer, operation=operation.name, now=now,
-                      settings=runtime.settings)
-        _schema(body, node, operation, draft)                                           # 5
-        operation.check_amounts(draft)                                                  # 6
-        await _references(conn, operation, draft)                                       # 7
-        await _reference_unused(conn, partner.id, draft.reference_id)                   # 8
+        draft = Draft(partner=partner, customer=customer, operation=operation.name, now=now, settings=runtime.settings)
+        _schema(body, node, operation, draft)  # 5
+        operation.check_amounts(draft)  # 6
+        await _references(conn, operation, draft)  # 7
+        await _reference_unused(conn, partner.id, draft.reference_id)  # 8
         await check_permissions(operation, draft.customer, draft, partner.products, runtime)  # 9
         await operation.permissions(conn, draft)
-        await operation.destination(conn, draft)                                        # 10
-        quote = operation.quote(draft)                                                  # 11
-        await _balance_covers(conn, draft.customer_id, operation.debit(quote))          # 12
-        return await _persist(conn, runtime, operation, draft, quote)                   # 13
+        await operation.destination(conn, draft)  # 10
+        quote = operation.quote(draft)  # 11
+        await _balance_covers(conn, draft.customer_id, operation.debit(quote))  # 12
+        return await _persist(conn, runtime, operation, draft, quote)  # 13
 
 
 # ---------------------------------------------------------------------- steps 2-5
@@ -114,13 +113,18 @@ async def _reference_unused(conn: Connection, partner_id: str, reference_id: str
 
 
 async def reference_taken(conn: Connection, partner_id: str, reference_id: str) -> bool:
-    return await conn.fetchval("SELECT 1 FROM crypto_orders WHERE partner_id = :partner_id"
-                               " AND reference_id = :reference_id",
-                               {"partner_id": partner_id, "reference_id": reference_id}) is not None
+    return (
+        await conn.fetchval(
+            "SELECT 1 FROM crypto_orders WHERE partner_id = :partner_id AND reference_id = :reference_id",
+            {"partner_id": partner_id, "reference_id": reference_id},
+        )
+        is not None
+    )
 
 
-async def check_permissions(operation: Operation, customer: Any, subject: Any, products: tuple[str, ...],
-                            runtime: Runtime) -> None:
+async def check_permissions(
+    operation: Operation, customer: Any, subject: Any, products: tuple[str, ...], runtime: Runtime
+) -> None:
     """Step 9's common part (also step 8 of confirm): customer state, then product, then the
     asset operations the operation names. `subject` is the draft or the stored order;
     `products` are those of the customer's partner (the caller: lookups are partner-scoped)."""
@@ -144,24 +148,40 @@ async def _balance_covers(conn: Connection, customer_id: str, debit: Any) -> Non
 # ---------------------------------------------------------------------- step 13
 
 
-async def _persist(conn: Connection, runtime: Runtime, operation: Operation, draft: Draft,
-                   quote: Any) -> dict[str, Any]:
+async def _persist(
+    conn: Connection, runtime: Runtime, operation: Operation, draft: Draft, quote: Any
+) -> dict[str, Any]:
     now, settings = draft.now, runtime.settings
     order_id = ids.new_hex_id()
     cols = operation.columns(quote, draft)
     needs_code = pricing.requires_security_code(
-        operation=operation.name, value_usd=cols.usd_value, threshold_usd=settings.crypto_code_threshold_usd,
-        code_operations=draft.partner.security_code_operations, destination_type=operation.destination_type(draft))
+        operation=operation.name,
+        value_usd=cols.usd_value,
+        threshold_usd=settings.crypto_code_threshold_usd,
+        code_operations=draft.partner.security_code_operations,
+        destination_type=operation.destination_type(draft),
+    )
     commission = draft.commission
     try:
-        await conn.execute(INSERT_ORDER, {
-            "id": order_id, "partner_id": draft.partner.id, "customer_id": draft.customer_id,
-            "reference_id": draft.reference_id, "operation": operation.name, "currency": draft.asset_currency,
-            **_column_values(cols),
-            "commission_type": commission.type if commission else None,
-            "commission_value": commission.value if commission else None,
-            "quote": quotes.dump(quote), "node": orjson.dumps(operation.node(quote, draft)).decode(),
-            "expires_at": now + timedelta(seconds=settings.crypto_quote_ttl), "code": needs_code, "now": now})
+        await conn.execute(
+            INSERT_ORDER,
+            {
+                "id": order_id,
+                "partner_id": draft.partner.id,
+                "customer_id": draft.customer_id,
+                "reference_id": draft.reference_id,
+                "operation": operation.name,
+                "currency": draft.asset_currency,
+                **_column_values(cols),
+                "commission_type": commission.type if commission else None,
+                "commission_value": commission.value if commission else None,
+                "quote": quotes.dump(quote),
+                "node": orjson.dumps(operation.node(quote, draft)).decode(),
+                "expires_at": now + timedelta(seconds=settings.crypto_quote_ttl),
+                "code": needs_code,
+                "now": now,
+            },
+        )
     except UniqueViolation:  # a concurrent create took the reference_id first
         raise errors.reference_id_already_used(draft.reference_id or "") from None
     order = await reads.snapshot(conn, order_id, now)
@@ -183,4 +203,5 @@ INSERT_ORDER = (
     " last_updated_at) VALUES (:id, :partner_id, :customer_id, :reference_id, :operation, 'pending', NULL,"
     " :currency, :asset_amount, :settlement_currency, :settlement_amount, :counter_currency, :counter_amount,"
     " :commission_type, :commission_value, :commission_currency, :commission_amount, :fee_amount, :usd_value,"
-    " :quote, :node, :expires_at, :code, 0, 0, :network, :now, :now)")
+    " :quote, :node, :expires_at, :code, 0, 0, :network, :now, :now)"
+)

@@ -95,25 +95,46 @@ async def deposit(runtime: Runtime, customer_id: str, data: dict[str, Any]) -> d
 async def _create_receive(conn: Connection, customer: Any, dep: Deposit, asset: Asset, now: Any) -> str:
     order_id = ids.new_hex_id()
     net = ledger.EXACT.subtract(dep.amount, dep.fee)
-    node = {"origin": {"type": "blockchain_transaction", "value": dep.tx_hash,
-                       "amount": formats.crypto(dep.amount, asset.decimal_places), "network": dep.network}}
+    node = {
+        "origin": {
+            "type": "blockchain_transaction",
+            "value": dep.tx_hash,
+            "amount": formats.crypto(dep.amount, asset.decimal_places),
+            "network": dep.network,
+        }
+    }
     await conn.execute(
         "INSERT INTO crypto_orders (id, partner_id, customer_id, reference_id, operation, state, cancel_reason,"
         " asset_currency, asset_amount, fee_amount, node, requires_confirmation_code, code_attempts, code_resends,"
         " tx_hash, network, created_at, last_updated_at, submitted_at) VALUES (:id, :partner_id, :customer_id,"
         " NULL, 'receive', 'completed', NULL, :currency, :net, :fee, :node, FALSE, 0, 0, :tx_hash, :network,"
         " :now, :now, :now)",
-        {"id": order_id, "partner_id": customer["partner_id"], "customer_id": customer["id"],
-         "currency": dep.currency, "net": net, "fee": dep.fee, "node": orjson.dumps(node).decode(),
-         "tx_hash": dep.tx_hash, "network": dep.network, "now": now})
+        {
+            "id": order_id,
+            "partner_id": customer["partner_id"],
+            "customer_id": customer["id"],
+            "currency": dep.currency,
+            "net": net,
+            "fee": dep.fee,
+            "node": orjson.dumps(node).decode(),
+            "tx_hash": dep.tx_hash,
+            "network": dep.network,
+            "now": now,
+        },
+    )
     try:
         await conn.execute(
             "INSERT INTO crypto_deposit_hashes (currency, network, tx_hash, order_id)"
             " VALUES (:currency, :network, :tx_hash, :order_id)",
-            {"currency": dep.currency, "network": dep.network, "tx_hash": dep.tx_hash, "order_id": order_id})
+            {"currency": dep.currency, "network": dep.network, "tx_hash": dep.tx_hash, "order_id": order_id},
+        )
     except UniqueViolation:
         raise errors.conflict(f"tx_hash '{dep.tx_hash}' has already been deposited") from None
-    await ledger.post(conn, postings.deposit(
-        customer_id=customer["id"], currency=dep.currency, amount=dep.amount, fee=dep.fee),
-                      kind="deposit", order_id=order_id, now=now)
+    await ledger.post(
+        conn,
+        postings.deposit(customer_id=customer["id"], currency=dep.currency, amount=dep.amount, fee=dep.fee),
+        kind="deposit",
+        order_id=order_id,
+        now=now,
+    )
     return order_id

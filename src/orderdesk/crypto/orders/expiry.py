@@ -17,14 +17,20 @@ BATCH = 100
 
 async def expire_due(runtime: Runtime, now: datetime) -> int:
     async with runtime.db.transaction(write=False) as conn:
-        due = [row["id"] for row in await conn.fetch(
-            "SELECT id FROM crypto_orders WHERE state = 'pending' AND expires_at <= :now"
-            " ORDER BY expires_at LIMIT :limit", {"now": now, "limit": BATCH})]
+        due = [
+            row["id"]
+            for row in await conn.fetch(
+                "SELECT id FROM crypto_orders WHERE state = 'pending' AND expires_at <= :now"
+                " ORDER BY expires_at LIMIT :limit",
+                {"now": now, "limit": BATCH},
+            )
+        ]
     expired = 0
     for order_id in due:
         async with runtime.db.transaction() as conn:
             order = await conn.fetchrow(
-                f"SELECT {CONTROL_COLUMNS} FROM crypto_orders WHERE id = :id" + conn.skip_locked, {"id": order_id})
+                f"SELECT {CONTROL_COLUMNS} FROM crypto_orders WHERE id = :id" + conn.skip_locked, {"id": order_id}
+            )
             if order is None or order["state"] != "pending" or order["expires_at"] > now:
                 continue  # confirmed, already expired, or being handled by someone else right now
             await states.apply(conn, order, "expire", now, at=order["expires_at"])

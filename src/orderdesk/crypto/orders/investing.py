@@ -62,10 +62,17 @@ class InvestmentOperation(Operation):
         assert draft.asset is not None
         draft.found["quote_asset"] = await require_usd_asset(conn, draft.asset)
         draft.found["token_price"] = pricing.token_price(
-            anchor_price=investment.anchor_price, apy=investment.apy, anchor_at=investment.anchor_at, at=draft.now)
+            anchor_price=investment.anchor_price, apy=investment.apy, anchor_at=investment.anchor_at, at=draft.now
+        )
         draft.found["priced_investment"] = pricing.Investment(
-            investment.id, investment.decimal_places, investment.fee_value, investment.subscription_min,
-            investment.subscription_max, investment.redemption_min, investment.redemption_max)
+            investment.id,
+            investment.decimal_places,
+            investment.fee_value,
+            investment.subscription_min,
+            investment.subscription_max,
+            investment.redemption_min,
+            investment.redemption_max,
+        )
 
     async def commission_permitted(self, draft: Draft) -> None:
         return None
@@ -73,27 +80,37 @@ class InvestmentOperation(Operation):
 
 async def position(conn: Connection, customer_id: str, investment_id: str) -> pricing.Position:
     tokens = await ledger.balance(conn, postings.customer(customer_id, investment_id, Decimal(0)).label)
-    principal = await conn.fetchval("SELECT principal FROM crypto_positions WHERE customer_id = :customer_id"
-                                    " AND investment_id = :investment_id",
-                                    {"customer_id": customer_id, "investment_id": investment_id})
+    principal = await conn.fetchval(
+        "SELECT principal FROM crypto_positions WHERE customer_id = :customer_id AND investment_id = :investment_id",
+        {"customer_id": customer_id, "investment_id": investment_id},
+    )
     return pricing.Position(tokens, principal if principal is not None else Decimal(0))
 
 
-async def move_principal(conn: Connection, customer_id: str, investment_id: str, change: Decimal,
-                         now: datetime) -> None:
+async def move_principal(
+    conn: Connection, customer_id: str, investment_id: str, change: Decimal, now: datetime
+) -> None:
     """Add `change` to the position's principal W. A redemption's `b` was priced against W at
     initiation; should another redemption have run since, W stops at zero, and a position
     without tokens has no principal."""
-    row = await conn.fetchrow("SELECT principal FROM crypto_positions WHERE customer_id = :customer_id"
-                              " AND investment_id = :investment_id" + conn.for_update,
-                              {"customer_id": customer_id, "investment_id": investment_id})
+    row = await conn.fetchrow(
+        "SELECT principal FROM crypto_positions WHERE customer_id = :customer_id"
+        " AND investment_id = :investment_id" + conn.for_update,
+        {"customer_id": customer_id, "investment_id": investment_id},
+    )
     tokens = await ledger.balance(conn, postings.customer(customer_id, investment_id, Decimal(0)).label)
     principal = (row["principal"] if row else Decimal(0)) + change
     principal = Decimal(0) if tokens == 0 or principal < 0 else principal
     params = {"customer_id": customer_id, "investment_id": investment_id, "principal": principal, "now": now}
     if row is None:
-        await conn.execute("INSERT INTO crypto_positions (customer_id, investment_id, principal, updated_at)"
-                           " VALUES (:customer_id, :investment_id, :principal, :now)", params)
+        await conn.execute(
+            "INSERT INTO crypto_positions (customer_id, investment_id, principal, updated_at)"
+            " VALUES (:customer_id, :investment_id, :principal, :now)",
+            params,
+        )
     else:
-        await conn.execute("UPDATE crypto_positions SET principal = :principal, updated_at = :now"
-                           " WHERE customer_id = :customer_id AND investment_id = :investment_id", params)
+        await conn.execute(
+            "UPDATE crypto_positions SET principal = :principal, updated_at = :now"
+            " WHERE customer_id = :customer_id AND investment_id = :investment_id",
+            params,
+        )

@@ -145,23 +145,28 @@ class Operation:
         """The state-machine event (8.16) a confirmation of this order causes."""
         return "execute"
 
-    async def stage(self, conn: Connection, order: Any, quote: Any, now: datetime,
-                    settings: Settings) -> dict[str, Any]:
+    async def stage(
+        self, conn: Connection, order: Any, quote: Any, now: datetime, settings: Settings
+    ) -> dict[str, Any]:
         """Columns the confirmation's state change also sets (a send: its node, so the answer
         and the order-updated event show its authorization or transfer)."""
         return {}
 
     async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime, settings: Settings) -> None:
         """Post the ledger for a confirmed order (8.12 step 10)."""
-        await post(conn, postings.confirmation_entries(quote, customer_id=order["customer_id"],
-                                                       partner_id=order["partner_id"]), order, now)
+        await post(
+            conn,
+            postings.confirmation_entries(quote, customer_id=order["customer_id"], partner_id=order["partner_id"]),
+            order,
+            now,
+        )
 
 
-async def post(conn: Connection, entries: list[postings.Entry], order: Any, now: datetime, *,
-               kind: str | None = None) -> None:
+async def post(
+    conn: Connection, entries: list[postings.Entry], order: Any, now: datetime, *, kind: str | None = None
+) -> None:
     try:
-        await ledger.post(conn, entries, kind=kind or f"{order['operation']}_confirmed", order_id=order["id"],
-                          now=now)
+        await ledger.post(conn, entries, kind=kind or f"{order['operation']}_confirmed", order_id=order["id"], now=now)
     except ledger.InsufficientFunds as exc:
         raise errors.insufficient_funds(exc.currency) from None
 
@@ -181,8 +186,9 @@ def read_commission(fields: Fields, parent: Node, types: tuple[str, ...], draft:
         draft.commission_raw = node.raw("value")
 
 
-def check_commission(fields: Fields, draft: Draft, path: tuple[str, ...], fixed_currency: str | None,
-                     fixed_places: int | None) -> None:
+def check_commission(
+    fields: Fields, draft: Draft, path: tuple[str, ...], fixed_currency: str | None, fixed_places: int | None
+) -> None:
     """Step 7 for the commission: a fixed value within its currency's decimals, a percentage
     within 4 decimals and 0 ≤ p < 100."""
     commission, raw = draft.commission, draft.commission_raw

@@ -20,20 +20,25 @@ async def find(conn: Connection, customer_id: str, order_id: str, *, lock: bool 
         return None
     return await conn.fetchrow(
         f"SELECT {CONTROL_COLUMNS} FROM crypto_orders WHERE id = :id AND customer_id = :customer_id"
-        + (conn.for_update if lock else ""), {"id": order_id, "customer_id": customer_id})
+        + (conn.for_update if lock else ""),
+        {"id": order_id, "customer_id": customer_id},
+    )
 
 
 async def snapshot(conn: Connection, order_id: str, now: datetime) -> dict[str, Any]:
     """The order as GET shows it now, inside the caller's transaction."""
-    row = await conn.fetchrow(f"SELECT {ORDER_COLUMNS}, {_ASSET_PLACES} FROM crypto_orders WHERE id = :id",
-                              {"id": order_id})
+    row = await conn.fetchrow(
+        f"SELECT {ORDER_COLUMNS}, {_ASSET_PLACES} FROM crypto_orders WHERE id = :id", {"id": order_id}
+    )
     assert row is not None, order_id
     return order_view(row, now, {row["asset_currency"]: row["asset_places"]})
 
 
 # The decimals of the order's asset (or investment token) in the same statement as the order.
-_ASSET_PLACES = ("COALESCE((SELECT decimal_places FROM crypto_assets WHERE id = asset_currency),"
-                 " (SELECT decimal_places FROM crypto_investments WHERE id = asset_currency), 18) AS asset_places")
+_ASSET_PLACES = (
+    "COALESCE((SELECT decimal_places FROM crypto_assets WHERE id = asset_currency),"
+    " (SELECT decimal_places FROM crypto_investments WHERE id = asset_currency), 18) AS asset_places"
+)
 
 
 async def get_order(runtime: Runtime, partner: Partner, customer_id: str, order_id: str) -> dict[str, Any]:
@@ -63,8 +68,9 @@ def _state_condition(state: str) -> str:
     return "state = :state"
 
 
-async def list_orders(runtime: Runtime, partner: Partner, customer_id: str, filters: dict[str, str | None],
-                      page: Page) -> dict[str, Any]:
+async def list_orders(
+    runtime: Runtime, partner: Partner, customer_id: str, filters: dict[str, str | None], page: Page
+) -> dict[str, Any]:
     now = runtime.clock.now()
     where = "customer_id = :customer_id"
     params: dict[str, Any] = {"customer_id": customer_id, "limit": page.limit, "offset": page.offset}
@@ -80,7 +86,10 @@ async def list_orders(runtime: Runtime, partner: Partner, customer_id: str, filt
     async with runtime.db.transaction(write=False) as conn:
         await customers.require(conn, customer_id, partner.id)
         total = await conn.fetchval(f"SELECT COUNT(*) FROM crypto_orders WHERE {where}", params)
-        rows = await conn.fetch(f"SELECT {ORDER_COLUMNS} FROM crypto_orders WHERE {where}"
-                                " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset", params)
+        rows = await conn.fetch(
+            f"SELECT {ORDER_COLUMNS} FROM crypto_orders WHERE {where}"
+            " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset",
+            params,
+        )
         places = await partners.currency_places(conn)
     return {"orders": [order_view(row, now, places) for row in rows], "total": int(total)}

@@ -15,8 +15,9 @@ class Sell(Trade):
     name = "sell"
 
     def quote(self, draft: Draft) -> pricing.SellQuote:
-        return pricing.quote_sell(draft.found["asset"], draft.found["settlement"], commission=draft.commission,
-                                  **self.amounts(draft))
+        return pricing.quote_sell(
+            draft.found["asset"], draft.found["settlement"], commission=draft.commission, **self.amounts(draft)
+        )
 
     def debit(self, quote: Any) -> tuple[str, Decimal]:
         return quote.asset, quote.asset_amount

@@ -96,30 +96,48 @@ class Send(Operation):
             network = draft.asset.network(draft.values["network"])
             assert network is not None
             fee = network.send_fee
-        return pricing.quote_send(draft.found["asset"], network_fee=fee, asset_amount=draft.asset_amount,
-                                  destination_amount=draft.values["amount"], commission=draft.commission)
+        return pricing.quote_send(
+            draft.found["asset"],
+            network_fee=fee,
+            asset_amount=draft.asset_amount,
+            destination_amount=draft.values["amount"],
+            commission=draft.commission,
+        )
 
     def debit(self, quote: Any) -> tuple[str, Decimal]:
         return quote.asset, quote.total
 
     def columns(self, quote: Any, draft: Draft) -> Columns:
-        return Columns(asset_amount=quote.total, usd_value=quote.value_usd, counter_currency=quote.asset,
-                       counter_amount=quote.destination_amount, commission_currency=quote.asset,
-                       commission_amount=quote.commission, fee_amount=quote.network_fee,
-                       network=draft.values["network"])
+        return Columns(
+            asset_amount=quote.total,
+            usd_value=quote.value_usd,
+            counter_currency=quote.asset,
+            counter_amount=quote.destination_amount,
+            commission_currency=quote.asset,
+            commission_amount=quote.commission,
+            fee_amount=quote.network_fee,
+            network=draft.values["network"],
+        )
 
     def node(self, quote: Any, draft: Draft) -> dict[str, Any]:
         kind = draft.values["type"]
-        destination: dict[str, Any] = {"type": kind, "value": draft.values["value"],
-                                       "amount": formats.crypto(quote.destination_amount, quote.places)}
+        destination: dict[str, Any] = {
+            "type": kind,
+            "value": draft.values["value"],
+            "amount": formats.crypto(quote.destination_amount, quote.places),
+        }
         if kind == ADDRESS_BOOK:
             destination["address"] = draft.found["address"]
         if kind == CUSTOMER:
             destination["lirium_transfer"] = None
         else:
             destination["crypto_currency_transaction"] = None
-        return {"network": draft.values["network"], "fees": formats.crypto(quote.network_fee, quote.places),
-                "destination": destination, "authorizations": []}
+        return {
+            "network": draft.values["network"],
+            "fees": formats.crypto(quote.network_fee, quote.places),
+            "destination": destination,
+            "authorizations": [],
+        }
 
     def destination_type(self, draft: Draft) -> str | None:
         return str(draft.values["type"])
@@ -134,8 +152,9 @@ class Send(Operation):
     def confirmation_event(self, order: Any, quote: Any, settings: Settings) -> str:
         return send_stages.confirmation_event(order, quote, settings)
 
-    async def stage(self, conn: Connection, order: Any, quote: Any, now: datetime,
-                    settings: Settings) -> dict[str, Any]:
+    async def stage(
+        self, conn: Connection, order: Any, quote: Any, now: datetime, settings: Settings
+    ) -> dict[str, Any]:
         return await send_stages.stage(conn, order, quote, now, settings)
 
     async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime, settings: Settings) -> None:

@@ -62,8 +62,9 @@ def is_internal(order: Any) -> bool:
 
 
 def _needs_authorization(quote: pricing.SendQuote, settings: Settings) -> bool:
-    return pricing.needs_partner_authorization(operation="send", value_usd=quote.value_usd,
-                                               threshold_usd=settings.crypto_send_auth_threshold_usd)
+    return pricing.needs_partner_authorization(
+        operation="send", value_usd=quote.value_usd, threshold_usd=settings.crypto_send_auth_threshold_usd
+    )
 
 
 def confirmation_event(order: Any, quote: pricing.SendQuote, settings: Settings) -> str:
@@ -73,8 +74,9 @@ def confirmation_event(order: Any, quote: pricing.SendQuote, settings: Settings)
     return "hand_over"
 
 
-async def stage(conn: Connection, order: Any, quote: pricing.SendQuote, now: datetime,
-                settings: Settings) -> dict[str, Any]:
+async def stage(
+    conn: Connection, order: Any, quote: pricing.SendQuote, now: datetime, settings: Settings
+) -> dict[str, Any]:
     """Before the state change: stamp the address-book entry, open the authorization or
     schedule the delivery, and return the node the confirmed order shows (with its pending
     authorization, or the receiver's `receive` order id of an internal transfer)."""
@@ -85,8 +87,13 @@ async def stage(conn: Connection, order: Any, quote: pricing.SendQuote, now: dat
         await conn.execute(
             f"INSERT INTO crypto_authorizations ({AUTHORIZATION_COLUMNS}) VALUES (:id, :order_id, 'pending',"
             " :expires_at, NULL, :now)",
-            {"id": ids.new_hex_id(), "order_id": order["id"], "now": now,
-             "expires_at": now + timedelta(seconds=settings.crypto_send_auth_ttl)})
+            {
+                "id": ids.new_hex_id(),
+                "order_id": order["id"],
+                "now": now,
+                "expires_at": now + timedelta(seconds=settings.crypto_send_auth_ttl),
+            },
+        )
         return {"node": await node_with(conn, order)}
     if destination["type"] == CUSTOMER:
         transfer = {"customer_id": destination["value"], "order_id": ids.new_hex_id()}
@@ -102,42 +109,61 @@ async def execute(conn: Connection, order: Any, quote: pricing.SendQuote, now: d
         transfer = orjson.loads(staged)["destination"]["lirium_transfer"]
         await _transfer(conn, order, quote, now, from_transit=False, receive_id=transfer["order_id"])
         return
-    await post(conn, postings.send_to_transit(quote, customer_id=order["customer_id"]), order, now,
-               kind="send_to_transit")
+    await post(
+        conn, postings.send_to_transit(quote, customer_id=order["customer_id"]), order, now, kind="send_to_transit"
+    )
 
 
 async def schedule_delivery(conn: Connection, order_id: str, now: datetime, settings: Settings) -> None:
-    await outbox.enqueue(conn, DELIVERY_KIND, ref=order_id, now=now,
-                         due_at=now + timedelta(seconds=settings.crypto_send_delay))
+    await outbox.enqueue(
+        conn, DELIVERY_KIND, ref=order_id, now=now, due_at=now + timedelta(seconds=settings.crypto_send_delay)
+    )
 
 
 async def node_with(conn: Connection, order: Any, **destination: Any) -> str:
     """The order's node with its authorizations as stored now and `destination` changes."""
     node = orjson.loads(order["node"])
-    node["authorizations"] = [authorization_view(row) for row in await conn.fetch(
-        f"SELECT {AUTHORIZATION_COLUMNS} FROM crypto_authorizations WHERE order_id = :order_id"
-        " ORDER BY created_at, id", {"order_id": order["id"]})]
+    node["authorizations"] = [
+        authorization_view(row)
+        for row in await conn.fetch(
+            f"SELECT {AUTHORIZATION_COLUMNS} FROM crypto_authorizations WHERE order_id = :order_id"
+            " ORDER BY created_at, id",
+            {"order_id": order["id"]},
+        )
+    ]
     node["destination"].update(destination)
     return orjson.dumps(node).decode()
 
 
 def authorization_view(row: Any) -> dict[str, Any]:
-    return {"id": row["id"], "type": "partner", "state": row["state"],
-            "expires_at": formats.timestamp(row["expires_at"]), "signed_at": formats.timestamp(row["signed_at"])}
+    return {
+        "id": row["id"],
+        "type": "partner",
+        "state": row["state"],
+        "expires_at": formats.timestamp(row["expires_at"]),
+        "signed_at": formats.timestamp(row["signed_at"]),
+    }
 
 
 # ---------------------------------------------------------------------- internal transfer
 
 
-async def _transfer(conn: Connection, order: Any, quote: pricing.SendQuote, now: datetime, *,
-                    from_transit: bool, receive_id: str) -> dict[str, str]:
+async def _transfer(
+    conn: Connection, order: Any, quote: pricing.SendQuote, now: datetime, *, from_transit: bool, receive_id: str
+) -> dict[str, str]:
     """Credit the receiver and create its completed `receive` order (8.11, origin
     `lirium_transfer`) with its events; returns the send's `lirium_transfer` value."""
     receiver_id = destination_of(order)["value"]
-    receiver_partner = await conn.fetchval("SELECT partner_id FROM crypto_customers WHERE id = :id",
-                                           {"id": receiver_id})
-    entries = postings.internal_send_completed(quote, sender_id=order["customer_id"], receiver_id=receiver_id,
-                                               partner_id=order["partner_id"], from_transit=from_transit)
+    receiver_partner = await conn.fetchval(
+        "SELECT partner_id FROM crypto_customers WHERE id = :id", {"id": receiver_id}
+    )
+    entries = postings.internal_send_completed(
+        quote,
+        sender_id=order["customer_id"],
+        receiver_id=receiver_id,
+        partner_id=order["partner_id"],
+        from_transit=from_transit,
+    )
     await post(conn, entries, order, now, kind="send_transferred")
     amount = formats.crypto(quote.destination_amount, quote.places)
     node = {"origin": {"type": "lirium_transfer", "value": order["id"], "amount": amount, "network": None}}
@@ -146,8 +172,16 @@ async def _transfer(conn: Connection, order: Any, quote: pricing.SendQuote, now:
         " asset_currency, asset_amount, fee_amount, node, requires_confirmation_code, code_attempts, code_resends,"
         " created_at, last_updated_at, submitted_at) VALUES (:id, :partner_id, :customer_id, NULL, 'receive',"
         " 'completed', NULL, :currency, :amount, 0, :node, FALSE, 0, 0, :now, :now, :now)",
-        {"id": receive_id, "partner_id": receiver_partner, "customer_id": receiver_id, "currency": quote.asset,
-         "amount": quote.destination_amount, "node": orjson.dumps(node).decode(), "now": now})
+        {
+            "id": receive_id,
+            "partner_id": receiver_partner,
+            "customer_id": receiver_id,
+            "currency": quote.asset,
+            "amount": quote.destination_amount,
+            "node": orjson.dumps(node).decode(),
+            "now": now,
+        },
+    )
     received = await reads.snapshot(conn, receive_id, now)
     for action in ("order-created", "incoming-funds", "order-closed"):
         await events.emit(conn, receiver_partner, action, {"order": received}, now)
@@ -157,12 +191,12 @@ async def _transfer(conn: Connection, order: Any, quote: pricing.SendQuote, now:
 # ---------------------------------------------------------------------- refunds
 
 
-async def refund(conn: Connection, order: Any, event: str, now: datetime, *,
-                 at: datetime | None = None) -> dict[str, Any]:
+async def refund(
+    conn: Connection, order: Any, event: str, now: datetime, *, at: datetime | None = None
+) -> dict[str, Any]:
     """Give `T` back from in-transit and cancel the order on `event` (8.16, last row)."""
     quote = _quote(order)
-    await post(conn, postings.send_refunded(quote, customer_id=order["customer_id"]), order, now,
-               kind="send_refunded")
+    await post(conn, postings.send_refunded(quote, customer_id=order["customer_id"]), order, now, kind="send_refunded")
     return await states.apply(conn, order, event, now, at=at, node=await node_with(conn, order))
 
 
@@ -176,20 +210,26 @@ def _quote(order: Any) -> pricing.SendQuote:
 
 
 async def pending_authorization(conn: Connection, order_id: str) -> bool:
-    return await conn.fetchval("SELECT 1 FROM crypto_authorizations WHERE order_id = :id AND state = 'pending'",
-                               {"id": order_id}) is not None
+    return (
+        await conn.fetchval(
+            "SELECT 1 FROM crypto_authorizations WHERE order_id = :id AND state = 'pending'", {"id": order_id}
+        )
+        is not None
+    )
 
 
 async def _sign(conn: Connection, authorization: Any, state: str, now: datetime) -> None:
     changed = await conn.execute(
         "UPDATE crypto_authorizations SET state = :state, signed_at = :now WHERE id = :id AND state = 'pending'",
-        {"state": state, "now": now, "id": authorization["id"]})
+        {"state": state, "now": now, "id": authorization["id"]},
+    )
     if changed != 1:
         raise states.IllegalTransition(f"authorization {authorization['id']} is no longer pending")
 
 
-async def approve(conn: Connection, order: Any, authorization: Any, now: datetime,
-                  settings: Settings) -> dict[str, Any]:
+async def approve(
+    conn: Connection, order: Any, authorization: Any, now: datetime, settings: Settings
+) -> dict[str, Any]:
     """External: delivery timer from now. Internal: the transfer completes now, unless the
     receiver can no longer receive (then cancelled `destination_unable_to_receive`, refund)."""
     await _sign(conn, authorization, "approved", now)
@@ -201,8 +241,7 @@ async def approve(conn: Connection, order: Any, authorization: Any, now: datetim
     except ApiError:
         return await refund(conn, order, "receiver_unable", now)
     transfer = await _transfer(conn, order, _quote(order), now, from_transit=True, receive_id=ids.new_hex_id())
-    return await states.apply(conn, order, "complete", now, node=await node_with(conn, order,
-                                                                                 lirium_transfer=transfer))
+    return await states.apply(conn, order, "complete", now, node=await node_with(conn, order, lirium_transfer=transfer))
 
 
 async def reject(conn: Connection, order: Any, authorization: Any, now: datetime) -> dict[str, Any]:
@@ -213,8 +252,10 @@ async def reject(conn: Connection, order: Any, authorization: Any, now: datetime
 async def expire(conn: Connection, order: Any, authorization: Any, now: datetime) -> dict[str, Any]:
     """The authorization lapsed: `expired` (never signed), the order cancelled at the
     authorization's `expires_at` (like a quote expiry, 8.16), the debit refunded."""
-    changed = await conn.execute("UPDATE crypto_authorizations SET state = 'expired' WHERE id = :id"
-                                 " AND state = 'pending'", {"id": authorization["id"]})
+    changed = await conn.execute(
+        "UPDATE crypto_authorizations SET state = 'expired' WHERE id = :id AND state = 'pending'",
+        {"id": authorization["id"]},
+    )
     if changed != 1:
         raise states.IllegalTransition(f"authorization {authorization['id']} is no longer pending")
     return await refund(conn, order, "authorization_expired", now, at=authorization["expires_at"])
@@ -227,12 +268,16 @@ async def expire_due_authorizations(runtime: Runtime, now: datetime) -> int:
         due = await conn.fetch(
             "SELECT a.id, a.order_id FROM crypto_authorizations a JOIN crypto_orders o ON o.id = a.order_id"
             " WHERE a.state = 'pending' AND a.expires_at <= :now AND o.state = 'processing'"
-            " ORDER BY a.expires_at LIMIT :limit", {"now": now, "limit": BATCH})
+            " ORDER BY a.expires_at LIMIT :limit",
+            {"now": now, "limit": BATCH},
+        )
     expired = 0
     for row in due:
         async with runtime.db.transaction() as conn:
-            order = await conn.fetchrow(f"SELECT {CONTROL_COLUMNS} FROM crypto_orders WHERE id = :id"
-                                        + conn.skip_locked, {"id": row["order_id"]})
+            order = await conn.fetchrow(
+                f"SELECT {CONTROL_COLUMNS} FROM crypto_orders WHERE id = :id" + conn.skip_locked,
+                {"id": row["order_id"]},
+            )
             if order is None or order["state"] != "processing":
                 continue  # being handled right now, or already decided
             authorization = await find_authorization(conn, order["id"], row["id"])
@@ -246,9 +291,10 @@ async def expire_due_authorizations(runtime: Runtime, now: datetime) -> int:
 async def find_authorization(conn: Connection, order_id: str, authorization_id: str) -> Any:
     if not ids.is_hex32(authorization_id):
         return None
-    return await conn.fetchrow(f"SELECT {AUTHORIZATION_COLUMNS} FROM crypto_authorizations"
-                               " WHERE id = :id AND order_id = :order_id",
-                               {"id": authorization_id, "order_id": order_id})
+    return await conn.fetchrow(
+        f"SELECT {AUTHORIZATION_COLUMNS} FROM crypto_authorizations WHERE id = :id AND order_id = :order_id",
+        {"id": authorization_id, "order_id": order_id},
+    )
 
 
 # ---------------------------------------------------------------------- delivery (12)
@@ -259,14 +305,21 @@ async def deliver(runtime: Runtime, order_id: str) -> bool:
     its transaction id, its ledger posting and `completed`. Anything else: nothing to do."""
     now = runtime.clock.now()
     async with runtime.db.transaction() as conn:
-        order = await conn.fetchrow(f"SELECT {CONTROL_COLUMNS} FROM crypto_orders WHERE id = :id"
-                                    + conn.for_update, {"id": order_id})
-        if (order is None or order["state"] != "processing" or order["tx_hash"] is not None
-                or is_internal(order) or await pending_authorization(conn, order_id)):
+        order = await conn.fetchrow(
+            f"SELECT {CONTROL_COLUMNS} FROM crypto_orders WHERE id = :id" + conn.for_update, {"id": order_id}
+        )
+        if (
+            order is None
+            or order["state"] != "processing"
+            or order["tx_hash"] is not None
+            or is_internal(order)
+            or await pending_authorization(conn, order_id)
+        ):
             return False
         quote = _quote(order)
-        await post(conn, postings.send_delivered(quote, partner_id=order["partner_id"]), order, now,
-                   kind="send_delivered")
+        await post(
+            conn, postings.send_delivered(quote, partner_id=order["partner_id"]), order, now, kind="send_delivered"
+        )
         tx = ids.random_hex(32)
         node = await node_with(conn, order, crypto_currency_transaction={"transaction_id": tx})
         await states.apply(conn, order, "complete", now, tx_hash=tx, node=node)
@@ -281,8 +334,9 @@ async def fail(runtime: Runtime, order_id: str, body: dict[str, Any]) -> dict[st
     async with runtime.db.transaction() as conn:
         order = None
         if ids.is_hex32(order_id):
-            order = await conn.fetchrow(f"SELECT {CONTROL_COLUMNS} FROM crypto_orders WHERE id = :id"
-                                        + conn.for_update, {"id": order_id})
+            order = await conn.fetchrow(
+                f"SELECT {CONTROL_COLUMNS} FROM crypto_orders WHERE id = :id" + conn.for_update, {"id": order_id}
+            )
         if order is None:
             raise errors.order_not_found()
         fields = Fields()

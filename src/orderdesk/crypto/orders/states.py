@@ -57,8 +57,9 @@ def transition(state: str, event: str) -> Transition:
         raise IllegalTransition(f"no transition from {state!r} on {event!r}") from None
 
 
-async def apply(conn: Connection, order: Any, event: str, now: datetime, *, at: datetime | None = None,
-                **sets: Any) -> dict[str, Any]:
+async def apply(
+    conn: Connection, order: Any, event: str, now: datetime, *, at: datetime | None = None, **sets: Any
+) -> dict[str, Any]:
     """Move `order` (a locked row) on `event`; `at` is the new `last_updated_at` (default now;
     expiry passes `expires_at`). Returns the order as GET shows it afterwards."""
     step = transition(order["state"], event)
@@ -69,8 +70,15 @@ async def apply(conn: Connection, order: Any, event: str, now: datetime, *, at: 
     changed = await conn.execute(
         f"UPDATE crypto_orders SET state = :to, cancel_reason = :reason, last_updated_at = :at{assignments}"
         " WHERE id = :id AND state = :from",
-        {"to": step.to, "reason": step.cancel_reason, "at": at or now, "id": order["id"], "from": order["state"],
-         **sets})
+        {
+            "to": step.to,
+            "reason": step.cancel_reason,
+            "at": at or now,
+            "id": order["id"],
+            "from": order["state"],
+            **sets,
+        },
+    )
     if changed != 1:
         raise IllegalTransition(f"order {order['id']} is no longer {order['state']}")
     snapshot = await reads.snapshot(conn, order["id"], now)

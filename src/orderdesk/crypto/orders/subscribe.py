@@ -29,29 +29,43 @@ class Subscribe(InvestmentOperation):
 
     def quote(self, draft: Draft) -> pricing.SubscribeQuote:
         assert draft.asset_amount is not None
-        return pricing.quote_subscribe(draft.found["priced_investment"], draft.found["quote_asset"],
-                                       amount=draft.asset_amount, token_price=draft.found["token_price"],
-                                       commission=draft.commission)
+        return pricing.quote_subscribe(
+            draft.found["priced_investment"],
+            draft.found["quote_asset"],
+            amount=draft.asset_amount,
+            token_price=draft.found["token_price"],
+            commission=draft.commission,
+        )
 
     def debit(self, quote: Any) -> tuple[str, Decimal]:
         return quote.quote_asset, quote.amount
 
     def columns(self, quote: Any, draft: Draft) -> Columns:
-        return Columns(asset_amount=quote.amount, usd_value=quote.value_usd, counter_currency=quote.investment,
-                       counter_amount=quote.tokens, commission_currency=quote.quote_asset,
-                       commission_amount=quote.commission)
+        return Columns(
+            asset_amount=quote.amount,
+            usd_value=quote.value_usd,
+            counter_currency=quote.investment,
+            counter_amount=quote.tokens,
+            commission_currency=quote.quote_asset,
+            commission_amount=quote.commission,
+        )
 
     def node(self, quote: Any, draft: Draft) -> dict[str, Any]:
-        node: dict[str, Any] = {"investment": {"id": quote.investment,
-                                               "amount": formats.crypto(quote.tokens, quote.token_places)}}
+        node: dict[str, Any] = {
+            "investment": {"id": quote.investment, "amount": formats.crypto(quote.tokens, quote.token_places)}
+        }
         fees = pricing.fees_json(quote.fees)
         if fees is not None:
             node["fees"] = fees
         return node
 
     async def execute(self, conn: Connection, order: Any, quote: Any, now: datetime, settings: Settings) -> None:
-        await post(conn, subscribe_confirmed(quote, customer_id=order["customer_id"], partner_id=order["partner_id"]),
-                   order, now)
+        await post(
+            conn,
+            subscribe_confirmed(quote, customer_id=order["customer_id"], partner_id=order["partner_id"]),
+            order,
+            now,
+        )
         await move_principal(conn, order["customer_id"], quote.investment, quote.net, now)
 
 

@@ -49,8 +49,9 @@ class Swap(Operation):
             fields.add(("swap", "currency"), "Must be different from asset.currency.")
         else:
             draft.found["destination_asset"] = destination
-            check_places(fields, ("swap", "amount"), draft.values["amount_raw"], destination.id,
-                         destination.decimal_places)
+            check_places(
+                fields, ("swap", "amount"), draft.values["amount_raw"], destination.id, destination.decimal_places
+            )
         check_places(fields, ("asset", "amount"), draft.asset_amount_raw, source.id, source.decimal_places)
         check_commission(fields, draft, ("swap",), source.id, source.decimal_places)
 
@@ -67,20 +68,32 @@ class Swap(Operation):
         draft.found["destination"] = await require_usd_asset(conn, draft.found["destination_asset"])
 
     def quote(self, draft: Draft) -> pricing.SwapQuote:
-        return pricing.quote_swap(draft.found["source"], draft.found["destination"], commission=draft.commission,
-                                  source_amount=draft.asset_amount, destination_amount=draft.values["amount"])
+        return pricing.quote_swap(
+            draft.found["source"],
+            draft.found["destination"],
+            commission=draft.commission,
+            source_amount=draft.asset_amount,
+            destination_amount=draft.values["amount"],
+        )
 
     def debit(self, quote: Any) -> tuple[str, Decimal]:
         return quote.source, quote.source_amount
 
     def columns(self, quote: Any, draft: Draft) -> Columns:
-        return Columns(asset_amount=quote.source_amount, usd_value=quote.value_usd,
-                       counter_currency=quote.destination, counter_amount=quote.destination_amount,
-                       commission_currency=quote.source, commission_amount=quote.commission)
+        return Columns(
+            asset_amount=quote.source_amount,
+            usd_value=quote.value_usd,
+            counter_currency=quote.destination,
+            counter_amount=quote.destination_amount,
+            commission_currency=quote.source,
+            commission_amount=quote.commission,
+        )
 
     def node(self, quote: Any, draft: Draft) -> dict[str, Any]:
-        return {"currency": quote.destination,
-                "amount": formats.crypto(quote.destination_amount, quote.destination_places)}
+        return {
+            "currency": quote.destination,
+            "amount": formats.crypto(quote.destination_amount, quote.destination_places),
+        }
 
 
 SWAP = Swap()

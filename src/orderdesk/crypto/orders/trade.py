@@ -34,8 +34,13 @@ class Trade(Operation):
         settlement = fields.object(node, "settlement", allowed=("currency", "amount"))
         if settlement is not None:
             draft.values["settlement_currency"] = fields.string(
-                settlement, "currency", max_length=3, min_length=3, pattern=CURRENCY,
-                pattern_message="Not a valid currency code.")
+                settlement,
+                "currency",
+                max_length=3,
+                min_length=3,
+                pattern=CURRENCY,
+                pattern_message="Not a valid currency code.",
+            )
             amount = fields.amount(settlement, "amount")
             if amount is not None:
                 draft.values.update(settlement_amount=amount, settlement_amount_raw=settlement.raw("amount"))
@@ -49,8 +54,9 @@ class Trade(Operation):
         draft.values["settlement"] = currency
         assert draft.asset is not None
         check_places(fields, ("asset", "amount"), draft.asset_amount_raw, draft.asset.id, draft.asset.decimal_places)
-        check_places(fields, (self.name, "settlement", "amount"), draft.values["settlement_amount_raw"], currency,
-                     FIAT_PLACES)
+        check_places(
+            fields, (self.name, "settlement", "amount"), draft.values["settlement_amount_raw"], currency, FIAT_PLACES
+        )
         check_commission(fields, draft, (self.name,), currency, FIAT_PLACES)
 
     def product(self, subject: Any) -> str:
@@ -73,9 +79,14 @@ class Trade(Operation):
         return {"asset_amount": draft.asset_amount, "settlement_amount": draft.values["settlement_amount"]}
 
     def columns(self, quote: Any, draft: Draft) -> Columns:
-        return Columns(asset_amount=quote.asset_amount, usd_value=quote.value_usd,
-                       settlement_currency=quote.settlement_currency, settlement_amount=quote.settlement_amount,
-                       commission_currency=quote.settlement_currency, commission_amount=quote.commission)
+        return Columns(
+            asset_amount=quote.asset_amount,
+            usd_value=quote.value_usd,
+            settlement_currency=quote.settlement_currency,
+            settlement_amount=quote.settlement_amount,
+            commission_currency=quote.settlement_currency,
+            commission_amount=quote.commission,
+        )
 
     def node(self, quote: Any, draft: Draft) -> dict[str, Any]:
         return {"settlement": {"currency": quote.settlement_currency, "amount": formats.fiat(quote.settlement_amount)}}
@@ -88,7 +99,8 @@ def _settlement_currency(draft: Draft) -> str:
     if currency is None:
         if len(configured) > 1:
             raise errors.invalid_settlement_currency(
-                "settlement.currency is required when more than one settlement currency is configured")
+                "settlement.currency is required when more than one settlement currency is configured"
+            )
         return configured[0]
     if currency not in configured:
         raise errors.invalid_settlement_currency(f"Settlement currency {currency} is not configured for this partner")

@@ -17,9 +17,11 @@ from orderdesk.crypto import formats
 
 OPERATIONS = ("buy", "sell", "swap", "send", "subscribe_investment", "redeem_investment", "receive")
 STATES = ("pending", "processing", "completed", "cancelled")
-ORDER_COLUMNS = ("id, partner_id, customer_id, reference_id, operation, state, cancel_reason, asset_currency,"
-                 " asset_amount, node, customer_currency, customer_amount, expires_at, requires_confirmation_code,"
-                 " created_at, last_updated_at, submitted_at")
+ORDER_COLUMNS = (
+    "id, partner_id, customer_id, reference_id, operation, state, cancel_reason, asset_currency,"
+    " asset_amount, node, customer_currency, customer_amount, expires_at, requires_confirmation_code,"
+    " created_at, last_updated_at, submitted_at"
+)
 # What confirmation and the jobs need beyond the object: the locked quote and the code state.
 CONTROL_COLUMNS = ORDER_COLUMNS + ", quote, code_hash, code_attempts, code_resends, network, tx_hash"
 
@@ -39,11 +41,18 @@ def order_view(row: Any, now: datetime, places: dict[str, int]) -> dict[str, Any
         node["expires_at"] = formats.timestamp(row["expires_at"])
         node["requires_confirmation_code"] = bool(row["requires_confirmation_code"])
     currency = row["asset_currency"]
-    customer = ({"currency": row["customer_currency"], "amount": row["customer_amount"]}
-                if row["customer_currency"] is not None else None)
+    customer = (
+        {"currency": row["customer_currency"], "amount": row["customer_amount"]}
+        if row["customer_currency"] is not None
+        else None
+    )
     return {
-        "id": row["id"], "customer_id": row["customer_id"], "reference_id": row["reference_id"],
-        "operation": operation, "state": state, "cancel_reason": cancel_reason,
+        "id": row["id"],
+        "customer_id": row["customer_id"],
+        "reference_id": row["reference_id"],
+        "operation": operation,
+        "state": state,
+        "cancel_reason": cancel_reason,
         "asset": {"currency": currency, "amount": formats.crypto(row["asset_amount"], places.get(currency, 18))},
         "customer": customer,
         operation: node,

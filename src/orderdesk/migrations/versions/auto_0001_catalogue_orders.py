@@ -3,6 +3,8 @@
 Revision ID: auto_0001
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,7 +19,7 @@ OPEN_STATUSES = "status IN ('proceed', 'acquiring', 'secured', 'shipping')"
 BUY_NOW_HOLDING = "max_bid_amount_usd IS NULL AND status NOT IN ('cancelled', 'failed')"
 
 
-def _partial(where: str) -> dict[str, object]:
+def _partial(where: str) -> dict[str, Any]:
     return {"postgresql_where": sa.text(where), "sqlite_where": sa.text(where)}
 
 
@@ -110,10 +112,14 @@ def upgrade() -> None:
         sa.Column("updated_at", Timestamp(), nullable=False),
     )
     # Backstops of spec 2.14; the vehicle row lock is what serialises writers.
-    op.create_index("auto_orders_one_open_per_partner", "auto_orders", ["partner_id", "vehicle_id"],
-                    unique=True, **_partial(OPEN_STATUSES))
-    op.create_index("auto_orders_one_buy_now", "auto_orders", ["vehicle_id"],
-                    unique=True, **_partial(BUY_NOW_HOLDING))
+    op.create_index(
+        "auto_orders_one_open_per_partner",
+        "auto_orders",
+        ["partner_id", "vehicle_id"],
+        unique=True,
+        **_partial(OPEN_STATUSES),
+    )
+    op.create_index("auto_orders_one_buy_now", "auto_orders", ["vehicle_id"], unique=True, **_partial(BUY_NOW_HOLDING))
     # Keyset pagination, one index per partner sort (created_asc reads the first backwards).
     op.create_index("auto_orders_partner_created", "auto_orders", ["partner_id", "created_at", "id"])
     op.create_index("auto_orders_partner_updated", "auto_orders", ["partner_id", "updated_at", "id"])

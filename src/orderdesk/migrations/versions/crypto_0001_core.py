@@ -116,12 +116,15 @@ def _partners_and_customers() -> None:
         sa.Column("created_at", Timestamp(), nullable=False),
         sa.Column("last_updated_at", Timestamp(), nullable=False),
     )
-    op.create_index("crypto_customers_reference", "crypto_customers", ["partner_id", "reference_id_ci"],
-                    unique=True)
+    op.create_index("crypto_customers_reference", "crypto_customers", ["partner_id", "reference_id_ci"], unique=True)
     op.create_index("crypto_customers_newest", "crypto_customers", ["partner_id", "created_at", "id"])
-    op.create_index("crypto_customers_kyc_deadline", "crypto_customers", ["kyc_deadline"],
-                    postgresql_where=sa.text("kyc_deadline IS NOT NULL"),
-                    sqlite_where=sa.text("kyc_deadline IS NOT NULL"))
+    op.create_index(
+        "crypto_customers_kyc_deadline",
+        "crypto_customers",
+        ["kyc_deadline"],
+        postgresql_where=sa.text("kyc_deadline IS NOT NULL"),
+        sqlite_where=sa.text("kyc_deadline IS NOT NULL"),
+    )
 
     op.create_table(
         "crypto_requirements",
@@ -224,8 +227,13 @@ def _orders() -> None:
     )
     op.create_index("crypto_orders_reference", "crypto_orders", ["partner_id", "reference_id"], unique=True)
     op.create_index("crypto_orders_customer", "crypto_orders", ["customer_id", "created_at", "id"])
-    op.create_index("crypto_orders_pending_expiry", "crypto_orders", ["expires_at"],
-                    postgresql_where=sa.text("state = 'pending'"), sqlite_where=sa.text("state = 'pending'"))
+    op.create_index(
+        "crypto_orders_pending_expiry",
+        "crypto_orders",
+        ["expires_at"],
+        postgresql_where=sa.text("state = 'pending'"),
+        sqlite_where=sa.text("state = 'pending'"),
+    )
     op.create_table(
         "crypto_deposit_hashes",
         sa.Column("currency", sa.Text(), nullable=False),
@@ -271,43 +279,110 @@ def _events() -> None:
 def _seed() -> None:
     register_sqlite_types()  # Decimal and aware datetime adapters, as the application stores them
     now = datetime.now(UTC)
-    assets = sa.table("crypto_assets", sa.column("id"), sa.column("decimal_places"),
-                      sa.column("allowed_operations"), sa.column("networks"),
-                      sa.column("max_order_value", Money()), sa.column("created_at", Timestamp()),
-                      sa.column("updated_at", Timestamp()))
-    prices = sa.table("crypto_prices", sa.column("currency"), sa.column("quote_currency"),
-                      sa.column("bid", Money()), sa.column("ask", Money()), sa.column("updated_at", Timestamp()))
-    op.bulk_insert(assets, [
-        {"id": code, "decimal_places": places, "allowed_operations": orjson.dumps(ALL_OPERATIONS).decode(),
-         "networks": orjson.dumps([{"network": n, "send_fee": fee} for n, fee in networks]).decode(),
-         "max_order_value": Decimal("100000.00"), "created_at": now, "updated_at": now}
-        for code, places, networks, _ in SEED_ASSETS
-    ])
-    op.bulk_insert(prices, [
-        {"currency": code, "quote_currency": "USD", "bid": Decimal(bid), "ask": Decimal(ask), "updated_at": now}
-        for code, _, _, (bid, ask) in SEED_ASSETS
-    ])
+    assets = sa.table(
+        "crypto_assets",
+        sa.column("id"),
+        sa.column("decimal_places"),
+        sa.column("allowed_operations"),
+        sa.column("networks"),
+        sa.column("max_order_value", Money()),
+        sa.column("created_at", Timestamp()),
+        sa.column("updated_at", Timestamp()),
+    )
+    prices = sa.table(
+        "crypto_prices",
+        sa.column("currency"),
+        sa.column("quote_currency"),
+        sa.column("bid", Money()),
+        sa.column("ask", Money()),
+        sa.column("updated_at", Timestamp()),
+    )
+    op.bulk_insert(
+        assets,
+        [
+            {
+                "id": code,
+                "decimal_places": places,
+                "allowed_operations": orjson.dumps(ALL_OPERATIONS).decode(),
+                "networks": orjson.dumps([{"network": n, "send_fee": fee} for n, fee in networks]).decode(),
+                "max_order_value": Decimal("100000.00"),
+                "created_at": now,
+                "updated_at": now,
+            }
+            for code, places, networks, _ in SEED_ASSETS
+        ],
+    )
+    op.bulk_insert(
+        prices,
+        [
+            {"currency": code, "quote_currency": "USD", "bid": Decimal(bid), "ask": Decimal(ask), "updated_at": now}
+            for code, _, _, (bid, ask) in SEED_ASSETS
+        ],
+    )
     investments = sa.table(
-        "crypto_investments", *(sa.column(name) for name in (
-            "id", "name", "quote_asset", "network", "provider_id", "enabled", "decimal_places", "fee_type")),
-        *(sa.column(name, Money()) for name in (
-            "subscription_min", "subscription_max", "redemption_min", "redemption_max", "fee_value", "apy",
-            "anchor_price")),
+        "crypto_investments",
+        *(
+            sa.column(name)
+            for name in ("id", "name", "quote_asset", "network", "provider_id", "enabled", "decimal_places", "fee_type")
+        ),
+        *(
+            sa.column(name, Money())
+            for name in (
+                "subscription_min",
+                "subscription_max",
+                "redemption_min",
+                "redemption_max",
+                "fee_value",
+                "apy",
+                "anchor_price",
+            )
+        ),
         *(sa.column(name, Timestamp()) for name in ("anchor_at", "rate_updated_at", "created_at", "updated_at")),
     )
-    op.bulk_insert(investments, [{
-        "id": "aEthUSDC", "name": "Aave Ethereum USDC", "quote_asset": "USDC", "network": "ethereum",
-        "provider_id": "aave", "enabled": True, "decimal_places": 6, "fee_type": "earnings_percentage",
-        "subscription_min": Decimal("1"), "subscription_max": Decimal("200000"),
-        "redemption_min": Decimal("1"), "redemption_max": Decimal("0"), "fee_value": Decimal("10"),
-        "apy": Decimal("4.00"), "anchor_price": Decimal("1"),
-        "anchor_at": now, "rate_updated_at": now, "created_at": now, "updated_at": now,
-    }])
+    op.bulk_insert(
+        investments,
+        [
+            {
+                "id": "aEthUSDC",
+                "name": "Aave Ethereum USDC",
+                "quote_asset": "USDC",
+                "network": "ethereum",
+                "provider_id": "aave",
+                "enabled": True,
+                "decimal_places": 6,
+                "fee_type": "earnings_percentage",
+                "subscription_min": Decimal("1"),
+                "subscription_max": Decimal("200000"),
+                "redemption_min": Decimal("1"),
+                "redemption_max": Decimal("0"),
+                "fee_value": Decimal("10"),
+                "apy": Decimal("4.00"),
+                "anchor_price": Decimal("1"),
+                "anchor_at": now,
+                "rate_updated_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+        ],
+    )
 
 
 def downgrade() -> None:
-    for table in ("crypto_events", "crypto_positions", "crypto_authorizations", "crypto_deposit_hashes",
-                  "crypto_orders", "crypto_entries", "crypto_postings", "crypto_accounts", "crypto_documents",
-                  "crypto_requirements", "crypto_customers", "crypto_partners", "crypto_investments",
-                  "crypto_prices", "crypto_assets"):
+    for table in (
+        "crypto_events",
+        "crypto_positions",
+        "crypto_authorizations",
+        "crypto_deposit_hashes",
+        "crypto_orders",
+        "crypto_entries",
+        "crypto_postings",
+        "crypto_accounts",
+        "crypto_documents",
+        "crypto_requirements",
+        "crypto_customers",
+        "crypto_partners",
+        "crypto_investments",
+        "crypto_prices",
+        "crypto_assets",
+    ):
         op.drop_table(table)

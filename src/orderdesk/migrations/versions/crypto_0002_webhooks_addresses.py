@@ -44,8 +44,7 @@ def _webhooks() -> None:
         sa.Column("last_attempt_at", Timestamp(), nullable=True),
         sa.Column("created_at", Timestamp(), nullable=False),
     )
-    op.create_index("crypto_webhook_deliveries_subscription", "crypto_webhook_deliveries",
-                    ["subscription_id", "state"])
+    op.create_index("crypto_webhook_deliveries_subscription", "crypto_webhook_deliveries", ["subscription_id", "state"])
     op.create_index("crypto_webhook_deliveries_event", "crypto_webhook_deliveries", ["event_id"])
     op.create_table(
         "crypto_webhook_keys",
@@ -71,12 +70,17 @@ def _address_book() -> None:
         sa.Column("last_used", Timestamp(), nullable=True),
     )
     op.create_index("crypto_address_book_id", "crypto_address_book", ["id"], unique=True)
-    op.create_index("crypto_address_book_unique", "crypto_address_book", ["customer_id", "network", "address_key"],
-                    unique=True)
+    op.create_index(
+        "crypto_address_book_unique", "crypto_address_book", ["customer_id", "network", "address_key"], unique=True
+    )
     op.create_index("crypto_address_book_customer", "crypto_address_book", ["customer_id", "seq"])
 
 
 def downgrade() -> None:
-    for table in ("crypto_address_book", "crypto_webhook_keys", "crypto_webhook_deliveries",
-                  "crypto_webhook_subscriptions"):
+    for table in (
+        "crypto_address_book",
+        "crypto_webhook_keys",
+        "crypto_webhook_deliveries",
+        "crypto_webhook_subscriptions",
+    ):
         op.drop_table(table)

@@ -41,11 +41,20 @@ def upgrade() -> None:
         sa.Column("created_at", Timestamp(), nullable=False),
         sa.Column("updated_at", Timestamp(), nullable=False),
     )
-    op.create_index("outbox_due", "outbox", ["due_at", "id"],
-                    postgresql_where=sa.text("state = 'pending'"), sqlite_where=sa.text("state = 'pending'"))
-    op.create_index("outbox_fifo", "outbox", ["fifo_key", "id"],
-                    postgresql_where=sa.text("state = 'pending' AND fifo_key IS NOT NULL"),
-                    sqlite_where=sa.text("state = 'pending' AND fifo_key IS NOT NULL"))
+    op.create_index(
+        "outbox_due",
+        "outbox",
+        ["due_at", "id"],
+        postgresql_where=sa.text("state = 'pending'"),
+        sqlite_where=sa.text("state = 'pending'"),
+    )
+    op.create_index(
+        "outbox_fifo",
+        "outbox",
+        ["fifo_key", "id"],
+        postgresql_where=sa.text("state = 'pending' AND fifo_key IS NOT NULL"),
+        sqlite_where=sa.text("state = 'pending' AND fifo_key IS NOT NULL"),
+    )
     op.create_index("outbox_ref", "outbox", ["kind", "ref"])
     op.create_table(
         "mail_messages",
