@@ -60,6 +60,10 @@ def serve(
         log_level="warning",
         timeout_graceful_shutdown=10,
         server_header=False,
+        # The client address is the product's decision (ORDERDESK_TRUST_PROXY_HEADERS, auto 2.2):
+        # uvicorn's own X-Forwarded-For rewriting (on by default for 127.0.0.1) must not run first.
+        proxy_headers=False,
+        forwarded_allow_ips="",
     )
 
 
