@@ -4,18 +4,19 @@ them together as one `validation_error`."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from typing import Any
 
-import orjson
 from fastapi import Request
 
 from orderdesk.auto import errors
 from orderdesk.auto.errors import Issue, Location
 from orderdesk.auto.timefmt import parse_date, parse_timestamp
 from orderdesk.platform.errors import PayloadTooLarge
+from orderdesk.platform.http import loads_json
 
 MAX_AMOUNT = 1_000_000_000
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -88,8 +89,8 @@ def json_object(request: Request, body: bytes) -> dict[str, Any]:
     if not _is_json_content_type(request.headers.get("content-type")):
         raise errors.validation_error([Issue("header", "Content-Type", "must be application/json")])
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
+        data = loads_json(body)
+    except ValueError:
         raise errors.validation_error([Issue("body", "", "must be valid UTF-8 JSON")]) from None
     if not isinstance(data, dict):
         raise errors.validation_error([Issue("body", "", "must be a JSON object")])
@@ -197,7 +198,28 @@ class BodyReader:
         if not isinstance(value, dict):
             self.problem(name, "must be an object or null")
             return None
+        try:
+            storable = _storable(value)
+        except RecursionError:
+            storable = False
+        if not storable:
+            self.problem(name, "must hold only finite numbers within the 64-bit range, not nested too deeply")
+            return None
         return value
+
+
+def _storable(value: Any) -> bool:
+    """Whether free-form JSON survives storage unchanged: the body parser keeps numbers a double
+    cannot hold (so amounts get their own error), and those cannot be written back."""
+    if isinstance(value, dict):
+        return all(_storable(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -(2**63) <= value < 2**64
+    return True
 
 
 # --------------------------------------------------------------------------- query strings

@@ -6,13 +6,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from fastapi import Request
 
 from orderdesk.crypto import errors
 from orderdesk.crypto.validation import NOT_INTEGER
 from orderdesk.platform.errors import PayloadTooLarge
-from orderdesk.platform.http import read_body
+from orderdesk.platform.http import loads_json, read_body
 from orderdesk.platform.ids import is_hex32
 
 _QUERY_INTEGER = re.compile(r"^-?[0-9]{1,18}$")
@@ -27,8 +26,8 @@ async def json_body(request: Request, *, empty_is_object: bool = False) -> dict[
     if not raw.strip() and empty_is_object:
         return {}
     try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        data = loads_json(raw)
+    except ValueError:
         raise errors.body_parse_error() from None
     if not isinstance(data, dict):
         raise errors.body_parse_error()

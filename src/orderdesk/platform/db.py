@@ -129,7 +129,10 @@ class PostgresConnection:
         if not names:
             return text, []
         assert params is not None, f"SQL needs parameters {names}"
-        return text, [params[name] for name in names]
+        args = [params[name] for name in names]
+        if any(type(arg) is str and "\x00" in arg for arg in args):
+            args = [_without_nul(arg) for arg in args]
+        return text, args
 
     async def fetch(self, sql: str, params: Params = None) -> list[Row]:
         text, args = self._args(sql, params)
@@ -162,6 +165,14 @@ class PostgresConnection:
 
     async def try_advisory_lock(self, key: int) -> bool:
         return bool(await self.raw.fetchval("SELECT pg_try_advisory_xact_lock($1)", key))
+
+
+def _without_nul(arg: Any) -> Any:
+    """PostgreSQL text cannot hold NUL, and asyncpg fails the statement (and the transaction)
+    on one. Such a value only reaches SQL as a lookup key from a path or query string (bodies
+    holding NUL are refused when parsed), and it equals nothing stored: NULL matches nothing
+    too, as SQLite's comparison of the NUL string would."""
+    return None if type(arg) is str and "\x00" in arg else arg
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@ the catch-all for unexpected errors, error handlers, body reading and JSON respo
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Mapping
@@ -153,6 +154,48 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
             raise PayloadTooLarge(max_bytes)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def loads_json(body: bytes) -> Any:
+    """Parse a request body as UTF-8 JSON; ValueError when it is not.
+
+    orjson refuses numbers a double cannot hold (`1e400`, an integer of 400 digits) although
+    they are valid JSON: those bodies are parsed again by the standard library (integers kept
+    exact, huge floats as infinity), so the field that holds them gets the field's own error
+    instead of the whole body being called invalid. NaN and Infinity literals stay invalid.
+    Strings holding NUL are refused on both engines: PostgreSQL text cannot store them.
+    """
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        if "number" not in str(exc):
+            raise ValueError(str(exc)) from None
+        try:
+            data = json.loads(body, parse_constant=_refuse_constant)
+            # The standard library accepts lone surrogates (a \ud800 escape); UTF-8 cannot carry them.
+            json.dumps(data, ensure_ascii=False).encode()
+        except (ValueError, RecursionError) as exc:
+            raise ValueError(str(exc)) from None
+    try:
+        if b"\\u0000" in body and _holds_nul(data):
+            raise ValueError("strings must not contain NUL characters")
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    return data
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 # --------------------------------------------------------------------------- handlers
