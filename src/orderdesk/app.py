@@ -20,6 +20,7 @@ from starlette.responses import Response
 from orderdesk import auto, crypto
 from orderdesk.platform import metrics
 from orderdesk.platform.clock import Clock
+from orderdesk.platform.db import DatabaseUnavailable
 from orderdesk.platform.errors import AUTO, ApiError
 from orderdesk.platform.http import RequestContextMiddleware, install_error_handlers, json_response
 from orderdesk.platform.logs import configure_logging
@@ -46,6 +47,7 @@ def create_app(
             await product.on_startup(runtime)
         stop = asyncio.Event()
         task = asyncio.create_task(runtime.dispatcher.run_forever(stop)) if run_dispatcher else None
+        sampler = asyncio.create_task(_sample_pool(runtime, stop))
         app.state.ready = True
         try:
             yield
@@ -54,6 +56,7 @@ def create_app(
             stop.set()
             if task is not None:
                 await task
+            await sampler
             await runtime.close()
 
     app = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False)
@@ -75,13 +78,39 @@ def create_app(
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus() -> Response:
-        body, content_type = metrics.render()
+        body, content_type = metrics.render(await _outbox_backlog(runtime))
         return Response(body, media_type=content_type)
 
     for product in PRODUCTS:
         product.mount(app, runtime)
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+async def _sample_pool(runtime: Runtime, stop: asyncio.Event, interval: float = 1.0) -> None:
+    """Keep this process's pool gauge current (each worker reports its own; /metrics adds them)."""
+    while not stop.is_set():
+        metrics.set_pool_in_use(runtime.db.in_use())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
+
+
+async def _outbox_backlog(runtime: Runtime) -> metrics.CollectorRegistry | None:
+    """Due outbox rows per registered kind and the age of the oldest; None while the database is
+    away (the scrape still answers, with the error counters that say so)."""
+    now = runtime.clock.now()
+    try:
+        async with runtime.db.transaction(write=False) as conn:
+            rows = await conn.fetch(
+                "SELECT kind, count(*) AS due, min(due_at) AS oldest FROM outbox"
+                " WHERE state = 'pending' AND due_at <= :now GROUP BY kind",
+                {"now": now},
+            )
+    except DatabaseUnavailable:
+        return None
+    found = {row["kind"]: (int(row["due"]), max(0.0, (now - row["oldest"]).total_seconds())) for row in rows}
+    kinds = sorted(set(runtime.dispatcher.kinds()) | set(found))
+    return metrics.backlog_families((kind, *found.get(kind, (0, 0.0))) for kind in kinds)
 
 
 def create_app_from_env() -> FastAPI:

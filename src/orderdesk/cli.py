@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import sys
+import tempfile
 
 import typer
 
@@ -39,15 +41,35 @@ def serve(
     no_dispatcher: bool = typer.Option(False, "--no-dispatcher", help="API only; run `orderdesk worker` apart."),
 ) -> None:
     """Run the HTTP API (both products and the operator API), with the background dispatcher."""
-    import uvicorn
-
     settings = _settings()
     if settings.is_sqlite and workers > 1:
         typer.echo("orderdesk: --workers > 1 needs PostgreSQL (SQLite runs a single writer)", err=True)
         raise typer.Exit(2)
-    if not no_migrate:
-        _migrate(settings)
-    os.environ["ORDERDESK__SERVE_DISPATCHER"] = "0" if no_dispatcher else "1"
+    metrics_dir = _prometheus_multiprocess_dir()
+    try:
+        if not no_migrate:
+            _migrate(settings)
+        os.environ["ORDERDESK__SERVE_DISPATCHER"] = "0" if no_dispatcher else "1"
+        _run_uvicorn(host, port, workers)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _prometheus_multiprocess_dir() -> str | None:
+    """Every API process writes its metrics into one fresh directory, so /metrics adds up all
+    workers whichever answers (prometheus_client's multiprocess mode). Set before any worker
+    imports prometheus_client. A directory the operator set is used as it is."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    path = tempfile.mkdtemp(prefix="orderdesk-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    return path
+
+
+def _run_uvicorn(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
     uvicorn.run(
         "orderdesk.app:create_app_from_env",
         factory=True,

@@ -450,7 +450,7 @@ async def events_for_delivery(db: Database, event_ids: Sequence[str]) -> list[Ro
     marks, params = in_list("event", event_ids)
     async with db.transaction(write=False) as conn:
         return await conn.fetch(
-            "SELECT e.id, e.payload, e.delivery_status, p.webhook_url, p.webhook_secret"
+            "SELECT e.id, e.partner_id, e.payload, e.delivery_status, p.webhook_url, p.webhook_secret"
             f" FROM auto_events e JOIN auto_partners p ON p.id = e.partner_id WHERE e.id IN ({marks})",
             params,
         )

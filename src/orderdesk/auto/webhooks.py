@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from orderdesk.auto import events, repository
-from orderdesk.platform import webhooks
+from orderdesk.platform import metrics, webhooks
 from orderdesk.platform.db import Connection, Row
 from orderdesk.platform.dispatcher import Dispatcher, Job, Outcome
+from orderdesk.platform.metrics import WEBHOOK_OUTCOMES
 from orderdesk.platform.runtime import Runtime
 
 GONE = 410
@@ -78,7 +79,9 @@ class WebhookDelivery:
             result = await webhooks.post(
                 client, event["webhook_url"], body, headers, self.runtime.settings.webhook_timeout
             )
-        return self._outcome(job, result, attempted_at)
+        outcome = self._outcome(job, result, attempted_at)
+        metrics.observe_webhook("auto", event["partner_id"], WEBHOOK_OUTCOMES[outcome.state])
+        return outcome
 
     def _outcome(self, job: Job, result: webhooks.AttemptResult, attempted_at: datetime) -> Outcome:
         code = result.status_code

@@ -24,9 +24,10 @@ from datetime import datetime
 import orjson
 
 from orderdesk.crypto.signing import WebhookSigner, generate_private_key_pem
-from orderdesk.platform import ids, outbox, webhooks
+from orderdesk.platform import ids, metrics, outbox, webhooks
 from orderdesk.platform.db import Connection, Database
 from orderdesk.platform.dispatcher import Job, Outcome
+from orderdesk.platform.metrics import WEBHOOK_OUTCOMES
 from orderdesk.platform.runtime import Runtime
 
 KIND = "crypto.webhook"
@@ -133,7 +134,7 @@ async def signer(runtime: Runtime) -> WebhookSigner:
 # --------------------------------------------------------------------------- delivery (the dispatcher's handler)
 
 _LOAD = (
-    "SELECT d.state, d.attempts, e.body, s.url FROM crypto_webhook_deliveries d"
+    "SELECT d.state, d.attempts, e.body, s.url, s.partner_id FROM crypto_webhook_deliveries d"
     " JOIN crypto_events e ON e.id = d.event_id"
     " LEFT JOIN crypto_webhook_subscriptions s ON s.id = d.subscription_id"
     " WHERE d.id = :id"
@@ -178,7 +179,9 @@ class Delivery:
             return Outcome.done()  # settled or dropped already (an attempt repeated after a crash or a delete)
         if row["url"] is None:
             return Outcome.dead(record=_dropped(job.ref), error="subscription deleted")
-        return await self._attempt(job.ref, row["url"], bytes(row["body"]), row["attempts"] + 1)
+        outcome = await self._attempt(job.ref, row["url"], bytes(row["body"]), row["attempts"] + 1)
+        metrics.observe_webhook("crypto", row["partner_id"], WEBHOOK_OUTCOMES[outcome.state])
+        return outcome
 
     async def _attempt(self, delivery_id: str, url: str, body: bytes, attempt: int) -> Outcome:
         settings = self.runtime.settings

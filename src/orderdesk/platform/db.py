@@ -24,14 +24,17 @@ import asyncio
 import contextlib
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from orderdesk.platform import dbtypes
+from orderdesk.platform import dbtypes, metrics
 
 Params = Mapping[str, Any] | None
 Dialect = Literal["postgresql", "sqlite"]
+
+#: How long a request waits for a pooled connection before it is answered 503.
+ACQUIRE_TIMEOUT = 10.0
 
 _NAMED_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -47,6 +50,46 @@ class UniqueViolation(Exception):
     def __init__(self, constraint: str | None, message: str) -> None:
         super().__init__(message)
         self.constraint = constraint
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or refuses to write (connection lost, server restarting,
+    disk full, file read-only). Answered 503 in the product's envelope; nothing was committed."""
+
+
+def _pg_unavailable(exc: BaseException) -> str | None:
+    """A short name when `exc` means PostgreSQL is away (not that the statement was wrong)."""
+    import asyncpg
+
+    if isinstance(exc, asyncpg.PostgresConnectionError | asyncpg.ConnectionDoesNotExistError):
+        return "connection_lost"
+    if isinstance(exc, asyncpg.CannotConnectNowError | asyncpg.AdminShutdownError | asyncpg.CrashShutdownError):
+        return "server_restarting"
+    if isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc).lower():
+        return "connection_lost"
+    if isinstance(exc, asyncpg.TooManyConnectionsError):
+        return "too_many_connections"
+    if isinstance(exc, OSError | TimeoutError):  # refused, reset, unreachable, pool acquire timed out
+        return "unreachable"
+    return None
+
+
+_SQLITE_UNAVAILABLE = (
+    ("readonly", "read_only"),
+    ("disk is full", "disk_full"),
+    ("disk i/o error", "io_error"),
+    ("unable to open", "cannot_open"),
+    ("database is locked", "locked"),
+)
+
+
+def _sqlite_unavailable(exc: BaseException) -> str | None:
+    if isinstance(exc, sqlite3.OperationalError):
+        message = str(exc).lower()
+        for needle, name in _SQLITE_UNAVAILABLE:
+            if needle in message:
+                return name
+    return None
 
 
 class Connection(Protocol):
@@ -76,6 +119,9 @@ class Database(Protocol):
         ...
 
     async def ping(self) -> bool: ...
+    def in_use(self) -> int:
+        """Connections lent out now (for the pool gauge)."""
+        ...
 
 
 def open_database(url: str, *, pool_size: int = 10, sqlite_synchronous: str = "full") -> Database:
@@ -221,16 +267,23 @@ class PostgresDatabase:
 
     @contextlib.asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[Connection]:
-        async with self._pool.acquire() as raw, raw.transaction(readonly=not write):
-            yield PostgresConnection(raw)
+        with _unavailable("postgresql", _pg_unavailable):
+            async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT) as raw, raw.transaction(readonly=not write):
+                yield PostgresConnection(raw)
 
     async def fetchrow(self, sql: str, params: Params = None) -> Row | None:
-        async with self._pool.acquire() as raw:
-            return await PostgresConnection(raw).fetchrow(sql, params)
+        with _unavailable("postgresql", _pg_unavailable):
+            async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT) as raw:
+                return await PostgresConnection(raw).fetchrow(sql, params)
+
+    def in_use(self) -> int:
+        if self._pool is None:
+            return 0
+        return int(self._pool.get_size() - self._pool.get_idle_size())
 
     async def ping(self) -> bool:
         try:
-            async with self._pool.acquire() as raw:
+            async with self._pool.acquire(timeout=2.0) as raw:
                 return await raw.fetchval("SELECT 1") == 1
         except Exception:
             return False
@@ -340,21 +393,26 @@ class SQLiteDatabase:
         async with self._lock:
             raw = self._raw
             assert raw is not None, "database is not open"
-            raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield SQLiteConnection(raw)
-            except BaseException:
-                raw.execute("ROLLBACK")
-                raise
-            else:
-                raw.execute("COMMIT")
+            with _unavailable("sqlite", _sqlite_unavailable):
+                raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield SQLiteConnection(raw)
+                except BaseException:
+                    if raw.in_transaction:  # SQLite may have rolled back already (disk full, I/O error)
+                        raw.execute("ROLLBACK")
+                    raise
+                else:
+                    raw.execute("COMMIT")
 
     async def fetchrow(self, sql: str, params: Params = None) -> Row | None:
         async with self._lock:
             raw = self._raw
             assert raw is not None, "database is not open"
-            with _sqlite_errors():
+            with _unavailable("sqlite", _sqlite_unavailable), _sqlite_errors():
                 return raw.execute(sql, params or {}).fetchone()
+
+    def in_use(self) -> int:
+        return 1 if self._lock.locked() else 0
 
     async def ping(self) -> bool:
         try:
@@ -362,6 +420,22 @@ class SQLiteDatabase:
                 return await conn.fetchval("SELECT 1") == 1
         except Exception:
             return False
+
+
+@contextlib.contextmanager
+def _unavailable(engine: str, classify: Callable[[BaseException], str | None]) -> Iterator[None]:
+    """Turn "the database is away" into DatabaseUnavailable (counted in the metrics); every
+    other error passes through unchanged."""
+    try:
+        yield
+    except DatabaseUnavailable:
+        raise
+    except Exception as exc:
+        reason = classify(exc)
+        if reason is None:
+            raise
+        metrics.observe_db_error(engine, reason)
+        raise DatabaseUnavailable(f"{engine} {reason}: {exc}") from exc
 
 
 def connect_sqlite(path: str, *, synchronous: str = "FULL") -> sqlite3.Connection:

@@ -41,6 +41,7 @@ from orderdesk.platform.db import Connection, Database
 log = structlog.get_logger("orderdesk.dispatcher")
 
 Record = Callable[[Connection], Awaitable[None]]
+TAKEN_OVER = "~"  # lease token suffix: this claim took the row over from an expired lease
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,9 @@ class Dispatcher:
         registration = self._kinds.get(kind)
         return None if registration is None else registration.handler
 
+    def kinds(self) -> list[str]:
+        return list(self._kinds)
+
     def add_sweep(self, name: str, sweep: Sweep) -> None:
         self._sweeps.append((name, sweep))
 
@@ -192,17 +196,30 @@ class Dispatcher:
         now = self.clock.now()
         token = ids.random_hex(8)
         async with self.db.transaction() as conn:
+            # A row whose earlier lease ran out is marked by a suffixed token: the claim sees
+            # only new values, and that is how it knows it took the row over.
             rows = await conn.fetch(
-                "UPDATE outbox SET leased_until = :lease_until, lease_token = :token, updated_at = :now"
+                "UPDATE outbox SET leased_until = :lease_until, updated_at = :now,"
+                " lease_token = CASE WHEN leased_until IS NULL THEN :token ELSE :taken END"
                 " WHERE id IN (SELECT o.id FROM outbox o"
                 "   WHERE o.state = 'pending' AND o.due_at <= :now"
                 "     AND (o.leased_until IS NULL OR o.leased_until <= :now)"
                 "     AND (o.fifo_key IS NULL OR NOT EXISTS (SELECT 1 FROM outbox p"
                 "          WHERE p.fifo_key = o.fifo_key AND p.state = 'pending' AND p.id < o.id))"
                 f"   ORDER BY o.due_at, o.id LIMIT :limit{conn.skip_locked})"
-                " RETURNING id, kind, ref, fifo_key, attempts, due_at, created_at",
-                {"lease_until": now + self.lease, "token": token, "now": now, "limit": self.batch_size},
+                " RETURNING id, kind, ref, fifo_key, attempts, due_at, created_at, lease_token",
+                {
+                    "lease_until": now + self.lease,
+                    "token": token,
+                    "taken": token + TAKEN_OVER,
+                    "now": now,
+                    "limit": self.batch_size,
+                },
             )
+        for row in rows:
+            if row["lease_token"] != token:
+                metrics.observe_lease_takeover(row["kind"])
+                log.warning("job_lease_taken_over", job_id=row["id"], kind=row["kind"], ref=row["ref"])
         jobs = [
             Job(r["id"], r["kind"], r["ref"], r["fifo_key"], r["attempts"], r["due_at"], r["created_at"], token)
             for r in rows
@@ -223,6 +240,9 @@ class Dispatcher:
                     log.exception("job_prepare_failed", kind=kind)
 
     async def _run(self, job: Job) -> Outcome:
+        # Every line logged while this job runs names it (job id, kind, and the product's ref:
+        # the event or delivery id). Each job runs in its own task, so the binding stays here.
+        structlog.contextvars.bind_contextvars(job_id=job.id, kind=job.kind, ref=job.ref)
         registration = self._kinds.get(job.kind)
         async with self._semaphore:
             if registration is None:
@@ -237,6 +257,8 @@ class Dispatcher:
                         self.clock.now() + timedelta(seconds=backoff), error=f"{type(exc).__name__}: {exc}"[:500]
                     )
         metrics.observe_job(job.kind, outcome.state)
+        if outcome.state != "done":  # what an operator looks for when deliveries fail
+            log.info("job_" + outcome.state, attempts=job.attempts + 1, error=outcome.error, retry_at=outcome.retry_at)
         return outcome
 
     async def _settle(self, token: str, results: list[tuple[Job, Outcome]]) -> None:
@@ -247,14 +269,15 @@ class Dispatcher:
         params: dict[str, object] = {f"id_{i}": job.id for i, (job, _) in enumerate(results)}
         async with self.db.transaction() as conn:
             rows = await conn.fetch(
-                f"SELECT id FROM outbox WHERE id IN ({marks}) AND lease_token = :token" + conn.for_update,
-                {**params, "token": token},
+                f"SELECT id FROM outbox WHERE id IN ({marks}) AND lease_token IN (:token, :taken)" + conn.for_update,
+                {**params, "token": token, "taken": token + TAKEN_OVER},
             )
             owned = {row["id"] for row in rows}
             mine = [(job, outcome) for job, outcome in results if job.id in owned]
             for job, _ in results:
                 if job.id not in owned:
-                    log.warning("job_lease_lost", job_id=job.id, kind=job.kind)
+                    metrics.observe_lease_lost(job.kind)
+                    log.warning("job_lease_lost", job_id=job.id, kind=job.kind, ref=job.ref)
             await conn.executemany(
                 "UPDATE outbox SET state = :state, attempts = attempts + 1, due_at = :due_at,"
                 " leased_until = NULL, lease_token = NULL, last_error = :error, updated_at = :now,"

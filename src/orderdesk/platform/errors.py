@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from orderdesk.platform import ids
+from orderdesk.platform.db import DatabaseUnavailable
 
 
 class ApiError(Exception):
@@ -120,6 +121,10 @@ class ErrorProfile:
             return ApiError(429, "rate_limited", "Rate limit exceeded", headers={"Retry-After": str(exc.retry_after)})
         if isinstance(exc, OpsUnauthorized):
             return ApiError(401, "unauthorized", self.ops_unauthorized_message, headers={"WWW-Authenticate": "Bearer"})
+        if isinstance(exc, DatabaseUnavailable):
+            return ApiError(
+                503, "service_unavailable", "Service temporarily unavailable, retry later", headers={"Retry-After": "1"}
+            )
         return ApiError(500, "internal_error", "Internal server error")
 
 

@@ -20,6 +20,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderdesk.platform import metrics
+from orderdesk.platform.db import DatabaseUnavailable
 from orderdesk.platform.errors import (
     ApiError,
     ErrorProfile,
@@ -36,13 +37,48 @@ _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 @dataclass
 class RequestContext:
-    """Per-request facts the access log and error handlers need. Lives in scope["orderdesk"]."""
+    """Per-request facts the access log and error handlers need. Lives in scope["orderdesk"].
+    The request id and, once authenticated, the partner are also bound to structlog's context
+    variables, so every log line the request causes carries them."""
 
     request_id: str
     profile: ErrorProfile
     client_request_id: str | None = None
-    partner_id: str | None = None
+    _partner_id: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def partner_id(self) -> str | None:
+        return self._partner_id
+
+    @partner_id.setter
+    def partner_id(self, value: str | None) -> None:
+        self._partner_id = value
+        structlog.contextvars.bind_contextvars(partner_id=value)
+
+
+def metrics_product(path: str) -> str:
+    """The product a request belongs to in the metrics; health, readiness, metrics, the shared
+    mail outbox and unknown paths are the platform's."""
+    for prefix, product in (
+        ("/ops/v1/auto/", "auto"),
+        ("/ops/v1/crypto/", "crypto"),
+        ("/auto/", "auto"),
+        ("/crypto/", "crypto"),
+    ):
+        if path.startswith(prefix) or path == prefix[:-1]:
+            return product
+    return "platform"
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path template, mount prefix included (`/auto/v1/orders/{order_id}`);
+    `unmatched` for a path no route serves (so ids never become label values)."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if path is None:
+        return "unmatched"
+    return str(scope.get("root_path", "")) + path
 
 
 def context(request: Request) -> RequestContext:
@@ -62,6 +98,8 @@ class RequestContextMiddleware:
             return
         profile = profile_for_path(scope["path"])
         ctx = RequestContext(request_id=profile.new_request_id(), profile=profile)
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=ctx.request_id, partner_id=None)
         if profile.name == "auto":
             ctx.client_request_id = _client_request_id(scope)
         scope["orderdesk"] = ctx
@@ -80,30 +118,30 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception as exc:  # the last line of defence: log it, answer 500 if we still can
-            log.exception("unhandled_error", request_id=ctx.request_id, error=repr(exc))
+        except Exception as exc:  # the last line of defence: log it, answer 500 (503) if we still can
+            if isinstance(exc, DatabaseUnavailable):
+                log.warning("database_unavailable", error=str(exc))
+            else:
+                log.exception("unhandled_error", error=repr(exc))
             if not response_started:
-                status = 500
                 error = profile.to_api_error(exc)
-                await send_with_id(
-                    {"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"application/json")]}
-                )
+                status = error.status
+                headers = [(b"content-type", b"application/json")]
+                headers += [(name.lower().encode(), value.encode()) for name, value in error.headers.items()]
+                await send_with_id({"type": "http.response.start", "status": error.status, "headers": headers})
                 await send({"type": "http.response.body", "body": profile.body(error, ctx.request_id)})
         finally:
             duration_ms = round((time.perf_counter() - started) * 1000, 3)
-            route = scope.get("route")
             metrics.observe_request(
-                profile.name, scope["method"], getattr(route, "path", "unmatched"), status, duration_ms / 1000
+                metrics_product(scope["path"]), scope["method"], route_template(scope), status, duration_ms / 1000
             )
             log.info(
                 "request",
-                request_id=ctx.request_id,
                 client_request_id=ctx.client_request_id,
                 method=scope["method"],
                 path=scope["path"],
                 status=status,
                 duration_ms=duration_ms,
-                partner_id=ctx.partner_id,
                 **ctx.fields,
             )
 

@@ -15,6 +15,7 @@ def configure_logging(level: str = "info") -> None:
     numeric = _LEVELS.get(level, logging.INFO)
     structlog.configure(
         processors=[
+            structlog.contextvars.merge_contextvars,  # request_id, partner_id; job ids in the dispatcher
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
