@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,6 +42,10 @@ from orderdesk.platform.db import Connection, Database
 log = structlog.get_logger("orderdesk.dispatcher")
 
 Record = Callable[[Connection], Awaitable[None]]
+#: Attempts finishing this close together are settled in one transaction.
+SETTLE_WINDOW = 0.05
+#: How long a stopping dispatcher lets attempts in flight finish before cancelling them.
+STOP_GRACE = 5.0
 TAKEN_OVER = "~"  # lease token suffix: this claim took the row over from an expired lease
 
 
@@ -142,21 +147,12 @@ class Dispatcher:
     # ----------------------------------------------------------------- one round
 
     async def run_once(self) -> int:
-        """Run every sweep once, then claim and run one batch of due rows. Returns work done."""
-        done = 0
-        for name, sweep in self._sweeps:
-            try:
-                done += await sweep(self.clock.now())
-            except Exception:
-                log.exception("sweep_failed", sweep=name)
-        jobs = await self._claim()
+        """Run every sweep once, then claim and run one batch of due rows to the end. Returns
+        work done."""
+        done = await self._sweep_all()
+        jobs = await self._claim(self.batch_size)
         if jobs:
-            await self._prepare(jobs)
-            outcomes = await asyncio.gather(*(self._run(job) for job in jobs))
-            try:
-                await self._settle(jobs[0].lease_token, list(zip(jobs, outcomes, strict=True)))
-            except Exception:
-                log.exception("batch_settle_failed", jobs=len(jobs))
+            await self._run_batch(jobs)
         return done + len(jobs)
 
     async def drain(self, max_rounds: int = 1000) -> int:
@@ -170,14 +166,36 @@ class Dispatcher:
         return total
 
     async def run_forever(self, stop: asyncio.Event) -> None:
+        """Claim and run due rows until `stop`. Batches run side by side: a batch whose slowest
+        attempt waits for its timeout (a hanging webhook receiver) holds up neither the rows
+        that finished with it (settled as they finish) nor the next claims (up to `batch_size`
+        rows in flight)."""
         log.info("dispatcher_started", interval=self.interval)
+        running: set[asyncio.Task[None]] = set()
+        in_flight = 0
+
+        def finished(task: asyncio.Task[None], size: int) -> None:
+            nonlocal in_flight
+            in_flight -= size
+            running.discard(task)
+            self._wake.set()  # room for more
+
         while not stop.is_set():
+            busy = 0
             try:
-                busy = await self.run_once()
+                busy = await self._sweep_all()
+                room = self.batch_size - in_flight
+                jobs = await self._claim(room) if room > 0 else []
+                if jobs:
+                    in_flight += len(jobs)
+                    task = asyncio.create_task(self._run_batch(jobs))
+                    running.add(task)
+                    task.add_done_callback(functools.partial(finished, size=len(jobs)))
+                    busy += len(jobs)
             except Exception:
                 log.exception("dispatcher_round_failed")
-                busy = 0
             if busy:
+                await asyncio.sleep(0)  # let the batch start before claiming again
                 continue
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
@@ -188,11 +206,47 @@ class Dispatcher:
                     finally:
                         for waiter in waiters:
                             waiter.cancel()
+        await self._finish(running)
         log.info("dispatcher_stopped")
+
+    async def _finish(self, running: set[asyncio.Task[None]]) -> None:
+        """At stop: let attempts in flight end for a moment, then cancel the rest (their rows
+        run again when the lease ends: at least once)."""
+        if not running:
+            return
+        _done, late = await asyncio.wait(set(running), timeout=STOP_GRACE)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+
+    async def _sweep_all(self) -> int:
+        done = 0
+        for name, sweep in self._sweeps:
+            try:
+                done += await sweep(self.clock.now())
+            except Exception:
+                log.exception("sweep_failed", sweep=name)
+        return done
+
+    async def _run_batch(self, jobs: list[Job]) -> None:
+        """Run a claimed batch; settle its rows as they finish, gathering those that finish
+        within SETTLE_WINDOW of each other into one transaction."""
+        await self._prepare(jobs)
+        pending = {asyncio.ensure_future(self._run(job)): job for job in jobs}
+        while pending:
+            finished, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            if len(finished) < len(pending):
+                more, _ = await asyncio.wait(set(pending) - finished, timeout=SETTLE_WINDOW)
+                finished |= more
+            results = sorted(((pending.pop(task), task.result()) for task in finished), key=lambda r: r[0].id)
+            try:
+                await self._settle(jobs[0].lease_token, results)
+            except Exception:
+                log.exception("batch_settle_failed", jobs=len(results))
 
     # ----------------------------------------------------------------- internals
 
-    async def _claim(self) -> list[Job]:
+    async def _claim(self, limit: int | None = None) -> list[Job]:
         now = self.clock.now()
         token = ids.random_hex(8)
         async with self.db.transaction() as conn:
@@ -213,7 +267,7 @@ class Dispatcher:
                     "token": token,
                     "taken": token + TAKEN_OVER,
                     "now": now,
-                    "limit": self.batch_size,
+                    "limit": limit or self.batch_size,
                 },
             )
         for row in rows:
