@@ -59,6 +59,11 @@ LEASES_LOST = Counter(
     ["kind"],
 )
 
+RATELIMIT_REDIS_ERRORS = Counter(
+    "orderdesk_ratelimit_redis_errors_total",
+    "Rate-limit checks that could not reach Redis and were counted in the process instead",
+)
+
 #: The webhook outcome label for a dispatcher outcome state.
 WEBHOOK_OUTCOMES = {"done": "delivered", "retry": "retry", "dead": "failed"}
 
@@ -88,6 +93,10 @@ def observe_lease_takeover(kind: str) -> None:
 
 def observe_lease_lost(kind: str) -> None:
     LEASES_LOST.labels(kind).inc()
+
+
+def observe_ratelimit_redis_error() -> None:
+    RATELIMIT_REDIS_ERRORS.inc()
 
 
 def set_pool_in_use(count: int) -> None:

@@ -8,10 +8,23 @@ is a token bucket refilled continuously, with Retry-After = time until the next 
 
 from __future__ import annotations
 
+import contextlib
 import math
+import time
 from typing import Protocol
 
+import structlog
+from redis.exceptions import RedisError
+
+from orderdesk.platform import metrics
 from orderdesk.settings import RateLimit
+
+log = structlog.get_logger("orderdesk.ratelimit")
+
+#: Redis answers a rate-limit check within this many seconds or is treated as away.
+REDIS_TIMEOUT = 0.25
+#: After a failure, how long the process counts on its own before trying Redis again.
+REDIS_RETRY = 1.0
 
 
 class RateLimiter(Protocol):
@@ -62,20 +75,44 @@ return false
 
 
 class RedisRateLimiter:
+    """Shared buckets in Redis. While Redis cannot be reached the limiter fails open to this
+    process's own buckets (the same limit, counted per process) rather than refusing partners
+    or failing their requests: rate limiting protects the service, an outage of its counter
+    store must not take the service down. Redis is tried again after REDIS_RETRY seconds;
+    each fallback is counted in orderdesk_ratelimit_redis_errors_total and logged once per outage."""
+
     def __init__(self, url: str) -> None:
         import redis.asyncio as redis
 
-        self._redis = redis.from_url(url)
+        self._redis = redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT)
         self._script = self._redis.register_script(_GCRA_LUA)
+        self._fallback = MemoryRateLimiter()
+        self._down_until = 0.0
 
     async def hit(self, key: str, limit: RateLimit, now: float) -> int | None:
-        wait = await self._script(
-            keys=[f"orderdesk:rl:{key}"], args=[repr(now), repr(limit.seconds_per_token), repr(limit.period)]
-        )
+        if time.monotonic() < self._down_until:
+            return await self._fallback.hit(key, limit, now)
+        try:
+            wait = await self._script(
+                keys=[f"orderdesk:rl:{key}"], args=[repr(now), repr(limit.seconds_per_token), repr(limit.period)]
+            )
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._redis_failed(exc)
+            return await self._fallback.hit(key, limit, now)
+        if self._down_until:
+            self._down_until = 0.0
+            log.info("rate_limit_redis_back")
         return None if wait is None else _retry_after(float(wait))
 
+    def _redis_failed(self, exc: BaseException) -> None:
+        metrics.observe_ratelimit_redis_error()
+        if not self._down_until:
+            log.warning("rate_limit_redis_unavailable", error=f"{type(exc).__name__}: {exc}"[:300])
+        self._down_until = time.monotonic() + REDIS_RETRY
+
     async def close(self) -> None:
-        await self._redis.aclose()
+        with contextlib.suppress(RedisError, OSError):
+            await self._redis.aclose()
 
 
 def make_rate_limiter(redis_url: str | None) -> RateLimiter:
