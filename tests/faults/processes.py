@@ -102,7 +102,15 @@ class PrivatePostgres:
 
     def init(self) -> PrivatePostgres:
         self._run(
-            str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
         )
         return self
 
