@@ -3,11 +3,13 @@ private PostgreSQL cluster, and load generators."""
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -87,10 +89,23 @@ class PrivatePostgres:
 
             pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found under /usr/lib/postgresql/*/bin")
         self.bindir = bindir
-        self.data = workdir / "pgdata"
-        self.socket_dir = workdir
+        # PostgreSQL refuses to run as root: then it runs as the `postgres` user, in a directory
+        # of its own (pytest's tmp_path is private to root).
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            runuser = shutil.which("runuser")
+            if runuser is None:
+                import pytest
+
+                pytest.skip("running as root without runuser: cannot start a private PostgreSQL")
+            self.as_user = [runuser, "-u", "postgres", "--"]
+        self.workdir = Path(tempfile.mkdtemp(prefix="orderdesk-faults-pg-"))
+        if self.as_user:
+            shutil.chown(self.workdir, "postgres", "postgres")
+        self.data = self.workdir / "pgdata"
+        self.socket_dir = self.workdir
         self.port = free_port()
-        self.log = workdir / "postgres.log"
+        self.log = self.workdir / "postgres.log"
 
     @property
     def url(self) -> str:
@@ -98,7 +113,9 @@ class PrivatePostgres:
 
     def _run(self, *args: str) -> None:
         env = {**os.environ, "LC_ALL": "C"}
-        subprocess.run(args, check=True, capture_output=True, timeout=120, env=env)
+        done = subprocess.run([*self.as_user, *args], capture_output=True, timeout=120, env=env, cwd=self.workdir)
+        if done.returncode != 0:
+            raise RuntimeError(f"{args[0]} failed: {done.stderr.decode(errors='replace')[-2000:]}")
 
     def init(self) -> PrivatePostgres:
         self._run(
@@ -122,11 +139,14 @@ class PrivatePostgres:
     def stop(self, mode: str = "immediate") -> None:
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
 
-    def stop_quietly(self) -> None:
-        try:
+    def remove(self) -> None:
+        with contextlib.suppress(Exception):
             self.stop()
-        except Exception:
-            pass
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def stop_quietly(self) -> None:
+        with contextlib.suppress(Exception):
+            self.stop()
 
 
 def readyz(base_url: str) -> int:

@@ -77,7 +77,8 @@ def check_auto(client: httpx.Client, world: World, attempt: Attempt, result: Cou
     if attempt.acknowledged:
         assert replayed and replay.json() == attempt.answer, replay.text
     else:
-        result["auto_unanswered_then_" + ("replayed" if replayed else "created")] += 1
+        answered = "unanswered" if attempt.status is None else f"answered_{attempt.status}"
+        result[f"auto_{answered}_then_" + ("replayed" if replayed else "created")] += 1
 
 
 # Rivals bidding on the same car after this order move these; everything else must be as acknowledged.
@@ -102,11 +103,11 @@ def check_crypto(world: World, attempts: list[Attempt], result: Counter[str]) ->
             result["crypto_order_acknowledged"] += 1
             assert replay.status_code == 409 and replay.json()["error_code"] == "reference_id_already_used", replay.text
             check_confirm(client, attempt, confirms.get(attempt.answer["id"]), result)
-        elif replay.status_code == 409:
-            result["crypto_order_unanswered_then_found"] += 1
         else:
-            assert replay.status_code == 201, replay.text
-            result["crypto_order_unanswered_then_created"] += 1
+            answered = "unanswered" if attempt.status is None else f"answered_{attempt.status}"
+            assert replay.status_code in (201, 409), replay.text
+            outcome = "found" if replay.status_code == 409 else "created"
+            result[f"crypto_order_{answered}_then_{outcome}"] += 1
         found = client.call("GET", attempt.path, params={"reference_id": attempt.key}).json()["orders"]
         result["crypto_doubled"] += max(0, len(found) - 1)
     for client, (_, _, customer_id) in zip(clients, world.crypto, strict=True):

@@ -57,9 +57,25 @@ class DatabaseUnavailable(Exception):
     disk full, file read-only). Answered 503 in the product's envelope; nothing was committed."""
 
 
+@contextlib.asynccontextmanager
+async def _discard_if_broken(raw: Any) -> AsyncIterator[None]:
+    """A connection that lost its server is closed before it goes back to the pool, so the pool
+    opens a fresh one instead of lending out one whose protocol state is broken."""
+    try:
+        yield
+    except Exception as exc:
+        if _pg_unavailable(exc) is not None:
+            with contextlib.suppress(Exception):  # already detached when the pool saw it die
+                raw.terminate()
+        raise
+
+
 def _pg_unavailable(exc: BaseException) -> str | None:
     """A short name when `exc` means PostgreSQL is away (not that the statement was wrong)."""
     import asyncpg
+
+    if isinstance(exc, asyncpg.InternalClientError) and "another operation" in str(exc):
+        return "connection_lost"  # a connection whose server went away mid-statement
 
     if isinstance(exc, asyncpg.PostgresConnectionError | asyncpg.ConnectionDoesNotExistError):
         return "connection_lost"
@@ -268,12 +284,16 @@ class PostgresDatabase:
     @contextlib.asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[Connection]:
         with _unavailable("postgresql", _pg_unavailable):
-            async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT) as raw, raw.transaction(readonly=not write):
+            async with (
+                self._pool.acquire(timeout=ACQUIRE_TIMEOUT) as raw,
+                _discard_if_broken(raw),
+                raw.transaction(readonly=not write),
+            ):
                 yield PostgresConnection(raw)
 
     async def fetchrow(self, sql: str, params: Params = None) -> Row | None:
         with _unavailable("postgresql", _pg_unavailable):
-            async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT) as raw:
+            async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT) as raw, _discard_if_broken(raw):
                 return await PostgresConnection(raw).fetchrow(sql, params)
 
     def in_use(self) -> int:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,7 +38,7 @@ import structlog
 
 from orderdesk.platform import ids, metrics
 from orderdesk.platform.clock import Clock
-from orderdesk.platform.db import Connection, Database
+from orderdesk.platform.db import Connection, Database, DatabaseUnavailable
 
 log = structlog.get_logger("orderdesk.dispatcher")
 
@@ -239,10 +240,26 @@ class Dispatcher:
                 more, _ = await asyncio.wait(set(pending) - finished, timeout=SETTLE_WINDOW)
                 finished |= more
             results = sorted(((pending.pop(task), task.result()) for task in finished), key=lambda r: r[0].id)
+            await self._settle_soon(jobs[0].lease_token, results)
+
+    async def _settle_soon(self, token: str, results: list[tuple[Job, Outcome]]) -> None:
+        """Settle, waiting for a database that is away for a while (up to half the lease): the
+        attempts were made, and settling them spares receivers a repeat after the lease ends."""
+        deadline = time.monotonic() + self.lease.total_seconds() / 2
+        delay = 0.25
+        while True:
             try:
-                await self._settle(jobs[0].lease_token, results)
+                await self._settle(token, results)
+                return
+            except DatabaseUnavailable as exc:
+                if time.monotonic() + delay > deadline:
+                    log.warning("batch_settle_gave_up", jobs=len(results), error=str(exc))
+                    return
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
             except Exception:
                 log.exception("batch_settle_failed", jobs=len(results))
+                return
 
     # ----------------------------------------------------------------- internals
 
