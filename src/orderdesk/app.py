@@ -101,14 +101,21 @@ async def _outbox_backlog(runtime: Runtime) -> metrics.CollectorRegistry | None:
     now = runtime.clock.now()
     try:
         async with runtime.db.transaction(write=False) as conn:
-            rows = await conn.fetch(
-                "SELECT kind, count(*) AS due, min(due_at) AS oldest FROM outbox"
-                " WHERE state = 'pending' AND due_at <= :now GROUP BY kind",
+            counts = await conn.fetch(
+                "SELECT kind, count(*) AS due FROM outbox WHERE state = 'pending' AND due_at <= :now GROUP BY kind",
                 {"now": now},
             )
+            found: dict[str, tuple[int, float]] = {}
+            for row in counts:  # the oldest read as a column, so both engines type it as a timestamp
+                oldest = await conn.fetchval(
+                    "SELECT due_at FROM outbox WHERE kind = :kind AND state = 'pending' AND due_at <= :now"
+                    " ORDER BY due_at LIMIT 1",
+                    {"kind": row["kind"], "now": now},
+                )
+                age = (now - oldest).total_seconds() if oldest is not None else 0.0
+                found[row["kind"]] = (int(row["due"]), max(0.0, age))
     except DatabaseUnavailable:
         return None
-    found = {row["kind"]: (int(row["due"]), max(0.0, (now - row["oldest"]).total_seconds())) for row in rows}
     kinds = sorted(set(runtime.dispatcher.kinds()) | set(found))
     return metrics.backlog_families((kind, *found.get(kind, (0, 0.0))) for kind in kinds)
 
