@@ -417,12 +417,14 @@ class SQLiteDatabase:
                 raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
                     yield SQLiteConnection(raw)
-                except BaseException:
-                    if raw.in_transaction:  # SQLite may have rolled back already (disk full, I/O error)
-                        raw.execute("ROLLBACK")
-                    raise
-                else:
                     raw.execute("COMMIT")
+                except BaseException:
+                    # A failed COMMIT (disk full, read-only) may leave the transaction open, or
+                    # SQLite may have rolled it back itself: end it either way, nothing half-written.
+                    if raw.in_transaction:
+                        with contextlib.suppress(sqlite3.Error):
+                            raw.execute("ROLLBACK")
+                    raise
 
     async def fetchrow(self, sql: str, params: Params = None) -> Row | None:
         async with self._lock:
