@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from starlette.responses import Response
 
 from orderdesk import auto, crypto
-from orderdesk.platform import metrics
+from orderdesk.platform import metrics, tracing
 from orderdesk.platform.clock import Clock
 from orderdesk.platform.db import DatabaseUnavailable
 from orderdesk.platform.errors import AUTO, ApiError
@@ -58,6 +58,7 @@ def create_app(
                 await task
             await sampler
             await runtime.close()
+            tracing.flush()
 
     app = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False)
     app.state.runtime = runtime
@@ -84,6 +85,7 @@ def create_app(
     for product in PRODUCTS:
         product.mount(app, runtime)
     app.add_middleware(RequestContextMiddleware)
+    tracing.install(app)  # only when OTEL_* variables ask for it
     return app
 
 
