@@ -81,6 +81,10 @@ def _run_uvicorn(host: str, port: int, workers: int) -> None:
         access_log=False,
         log_level="warning",
         timeout_graceful_shutdown=10,
+        # Longer than a load balancer's or a client pool's idle timeout (commonly 60 s): the side
+        # that closes an idle kept-alive connection must be the client, or a request sent just
+        # as the server closes it dies with a reset (seen in the soak with uvicorn's 5 s).
+        timeout_keep_alive=75,
         server_header=False,
         # The client address is the product's decision (ORDERDESK_TRUST_PROXY_HEADERS, auto 2.2):
         # uvicorn's own X-Forwarded-For rewriting (on by default for 127.0.0.1) must not run first.
