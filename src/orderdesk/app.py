@@ -4,6 +4,7 @@
 /ops/v1/auto/...   auto operator API         (auto envelope)
 /crypto/...        crypto partner API        (crypto envelope)
 /ops/v1/...        crypto operator API and the shared mail outbox (crypto envelope)
+/console/...       operator console (server-rendered web UI)
 /healthz /readyz /metrics
 """
 
@@ -17,7 +18,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from starlette.responses import Response
 
-from orderdesk import auto, crypto
+from orderdesk import auto, console, crypto
 from orderdesk.platform import metrics
 from orderdesk.platform.clock import Clock
 from orderdesk.platform.errors import AUTO, ApiError
@@ -80,6 +81,7 @@ def create_app(
 
     for product in PRODUCTS:
         product.mount(app, runtime)
+    console.mount(app, runtime)  # /console: the operator's web UI over the same use cases
     app.add_middleware(RequestContextMiddleware)
     return app
 
