@@ -81,8 +81,10 @@ def served(database_url: str, clock: ManualClock) -> Iterator[Served]:
         yield app
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Any]:
+    """Per test: Playwright's sync API keeps an event loop running in this thread while it is
+    started, which the async tests after it could not share."""
     if CHROMIUM is None:
         pytest.skip("Chromium not installed (apt-get install chromium): console browser tests skipped")
     try:
