@@ -107,6 +107,9 @@ def test_an_auction_day(console: Console) -> None:
     assert winner["id"] in console.page.locator("#auto-deliveries").inner_text()
     assert loser["id"] in console.page.locator("#auto-deliveries").inner_text()
     console.shot("webhooks")
+    console.goto("/console/")
+    assert {"shipping", "failed"} <= set(console.page.locator("table.counts .badge").all_inner_texts())
+    console.shot("overview-after-the-auction", widths=("wide", "narrow"))
     assert console.dialogs == []
 
 

@@ -34,7 +34,10 @@
       });
     });
   });
-  if (window.matchMedia("(max-width: 700px)").matches) {
-    document.querySelectorAll("details.menu").forEach(function (menu) { menu.removeAttribute("open"); });
+  var narrow = window.matchMedia("(max-width: 700px)");
+  function fitMenu() {
+    document.querySelectorAll("details.menu").forEach(function (menu) { menu.open = !narrow.matches; });
   }
+  fitMenu();
+  narrow.addEventListener("change", fitMenu);
 })();
