@@ -131,7 +131,6 @@ async def test_every_page_renders_with_data(client: httpx.AsyncClient) -> None:
     assert "Balanced" in (await client.get(ledger.headers["location"])).text
     static = await client.get("/console/static/console.css")
     assert static.status_code == 200 and "max-age" in static.headers["cache-control"]
-    _ = Any
 
 
 async def test_sign_out_ends_the_session(client: httpx.AsyncClient) -> None:
@@ -139,3 +138,19 @@ async def test_sign_out_ends_the_session(client: httpx.AsyncClient) -> None:
     response = await client.post("/console/signout", data={"csrf_token": csrf})
     assert response.status_code == 303
     assert (await client.get("/console/")).status_code == 303
+
+
+async def test_production_cookie_is_secure(make_client: Any) -> None:
+    client = await make_client(environment="production")
+    response = await client.post("/console/signin", data={"token": OPS_TOKEN})
+    assert "Secure" in response.headers["set-cookie"]
+
+
+async def test_session_lasts_the_ttl_setting(make_client: Any) -> None:
+    client = await make_client(console_session_ttl="15m")
+    response = await client.post("/console/signin", data={"token": OPS_TOKEN})
+    assert "Max-Age=900" in response.headers["set-cookie"]
+    client.runtime.clock.advance(seconds=899)  # type: ignore[attr-defined]
+    assert (await client.get("/console/")).status_code == 200
+    client.runtime.clock.advance(seconds=2)  # type: ignore[attr-defined]
+    assert (await client.get("/console/")).status_code == 303  # expired
