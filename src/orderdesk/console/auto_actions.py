@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
-from orderdesk.auto import auctions, lifecycle, orders, partners, schemas, transitions, vehicles
+from orderdesk.auto import auctions, lifecycle, orders, partners, schemas, transitions, vehicles, webhooks
 from orderdesk.console.forms import number, present, text, text_list
 from orderdesk.platform import cursors
 from orderdesk.platform.runtime import Runtime
@@ -156,6 +156,11 @@ async def order_events(runtime: Runtime, partner_id: str, order_id: str) -> list
     """The order's webhook log (spec 4.9), oldest first, up to 200 entries."""
     page = schemas.Page(schemas.EVENT_SORT, cursors.filters_hash({}), None, 200)
     return (await orders.list_events(runtime, partner_id, order_id, page))["data"]
+
+
+async def redeliver(runtime: Runtime, event_id: str) -> dict[str, Any]:
+    """A failed webhook event sent again (auto/webhooks.redeliver)."""
+    return await webhooks.redeliver(runtime, event_id)
 
 
 SHIPMENT_FIELDS = schemas.SHIPMENT_KEYS

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from orderdesk.console.forms import present, text, text_list
-from orderdesk.crypto import assets, customers, errors, kyc, ledger, partners
+from orderdesk.crypto import assets, customers, errors, kyc, ledger, partners, webhooks
 from orderdesk.crypto.orders import deposits, reads, send_stages
 from orderdesk.platform import mail
 from orderdesk.platform.ids import is_hex32
@@ -119,3 +119,8 @@ async def ledger_check(runtime: Runtime) -> dict[str, Any]:
 async def mail_outbox(runtime: Runtime, to: str | None, limit: int = 50) -> list[dict[str, Any]]:
     async with runtime.db.transaction(write=False) as conn:
         return await mail.list_messages(conn, to or None, limit)
+
+
+async def redeliver(runtime: Runtime, delivery_id: str) -> dict[str, Any]:
+    """A failed webhook delivery attempted again (crypto/webhooks.redeliver)."""
+    return await webhooks.redeliver(runtime, delivery_id)

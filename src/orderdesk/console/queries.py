@@ -146,6 +146,19 @@ async def auto_deliveries(runtime: Runtime, state: str | None, cursor: str | Non
         )
 
 
+async def auto_next_attempts(runtime: Runtime, event_ids: list[str]) -> dict[str, Any]:
+    """When each pending event is next attempted (its outbox row's due time)."""
+    if not event_ids:
+        return {}
+    marks = ", ".join(f":e{i}" for i in range(len(event_ids)))
+    async with runtime.db.transaction(write=False) as conn:
+        rows = await conn.fetch(
+            f"SELECT ref, MIN(due_at) AS due_at FROM outbox WHERE state = 'pending' AND ref IN ({marks}) GROUP BY ref",
+            {f"e{i}": event_id for i, event_id in enumerate(event_ids)},
+        )
+    return {row["ref"]: row["due_at"] for row in rows}
+
+
 # --------------------------------------------------------------------------- crypto
 
 

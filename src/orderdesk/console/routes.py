@@ -255,11 +255,13 @@ def _auto_pages(app: FastAPI) -> None:  # noqa: C901 - one route table
             runtime = runtime_of(request)
             order = await auto.get_order(runtime, order_id)
             events = await auto.order_events(runtime, order["partner_id"], order_id)
+            next_attempts = await queries.auto_next_attempts(runtime, [e["id"] for e in events])
             return render(
                 request,
                 "auto_order.html",
                 order=order,
                 events=events,
+                next_attempts=next_attempts,
                 choices=auto.allowed_transitions(order),
                 failure_reasons=auto.FAILURE_REASONS,
                 cancellation_reasons=auto.CANCELLATION_REASONS,
@@ -500,3 +502,37 @@ def _webhooks(app: FastAPI) -> None:
             return render(request, "webhooks.html", auto=auto_page, crypto=crypto_page, state=state or "")
 
         return await page(request, build)
+
+    @app.post("/webhooks/auto/{event_id}/redeliver")
+    async def auto_redeliver(request: Request, event_id: str) -> Response:
+        runtime = runtime_of(request)
+        back = await _back(request)
+        return await act(
+            request,
+            "auto.redeliver",
+            event_id,
+            lambda form: auto.redeliver(runtime, event_id),
+            back,
+            lambda _: (back, done(f"Webhook event {event_id} queued for delivery")),
+        )
+
+    @app.post("/webhooks/crypto/{delivery_id}/redeliver")
+    async def crypto_redeliver(request: Request, delivery_id: str) -> Response:
+        runtime = runtime_of(request)
+        back = await _back(request)
+        return await act(
+            request,
+            "crypto.redeliver",
+            delivery_id,
+            lambda form: crypto.redeliver(runtime, delivery_id),
+            back,
+            lambda _: (back, done(f"Webhook delivery {delivery_id} queued for delivery")),
+        )
+
+
+async def _back(request: Request) -> str:
+    """The console page a form came from (only a /console path: no open redirect)."""
+    back = (await request.form()).get("back")
+    if isinstance(back, str) and back.startswith("/console/") and "//" not in back and "\\" not in back:
+        return back
+    return "/console/webhooks"
