@@ -154,3 +154,66 @@ async def test_session_lasts_the_ttl_setting(make_client: Any) -> None:
     assert (await client.get("/console/")).status_code == 200
     client.runtime.clock.advance(seconds=2)  # type: ignore[attr-defined]
     assert (await client.get("/console/")).status_code == 303  # expired
+
+
+async def flash_after(client: httpx.AsyncClient, response: httpx.Response) -> str:
+    assert response.status_code == 303, response.text
+    page = await client.get(response.headers["location"])
+    found = re.search(r'<div class="flash[^"]*"[^>]*id="flash">(.*?)</div>', page.text, re.S)
+    assert found, page.text[:500]
+    return " ".join(found.group(1).split())
+
+
+async def test_catalogue_and_reschedule_forms(client: httpx.AsyncClient) -> None:
+    csrf = await signed_in(client)
+    asset = {
+        "csrf_token": csrf,
+        "currency": "SOL",
+        "decimal_places": "9",
+        "allowed_operations": "buy, sell, send",
+        "networks": "solana 0.000005\n",
+        "max_order_value": "50000",
+    }
+    assert "Asset SOL created" in await flash_after(client, await client.post("/console/crypto/assets", data=asset))
+    changed = {**asset, "decimal_places": "8"}
+    words = await flash_after(client, await client.post("/console/crypto/assets", data=changed))
+    assert "Cannot be changed once the asset exists." in words  # the contract's own message
+    partner_view = (await client.get("/console/crypto/assets")).text
+    assert "solana" in partner_view
+
+    investment = {
+        "csrf_token": csrf,
+        "id": "solStake",
+        "name": "SOL staking",
+        "quote_asset": "SOL",
+        "network": "solana",
+        "provider_id": "prov-1",
+        "subscription_min": "1",
+        "subscription_max": "0",
+        "redemption_min": "1",
+        "redemption_max": "0",
+        "fee_value": "10",
+        "apy": "6.5",
+    }
+    words = await flash_after(client, await client.post("/console/crypto/investments", data=investment))
+    assert "Investment solStake created" in words, words
+    words = await flash_after(
+        client, await client.post("/console/crypto/investments", data={**investment, "apy": "101"})
+    )
+    assert "Must be between 0 and 100." in words
+
+    auto = AutoOperator(client)
+    await auto.vehicle("V-1")
+    partner = await auto.partner("Harbor")
+    order_id = (await partner.place("V-1", 17400)).json()["id"]
+    later = "2026-05-20T13:30:00+09:00"
+    words = await flash_after(
+        client,
+        await client.post("/console/auto/vehicles/V-1/reschedule", data={"csrf_token": csrf, "auction_date": later}),
+    )
+    assert "Rescheduled" in words
+    vehicle = (await auto.request("GET", "/vehicles/V-1")).json()
+    assert vehicle["auction_date"] == later and vehicle["make"] == "Hyundai"  # other fields kept
+    order = await auto.order(order_id)
+    assert order["auction_date"] == later
+    assert [h["actor"] for h in order["history"]] == ["partner"]  # a reschedule is no status change

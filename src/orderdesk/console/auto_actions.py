@@ -81,24 +81,27 @@ VEHICLE_NUMBER_FIELDS = ("year", "mileage_km", "engine_cc", "auction_count")
 
 
 def vehicle_body_from_form(form: Form, current: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The PUT body: the current vehicle (fields the form does not show are kept) with the
-    form's fields over it; a blank field is left out."""
+    """The PUT body: the current vehicle with the fields the form carries over it (a blank
+    field is left out, i.e. cleared); fields the form does not carry are kept."""
     body: dict[str, Any] = {}
     if current is not None:
         body = {name: current[name] for name in schemas.VEHICLE_BODY_FIELDS if name in current and name != "id"}
         body = {name: value for name, value in body.items() if value is not None}
     for name in VEHICLE_TEXT_FIELDS:
-        body.pop(name, None)
-        if (value := text(form, name)) is not None:
-            body[name] = value
+        if name in form:
+            body.pop(name, None)
+            if (value := text(form, name)) is not None:
+                body[name] = value
     for name in VEHICLE_NUMBER_FIELDS:
-        body.pop(name, None)
-        if (amount := number(form, name)) is not None:
-            body[name] = amount
-    options = text_list(form, "options")
-    body["options"] = options or []
-    listing = number(form, "listing_usd")
-    body["pricing"] = {"listing_usd": listing} if listing is not None else {}
+        if name in form:
+            body.pop(name, None)
+            if (amount := number(form, name)) is not None:
+                body[name] = amount
+    if "options" in form or current is None:
+        body["options"] = text_list(form, "options") or []
+    if "listing_usd" in form or current is None:
+        listing = number(form, "listing_usd")
+        body["pricing"] = {"listing_usd": listing} if listing is not None else {}
     return body
 
 
@@ -112,6 +115,12 @@ async def put_vehicle(
     """Add or edit (a changed auction date is the reschedule of spec 9.3)."""
     values = schemas.vehicle_body(vehicle_id, vehicle_body_from_form(form, current))
     return await vehicles.put_vehicle(runtime, vehicle_id, values)
+
+
+async def reschedule(runtime: Runtime, vehicle_id: str, form: Form) -> dict[str, Any]:
+    """A new auction date (blank: none) through the same PUT as an edit (spec 9.3 reschedule)."""
+    current = await vehicles.ops_get_vehicle(runtime, vehicle_id)
+    return (await put_vehicle(runtime, vehicle_id, {"auction_date": form.get("auction_date", "")}, current))[1]
 
 
 async def withdraw_vehicle(runtime: Runtime, vehicle_id: str) -> dict[str, Any]:

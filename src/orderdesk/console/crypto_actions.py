@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from orderdesk.console.forms import present, text, text_list
-from orderdesk.crypto import assets, customers, errors, kyc, ledger, partners, webhooks
+from orderdesk.console.forms import number, present, text, text_list
+from orderdesk.crypto import assets, customers, errors, investments, kyc, ledger, partners, webhooks
 from orderdesk.crypto.orders import deposits, reads, send_stages
 from orderdesk.platform import mail
 from orderdesk.platform.ids import is_hex32
@@ -55,6 +55,55 @@ async def set_price(runtime: Runtime, currency: str, form: Form) -> dict[str, An
     body = present({"quote_currency": text(form, "quote_currency"), "bid": text(form, "bid"), "ask": text(form, "ask")})
     quote, bid, ask = assets.price_input(body)
     return await assets.put_price(runtime, currency, quote, bid, ask)
+
+
+def _networks(form: Form) -> list[dict[str, Any]]:
+    """One network a line: `<name> <send fee>` (fee defaults to 0)."""
+    networks = []
+    for line in str(form.get("networks") or "").splitlines():
+        parts = line.split()
+        if parts:
+            networks.append({"network": parts[0], "send_fee": parts[1] if len(parts) > 1 else "0"})
+    return networks
+
+
+async def put_asset(runtime: Runtime, currency: str, form: Form) -> tuple[int, dict[str, Any]]:
+    """PUT /ops/v1/crypto/assets/{currency}: add or replace (empty operations withdraw it)."""
+    if not assets.ASSET_CODE.fullmatch(currency) or await assets.names_an_investment(runtime, currency):
+        raise errors.not_found()
+    body = present(
+        {
+            "decimal_places": number(form, "decimal_places"),
+            "allowed_operations": text_list(form, "allowed_operations") or [],
+            "networks": _networks(form),
+            "max_order_value": text(form, "max_order_value"),
+        }
+    )
+    values = assets.asset_input(body, currency, runtime.settings.crypto_default_max_order_value_usd)
+    return await assets.put_asset(runtime, currency, values)
+
+
+async def put_investment(runtime: Runtime, investment_id: str, form: Form) -> tuple[int, dict[str, Any]]:
+    """PUT /ops/v1/crypto/investments/{id}: add or replace."""
+    body = present(
+        {
+            "name": text(form, "name"),
+            "quote_asset": text(form, "quote_asset"),
+            "network": text(form, "network"),
+            "provider_id": text(form, "provider_id"),
+            "enabled": form.get("enabled", "true") == "true",
+            "decimal_places": number(form, "decimal_places"),
+            "subscription": present(
+                {"min_amount": text(form, "subscription_min"), "max_amount": text(form, "subscription_max")}
+            ),
+            "redemption": present(
+                {"min_amount": text(form, "redemption_min"), "max_amount": text(form, "redemption_max")}
+            ),
+            "fee": {"type": "earnings_percentage", "value": text(form, "fee_value") or ""},
+            "apy": text(form, "apy"),
+        }
+    )
+    return await investments.put_investment(runtime, investment_id, body)
 
 
 async def deposit(runtime: Runtime, customer_id: str, form: Form) -> dict[str, Any]:

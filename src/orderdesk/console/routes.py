@@ -236,6 +236,7 @@ def _auto_pages(app: FastAPI) -> None:  # noqa: C901 - one route table
         return (await auto.put_vehicle(runtime, vehicle_id, form, current))[1]
 
     vehicle_action("auto.edit_vehicle", "edit", edit, "Vehicle saved")
+    vehicle_action("auto.reschedule", "reschedule", auto.reschedule, "Rescheduled")
     vehicle_action("auto.withdraw_vehicle", "withdraw", lambda r, v, f: auto.withdraw_vehicle(r, v), "Withdrawn")
     vehicle_action("auto.start_auction", "auction/start", lambda r, v, f: auto.start_auction(r, v), "Auction started")
     vehicle_action("auto.record_result", "auction/result", auto.record_result, "Result recorded")
@@ -352,6 +353,34 @@ def _crypto_pages(app: FastAPI) -> None:  # noqa: C901 - one route table
             lambda form: crypto.set_price(runtime, currency, form),
             back,
             lambda price: (back, done(f"Price of {price['currency']} in {price['quote_currency']} saved")),
+        )
+
+    @app.post("/crypto/assets")
+    async def crypto_asset_put(request: Request) -> Response:
+        runtime = runtime_of(request)
+        currency = str((await request.form()).get("currency") or "").strip()
+        back = "/console/crypto/assets"
+        return await act(
+            request,
+            "crypto.put_asset",
+            currency,
+            lambda form: crypto.put_asset(runtime, currency, form),
+            back,
+            lambda result: (back, done(f"Asset {currency} {'created' if result[0] == 201 else 'replaced'}")),
+        )
+
+    @app.post("/crypto/investments")
+    async def crypto_investment_put(request: Request) -> Response:
+        runtime = runtime_of(request)
+        investment_id = str((await request.form()).get("id") or "").strip()
+        back = "/console/crypto/investments"
+        return await act(
+            request,
+            "crypto.put_investment",
+            investment_id,
+            lambda form: crypto.put_investment(runtime, investment_id, form),
+            back,
+            lambda result: (back, done(f"Investment {investment_id} {'created' if result[0] == 201 else 'replaced'}")),
         )
 
     @app.get("/crypto/investments")
