@@ -217,3 +217,42 @@ async def test_catalogue_and_reschedule_forms(client: httpx.AsyncClient) -> None
     order = await auto.order(order_id)
     assert order["auction_date"] == later
     assert [h["actor"] for h in order["history"]] == ["partner"]  # a reschedule is no status change
+
+
+async def test_crypto_partner_settings_and_waiting_documents(client: httpx.AsyncClient) -> None:
+    csrf = await signed_in(client)
+    crypto = CryptoOperator(client)
+    partner = await crypto.partner()
+    before = (await crypto.request("GET", f"/crypto/partners/{partner.id}")).json()
+    form = {
+        "csrf_token": csrf,
+        "settlement_currencies": "EUR, USD",
+        "scopes": ", ".join(before["scopes"]),
+        "products": ", ".join(before["products"]),
+        "security_code_operations": "",
+        "redemption_commission_enabled": "false",
+        "active": "false",
+    }
+    words = await flash_after(client, await client.post(f"/console/crypto/partners/{partner.id}/settings", data=form))
+    assert "Partner saved" in words
+    after = (await crypto.request("GET", f"/crypto/partners/{partner.id}")).json()
+    assert after["settlement_currencies"] == ["EUR", "USD"] and after["active"] is False
+    assert after["security_code_operations"] == [] and after["redemption_commission_enabled"] is False
+    words = await flash_after(
+        client,
+        await client.post(
+            f"/console/crypto/partners/{partner.id}/settings", data={**form, "settlement_currencies": "euro"}
+        ),
+    )
+    assert "400 invalid_parameters" in words and "settlement_currencies" in words
+
+    await crypto.request("PATCH", f"/crypto/partners/{partner.id}", json={"active": True})
+    customer = await partner.customer()
+    assert customer["id"] not in (await client.get("/console/crypto/customers?waiting=1")).text
+    upload = await partner.post(
+        f"/customers/{customer['id']}/documents",
+        data={"document_type": "id_front", "file_type": "application/pdf"},
+        files={"file": ("front.pdf", b"%PDF-1.7 scan", "application/pdf")},
+    )
+    assert upload.status_code == 201, upload.text
+    assert customer["id"][:12] in (await client.get("/console/crypto/customers?waiting=1")).text

@@ -36,9 +36,11 @@ async def update_partner(runtime: Runtime, partner_id: str, form: Form) -> dict[
         if await partners.load(conn, partner_id) is None:
             raise errors.not_found("Partner not found")
     body: dict[str, Any] = {"active": form.get("active") == "true"}
-    currencies = text_list(form, "settlement_currencies")
-    if currencies is not None:
-        body["settlement_currencies"] = currencies
+    for name in ("settlement_currencies", "scopes", "products", "security_code_operations"):
+        if name in form:
+            body[name] = text_list(form, name) or []
+    if "redemption_commission_enabled" in form:
+        body["redemption_commission_enabled"] = form.get("redemption_commission_enabled") == "true"
     return await partners.patch_partner(runtime, partner_id, partners.partner_input(body, creating=False))
 
 

@@ -174,8 +174,14 @@ async def crypto_partners(runtime: Runtime, cursor: str | None) -> Page:
         )
 
 
-async def crypto_customers(runtime: Runtime, state: str | None, search: str | None, cursor: str | None) -> Page:
+async def crypto_customers(
+    runtime: Runtime, state: str | None, search: str | None, cursor: str | None, *, waiting: bool = False
+) -> Page:
     conditions, params = [], {}
+    if waiting:
+        conditions.append(
+            "EXISTS (SELECT 1 FROM crypto_requirements r WHERE r.customer_id = c.id AND r.status = 'pending_review')"
+        )
     if state:
         conditions.append("c.state = :state")
         params["state"] = state
@@ -190,7 +196,7 @@ async def crypto_customers(runtime: Runtime, state: str | None, search: str | No
             " AS waiting, c.created_at FROM crypto_customers c JOIN crypto_partners p ON p.id = c.partner_id",
             conditions,
             params,
-            {"state": state, "q": search},
+            {"state": state, "q": search, "waiting": waiting},
             cursor,
             time_column="c.created_at",
             id_column="c.id",

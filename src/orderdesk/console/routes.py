@@ -396,9 +396,11 @@ def _crypto_pages(app: FastAPI) -> None:  # noqa: C901 - one route table
     @app.get("/crypto/customers")
     async def crypto_customers(request: Request) -> Response:
         async def build() -> Response:
-            state, q = _arg(request, "state"), _arg(request, "q")
-            listing = await queries.crypto_customers(runtime_of(request), state, q, _cursor(request))
-            return render(request, "crypto_customers.html", listing=listing, state=state or "", q=q or "")
+            state, q, waiting = _arg(request, "state"), _arg(request, "q"), _arg(request, "waiting") == "1"
+            listing = await queries.crypto_customers(runtime_of(request), state, q, _cursor(request), waiting=waiting)
+            return render(
+                request, "crypto_customers.html", listing=listing, state=state or "", q=q or "", waiting=waiting
+            )
 
         return await page(request, build)
 
