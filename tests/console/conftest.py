@@ -119,11 +119,13 @@ class Console:
         self.page.get_by_role("button", name="Sign in").click()
         self.page.wait_for_url("**/console/")
 
-    def shot(self, name: str, *, widths: tuple[str, ...] = ("wide",)) -> None:
+    def shot(self, name: str, *, widths: tuple[str, ...] = ("wide", "narrow")) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
         current = self.page.viewport_size
         for label in widths:
             self.page.set_viewport_size({"width": WIDTHS[label], "height": 900})
+            overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{name} is {overflow}px wider than {WIDTHS[label]}px"
             self.page.screenshot(path=str(ARTIFACTS / f"{self.engine}-{name}-{label}.png"), full_page=True)
         self.page.set_viewport_size(current)
 

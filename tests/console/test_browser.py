@@ -176,6 +176,7 @@ def test_a_crypto_support_shift(console: Console) -> None:
     assert "reviewed" in console.flash()
     front = console.page.locator("tr[data-requirement='document_id_front']")
     assert front.locator(".badge").inner_text() == "approved"
+    console.shot("crypto-customer", widths=("wide", "narrow"))
 
     bought = partner.order(customer["id"], {"operation": "buy", "asset": {"currency": "BTC", "amount": "0.01"}})
     assert bought["state"] == "completed"
