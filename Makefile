@@ -1,10 +1,12 @@
 # Two entry points for a fresh machine with Python 3.11+ and make:
-#   make run    set up, migrate an SQLite file, load demo data, serve on :8000
+#   make run    set up, migrate an SQLite file, load demo data, serve on :8000 (operator token sandbox-ops-token)
 #   make test   set up and run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# The operator token `make run` serves with (a local sandbox); set ORDERDESK_OPS_TOKEN to choose another.
+OPS_TOKEN ?= $(or $(ORDERDESK_OPS_TOKEN),sandbox-ops-token)
 
 .PHONY: run test lint bench clean
 
@@ -16,8 +18,8 @@ $(BIN)/.installed: pyproject.toml
 	@touch $@
 
 run: $(BIN)/.installed
-	$(BIN)/orderdesk demo --base-url http://127.0.0.1:$(PORT)
-	$(BIN)/orderdesk serve --port $(PORT)
+	@ORDERDESK_OPS_TOKEN=$(OPS_TOKEN) $(BIN)/orderdesk demo --base-url http://127.0.0.1:$(PORT)
+	@ORDERDESK_OPS_TOKEN=$(OPS_TOKEN) $(BIN)/orderdesk serve --port $(PORT)
 
 # pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
 test: $(BIN)/.installed
