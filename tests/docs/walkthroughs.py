@@ -67,9 +67,9 @@ def read(path: Path) -> Document:
 def script(document: Document, base: str) -> str:
     parts = ["set -eo pipefail"]
     for number, block in enumerate(document.blocks):
-        parts.append(f"echo '{_MARKER} {number}'")
+        parts.append(f"printf '\\n{_MARKER} {number}\\n'")
         parts.append(block.code.replace(DEFAULT_BASE, base))
-    parts.append(f"echo '{_MARKER} end'")
+    parts.append(f"printf '\\n{_MARKER} end\\n'")
     return "\n".join(parts) + "\n"
 
 
