@@ -10,17 +10,17 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from orderdesk import __version__
+from orderdesk.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     import socket
 
     import uvicorn
-from orderdesk.settings import Settings, SettingsError, load_settings
 
 HELP = (
     "orderdesk: partner order APIs (auto bid orders, crypto orders) on one platform.\n\n"
@@ -124,7 +124,7 @@ def serve(
     else:
         _migrate(settings)
     os.environ["ORDERDESK__SERVE_DISPATCHER"] = "0" if no_dispatcher else "1"
-    options = {
+    options: dict[str, Any] = {
         "factory": True,
         "host": host,
         "port": port,
@@ -139,9 +139,9 @@ def serve(
     address = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     if workers > 1:  # uvicorn's supervisor binds the socket and starts the processes
         typer.echo(f"orderdesk {__version__}: listening on {address} ({workers} workers)", err=True)
-        uvicorn.run(APP_FACTORY, **options)  # type: ignore[arg-type]
+        uvicorn.run(APP_FACTORY, **options)
         return
-    _announcing_server(uvicorn.Config(APP_FACTORY, **options), address).run()  # type: ignore[arg-type]
+    _announcing_server(uvicorn.Config(APP_FACTORY, **options), address).run()
 
 
 APP_FACTORY = "orderdesk.app:create_app_from_env"
