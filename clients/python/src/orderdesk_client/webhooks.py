@@ -12,8 +12,8 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 import jwt
 
@@ -28,11 +28,24 @@ ALGORITHM = "RS512"
 ISSUERS = ("lirium-sandbox", "lirium-production")
 
 
-def _header(headers: Mapping[str, str], name: str) -> str:
+class Headers(Protocol):
+    """A dict, httpx/Starlette headers, or `http.server`'s `self.headers`."""
+
+    def items(self) -> Iterable[tuple[str, Any]]: ...
+
+
+def _find(headers: Headers, name: str) -> str | None:
     for key, value in headers.items():
         if key.lower() == name:
-            return value
-    raise InvalidSignature(f"missing header {name}")
+            return str(value)
+    return None
+
+
+def _header(headers: Headers, name: str) -> str:
+    found = _find(headers, name)
+    if found is None:
+        raise InvalidSignature(f"missing header {name}")
+    return found
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
@@ -60,13 +73,13 @@ def _auto_signature_parts(value: str) -> tuple[int, list[str]]:
 
 
 def verify_auto_webhook(
-    secret: str, headers: Mapping[str, str], body: bytes, tolerance: int = 300, *, now: float | None = None
+    secret: str, headers: Headers, body: bytes, tolerance: int = 300, *, now: float | None = None
 ) -> AutoEventPayload:
     """The parsed auto event, or `InvalidSignature` when the signature does not match `secret`
     (the partner's `whsec_…`), the timestamp is more than `tolerance` seconds off, or
     `X-LMN-Timestamp` disagrees with the signed one. De-duplicate on the event `id`."""
     timestamp, digests = _auto_signature_parts(_header(headers, AUTO_SIGNATURE))
-    stated = next((v for k, v in headers.items() if k.lower() == AUTO_TIMESTAMP), None)
+    stated = _find(headers, AUTO_TIMESTAMP)
     if stated is not None and stated.strip() != str(timestamp):
         raise InvalidSignature("X-LMN-Timestamp differs from the signed timestamp")
     if abs((time.time() if now is None else now) - timestamp) > tolerance:
@@ -111,7 +124,7 @@ def _issuers(issuer: str | None, key: WebhookPublicKey | None) -> tuple[str, ...
 
 def verify_crypto_webhook(
     public_key_or_client: str | WebhookPublicKey | CryptoClient,
-    headers: Mapping[str, str],
+    headers: Headers,
     body: bytes,
     *,
     issuer: str | None = None,
@@ -145,7 +158,7 @@ def verify_crypto_webhook(
 
 async def averify_crypto_webhook(
     public_key_or_client: str | WebhookPublicKey | AsyncCryptoClient,
-    headers: Mapping[str, str],
+    headers: Headers,
     body: bytes,
     *,
     issuer: str | None = None,
