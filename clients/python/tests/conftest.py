@@ -96,6 +96,7 @@ def reset_postgres(url: str) -> None:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SET lock_timeout = '60s'")  # fail, never hang, if a connection still holds a lock
         conn.execute("DROP SCHEMA public CASCADE")
         conn.execute("CREATE SCHEMA public")
 
