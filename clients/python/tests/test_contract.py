@@ -198,8 +198,24 @@ def descend(document: dict[str, Any], value: Any, path: list[str], schema: bool)
 
 
 def success(document: dict[str, Any], method: str, path: str, status: str) -> dict[str, Any]:
-    content: dict[str, Any] = document["paths"][path][method]["responses"][status]["content"]["application/json"]
+    """The JSON content of an operation's success answer (paths may carry the product prefix)."""
+    paths = document["paths"]
+    key = (
+        path
+        if path in paths
+        else next((k for k in paths if k.endswith(path) and k.count("/") - path.count("/") == 1), path)
+    )
+    response = resolve(document, paths[key][method]["responses"][status])
+    content: dict[str, Any] = response["content"]["application/json"]
     return content
+
+
+def example_of(content: dict[str, Any]) -> Any:
+    if "example" in content:
+        return content["example"]
+    for named in content.get("examples", {}).values():
+        return named.get("value")
+    return None
 
 
 def has_schemas(document: dict[str, Any]) -> bool:
@@ -245,7 +261,7 @@ def case_id(case: tuple[Any, ...]) -> str:
 def test_models_agree_with_the_examples(documents: dict[str, dict[str, Any]], case: tuple[Any, ...]) -> None:
     product, method, path, status, where, model = case
     document = documents[product]
-    example = success(document, method, path, status).get("example")
+    example = example_of(success(document, method, path, status))
     assert example is not None, f"{product} {method} {path}: no example"
     if method == "get" and (product, path) in ENVELOPES:
         keys, maybe_null = ENVELOPES[(product, path)]

@@ -26,6 +26,7 @@ from orderdesk_client import (
     NotFound,
     ReferenceIdAlreadyUsed,
     RetryPolicy,
+    averify_crypto_webhook,
     verify_crypto_webhook,
 )
 
@@ -179,7 +180,7 @@ def test_buy_confirm_send_and_the_verified_webhook(server: Server, ops: httpx.Cl
         assert client.list_subscriptions() == []
 
 
-def test_scopes_and_the_async_client(server: Server, ops: httpx.Client) -> None:
+def test_scopes_and_the_async_client(server: Server, ops: httpx.Client, receiver: Receiver) -> None:
     api_key, private_pem = register(ops, scopes=["operation_sell"])
 
     async def scenario() -> None:
@@ -201,5 +202,15 @@ def test_scopes_and_the_async_client(server: Server, ops: httpx.Client) -> None:
             assert [o async for o in client.list_orders(customer.id)] == []
             key = await client.webhook_public_key()
             assert key.algorithm == "RS512"
+
+            await client.subscribe(receiver.url)
+            deposit = {"currency": "USDC", "amount": "10", "network": "polygon"}
+            response = ops.post(f"/ops/v1/crypto/customers/{customer.id}/deposits", json=deposit)
+            assert response.status_code == 201, response.text
+            deliveries = wait_for(lambda: len(receiver.received()) >= 3 and receiver.received())
+            events = [await averify_crypto_webhook(client, d.headers, d.body) for d in deliveries]
+            assert {e.action for e in events} >= {"order-created", "incoming-funds", "order-closed"}
+            assert {e.order.operation for e in events if e.order} == {"receive"}
+            assert [a.amount for a in await client.get_accounts(customer.id) if a.currency == "USDC"] == ["10"]
 
     asyncio.run(scenario())
