@@ -25,6 +25,8 @@ from orderdesk_client import (
     RetryPolicy,
     ValidationError,
 )
+from orderdesk_client._transport import SyncTransport
+from orderdesk_client.auto import AutoCalls
 
 from conftest import free_port
 
@@ -242,3 +244,14 @@ def test_resend_code_is_not_repeated_after_an_ambiguous_failure(scripted: Any) -
     with client, pytest.raises(APIConnectionError):
         client.resend_code(SEND["customer_id"], SEND["id"])
     assert len(server.seen) == 1
+
+
+def test_the_transport_waits_what_retry_after_says(scripted: Any) -> None:
+    limited = auto_error(429, "rate_limited")
+    server = scripted((429, {"Retry-After": "3"}, limited[2]), (200, {}, ORDER))
+    waited: list[float] = []
+    transport = SyncTransport(server.url, lambda: {"x-api-key": "k"}, retry=RETRY, sleep=waited.append)
+    call = AutoCalls.order(ORDER["id"])
+    assert transport.send(call).id == ORDER["id"]
+    assert waited == [3.0] and len(server.seen) == 2
+    transport.close()
