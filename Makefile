@@ -10,11 +10,12 @@ OPS_TOKEN ?= $(or $(ORDERDESK_OPS_TOKEN),sandbox-ops-token)
 
 .PHONY: run test lint bench clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml clients/python/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "orderdesk needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e ./clients/python
 	@touch $@
 
 run: $(BIN)/.installed
@@ -30,6 +31,9 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
+	$(BIN)/ruff check clients/python
+	$(BIN)/ruff format --check clients/python
+	$(BIN)/mypy --strict clients/python/src
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench $(BENCH_ARGS)
