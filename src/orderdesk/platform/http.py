@@ -26,9 +26,11 @@ from orderdesk.platform.errors import (
     ErrorProfile,
     MethodNotAllowed,
     PayloadTooLarge,
+    RateLimited,
     RouteNotFound,
     profile_for_path,
 )
+from orderdesk.settings import RateLimit
 
 log = structlog.get_logger("orderdesk.access")
 
@@ -46,6 +48,8 @@ class RequestContext:
     client_request_id: str | None = None
     _partner_id: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
+    # Sent on the response whatever its status, once the request was counted against a limit.
+    rate_limit_headers: dict[str, str] | None = None
 
     @property
     def partner_id(self) -> str | None:
@@ -55,6 +59,15 @@ class RequestContext:
     def partner_id(self, value: str | None) -> None:
         self._partner_id = value
         structlog.contextvars.bind_contextvars(partner_id=value)
+
+
+async def take_rate_limit(request: Request, key: str, limit: RateLimit, now: float, policy: str) -> None:
+    """Count the request against `limit`; the response carries the quota left (success or
+    error), and a refusal raises RateLimited (429 with Retry-After)."""
+    quota = await request.app.state.runtime.rate_limiter.take(key, limit, now)
+    context(request).rate_limit_headers = quota.headers(policy)
+    if quota.retry_after is not None:
+        raise RateLimited(quota.retry_after)
 
 
 def metrics_product(path: str) -> str:
@@ -113,7 +126,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), request_id_header]
+                message["headers"] = [*message.get("headers", []), request_id_header, *_encoded(ctx.rate_limit_headers)]
             await send(message)
 
         try:
@@ -144,6 +157,10 @@ class RequestContextMiddleware:
                 duration_ms=duration_ms,
                 **ctx.fields,
             )
+
+
+def _encoded(headers: dict[str, str] | None) -> list[tuple[bytes, bytes]]:
+    return [(name.lower().encode(), value.encode()) for name, value in (headers or {}).items()]
 
 
 def _client_request_id(scope: Scope) -> str | None:
