@@ -10,8 +10,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from orderdesk.auto import openapi, orders, parsing, partner_status, schemas, vehicles
+from orderdesk.auto import inputs, openapi, orders, parsing, partner_status, vehicles
 from orderdesk.auto.auth import Principal, authenticate, authenticate_with
+from orderdesk.auto.models import PlaceOrderBody
 from orderdesk.auto.openapi import extra, responses
 from orderdesk.platform.http import json_response, raw_json_response, read_body
 from orderdesk.platform.openapi import path_parameter
@@ -44,7 +45,7 @@ async def admit_with_body(request: Request) -> tuple[Runtime, Principal, bytes]:
 )
 async def vehicle_facets(request: Request) -> Response:
     runtime, _principal = await admit(request)
-    sources = schemas.facet_sources(request)
+    sources = inputs.facet_sources(request)
     return json_response(await vehicles.facets(runtime, sources), headers=FACETS_CACHE)
 
 
@@ -61,7 +62,7 @@ async def vehicle_facets(request: Request) -> Response:
 )
 async def list_vehicles(request: Request) -> Response:
     runtime, _principal = await admit(request)
-    query = schemas.vehicle_list(request)
+    query = inputs.vehicle_list(request)
     page, filtered_out = await vehicles.list_vehicles(runtime, query)
     headers = {"X-LMN-Filtered-Out": f"dealer={filtered_out}"} if filtered_out else None
     return json_response(page, headers=headers)
@@ -101,7 +102,7 @@ async def get_vehicle(request: Request) -> Response:
 async def place_order(request: Request) -> Response:
     runtime, principal, body = await admit_with_body(request)
     key = parsing.idempotency_key(request)
-    order = schemas.place_order(parsing.json_object(request, body))
+    order = inputs.place_order(parsing.json_body(request, body, PlaceOrderBody))
     return await orders.place_order(runtime, principal, key, order)
 
 
@@ -115,7 +116,7 @@ async def place_order(request: Request) -> Response:
 )
 async def list_orders(request: Request) -> Response:
     runtime, principal = await admit(request)
-    query = schemas.order_list(request)
+    query = inputs.order_list(request)
     return json_response(await orders.list_orders(runtime, principal.partner_id, query))
 
 
@@ -173,7 +174,7 @@ async def cancel_order(request: Request) -> Response:
 async def push_status(request: Request) -> Response:
     runtime, principal, body = await admit_with_body(request)
     key = parsing.idempotency_key(request)
-    push = schemas.status_push(parsing.json_object(request, body))
+    push = inputs.status_push(parsing.json_object(request, body))
     return await partner_status.push_status(runtime, principal, key, request.path_params["order_id"], push)
 
 
@@ -191,5 +192,5 @@ async def push_status(request: Request) -> Response:
 )
 async def list_events(request: Request) -> Response:
     runtime, principal = await admit(request)
-    page = schemas.event_list(request)
+    page = inputs.event_list(request)
     return json_response(await orders.list_events(runtime, principal.partner_id, request.path_params["order_id"], page))

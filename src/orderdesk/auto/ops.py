@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from orderdesk.auto import auctions, orders, parsing, partners, schemas, transitions, vehicles
+from orderdesk.auto import auctions, inputs, orders, parsing, partners, transitions, vehicles
 from orderdesk.platform.http import json_response, read_body
 from orderdesk.platform.opsauth import require_operator
 from orderdesk.platform.runtime import Runtime
@@ -32,21 +32,21 @@ def admit(request: Request) -> Runtime:
 @router.post("/partners", status_code=201)
 async def create_partner(request: Request) -> Response:
     runtime, body = await admit_with_body(request)
-    new = schemas.new_partner(parsing.json_object(request, body), runtime.settings.environment)
+    new = inputs.new_partner(parsing.json_object(request, body), runtime.settings.environment)
     return json_response(await partners.create_partner(runtime, new), status=201)
 
 
 @router.patch("/partners/{partner_id}")
 async def patch_partner(request: Request, partner_id: str) -> Response:
     runtime, body = await admit_with_body(request)
-    patch = schemas.partner_patch(parsing.json_object(request, body), runtime.settings.environment)
+    patch = inputs.partner_patch(parsing.json_object(request, body), runtime.settings.environment)
     return json_response(await partners.patch_partner(runtime, partner_id, patch))
 
 
 @router.get("/partners")
 async def list_partners(request: Request) -> Response:
     runtime = admit(request)
-    return json_response(await partners.list_partners(runtime, schemas.partner_list(request)))
+    return json_response(await partners.list_partners(runtime, inputs.partner_list(request)))
 
 
 @router.get("/partners/{partner_id}")
@@ -74,7 +74,7 @@ async def revoke_key(request: Request, partner_id: str, key_id: str) -> Response
 @router.put("/vehicles/{vehicle_id}")
 async def put_vehicle(request: Request, vehicle_id: str) -> Response:
     runtime, body = await admit_with_body(request)
-    values = schemas.vehicle_body(vehicle_id, parsing.json_object(request, body))
+    values = inputs.vehicle_body(vehicle_id, parsing.json_object(request, body))
     status, vehicle = await vehicles.put_vehicle(runtime, vehicle_id, values)
     return json_response(vehicle, status=status)
 
@@ -100,7 +100,7 @@ async def start_auction(request: Request, vehicle_id: str) -> Response:
 @router.post("/vehicles/{vehicle_id}/auction/result")
 async def auction_result(request: Request, vehicle_id: str) -> Response:
     runtime, body = await admit_with_body(request)
-    result = schemas.auction_result_body(parsing.json_object(request, body))
+    result = inputs.auction_result_body(parsing.json_object(request, body))
     return json_response(await auctions.record_result(runtime, vehicle_id, result))
 
 
@@ -110,14 +110,14 @@ async def auction_result(request: Request, vehicle_id: str) -> Response:
 @router.post("/orders/{order_id}/transition")
 async def transition_order(request: Request, order_id: str) -> Response:
     runtime, body = await admit_with_body(request)
-    change = schemas.transition_body(parsing.json_object(request, body))
+    change = inputs.transition_body(parsing.json_object(request, body))
     return json_response(await transitions.transition(runtime, order_id, change))
 
 
 @router.get("/orders")
 async def list_orders(request: Request) -> Response:
     runtime = admit(request)
-    return json_response(await orders.ops_list_orders(runtime, schemas.ops_order_list(request)))
+    return json_response(await orders.ops_list_orders(runtime, inputs.ops_order_list(request)))
 
 
 @router.get("/orders/{order_id}")

@@ -14,8 +14,8 @@ from orderdesk.auto import errors, idempotent, lifecycle, repository
 from orderdesk.auto.auth import Principal
 from orderdesk.auto.bidding import order_cutoff
 from orderdesk.auto.errors import Issue
+from orderdesk.auto.inputs import OpsOrderList, OrderList, Page, PlaceOrder
 from orderdesk.auto.repository import FoundKey
-from orderdesk.auto.schemas import OpsOrderList, OrderList, Page, PlaceOrder
 from orderdesk.auto.serializers import (
     Record,
     event_json,

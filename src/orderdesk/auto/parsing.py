@@ -5,19 +5,20 @@ them together as one `validation_error`."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import Request
+from pydantic import BaseModel, ValidationError
 
 from orderdesk.auto import errors
 from orderdesk.auto.errors import Issue, Location
 from orderdesk.auto.timefmt import parse_date, parse_timestamp
 from orderdesk.platform.errors import PayloadTooLarge
 
-MAX_AMOUNT = 1_000_000_000
+Model = TypeVar("Model", bound=BaseModel)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _QUERY_INTEGER = re.compile(r"^-?[0-9]+$")
 _QUERY_INTEGER_DIGITS = 15  # beyond this no filter value can matter, and the database would overflow
@@ -83,10 +84,14 @@ def _is_json_content_type(header: str | None) -> bool:
     return True
 
 
-def json_object(request: Request, body: bytes) -> dict[str, Any]:
-    """The body as a JSON object, or 400 `validation_error` (content type, JSON, top level)."""
+def require_json(request: Request) -> None:
     if not _is_json_content_type(request.headers.get("content-type")):
         raise errors.validation_error([Issue("header", "Content-Type", "must be application/json")])
+
+
+def json_object(request: Request, body: bytes) -> dict[str, Any]:
+    """The body as a JSON object, or 400 `validation_error` (content type, JSON, top level)."""
+    require_json(request)
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -96,108 +101,40 @@ def json_object(request: Request, body: bytes) -> dict[str, Any]:
     return data
 
 
-class BodyReader:
-    """Typed access to the fields of one JSON object; explicit null reads as absent unless the
-    caller asks for the raw value."""
+def json_body(request: Request, body: bytes, model: type[Model]) -> Model:
+    """The body (content type, JSON, schema) validated by `model` straight from its bytes."""
+    require_json(request)
+    try:
+        return model.model_validate_json(body, strict=True)
+    except ValidationError as exc:
+        raise errors.validation_error(errors.issues_from(exc)) from None
 
-    def __init__(self, data: Mapping[str, Any], issues: Issues, prefix: str = "") -> None:
-        self.data = data
-        self.issues = issues
-        self.prefix = prefix
 
-    def path(self, name: str) -> str:
-        return f"{self.prefix}{name}"
-
-    def problem(self, name: str, message: str) -> None:
-        self.issues.add("body", self.path(name), message)
-
-    def reject_unknown(self, allowed: Collection[str]) -> None:
-        for name in self.data:
-            if name not in allowed:
-                self.problem(name, "unknown field")
-
-    def value(self, name: str, *, required: bool = False) -> Any:
-        value = self.data.get(name)
-        if value is None and required:
-            self.problem(name, "is required")
-        return value
-
-    def has(self, name: str) -> bool:
-        return name in self.data
-
-    def string(
-        self,
-        name: str,
-        *,
-        required: bool = False,
-        min_length: int = 1,
-        max_length: int | None = None,
-        pattern: re.Pattern[str] | None = None,
-    ) -> str | None:
-        value = self.value(name, required=required)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            self.problem(name, "must be a string")
-            return None
-        if len(value) < min_length:
-            self.problem(name, f"must be at least {min_length} characters")
-            return None
-        if max_length is not None and len(value) > max_length:
-            self.problem(name, f"must be at most {max_length} characters")
-            return None
-        if pattern is not None and not pattern.fullmatch(value):
-            self.problem(name, f"must match {pattern.pattern}")
-            return None
-        return value
-
-    def enum(self, name: str, allowed: Collection[str], *, required: bool = False) -> str | None:
-        value = self.value(name, required=required)
-        if value is None:
-            return None
-        if not isinstance(value, str) or value not in allowed:
-            self.problem(name, "must be one of: " + ", ".join(sorted(allowed)))
-            return None
-        return value
-
-    def integer(
-        self, name: str, *, required: bool = False, minimum: int | None = None, maximum: int | None = None
-    ) -> int | None:
-        value = self.value(name, required=required)
-        if value is None:
-            return None
-        if not is_integer(value):
-            self.problem(name, "must be an integer")
-            return None
-        if minimum is not None and value < minimum:
-            self.problem(name, f"must be at least {minimum}")
-            return None
-        if maximum is not None and value > maximum:
-            self.problem(name, f"must be at most {maximum}")
-            return None
-        return value
-
-    def amount(self, name: str, *, required: bool = False, minimum: int | None = None) -> int | None:
-        """Whole US dollars (spec 2.6): a JSON integer no larger than 1,000,000,000."""
-        return self.integer(name, required=required, minimum=minimum, maximum=MAX_AMOUNT)
-
-    def timestamp(self, name: str, *, required: bool = False) -> datetime | None:
-        value = self.value(name, required=required)
-        if value is None:
-            return None
-        parsed = parse_timestamp(value) if isinstance(value, str) else None
-        if parsed is None:
-            self.problem(name, "must be an ISO 8601 date-time with an explicit offset, e.g. 2026-05-12T13:30:00+09:00")
-        return parsed
-
-    def json_object(self, name: str) -> dict[str, Any] | None:
-        value = self.value(name)
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            self.problem(name, "must be an object or null")
-            return None
-        return value
+def validated(
+    model: type[Model],
+    data: Mapping[str, Any],
+    *,
+    context: dict[str, Any] | None = None,
+    more: Iterable[Issue] = (),
+    order: Sequence[str] | None = None,
+) -> Model:
+    """`data` validated by `model`, with `more` issues found by rules the model cannot express
+    (consistency across fields, per-item uniqueness). Issues come in one list ordered like the
+    fields (`order`, default the model's), path parameters and unknown top-level fields first,
+    as a single 400."""
+    try:
+        result: Model | None = model.model_validate(data, strict=True, context=context)
+        issues: list[Issue] = []
+    except ValidationError as exc:
+        result, issues = None, errors.issues_from(exc)
+    issues += more
+    if issues:
+        names = list(order or model.model_fields)
+        position = {name: index for index, name in enumerate(names)}
+        issues.sort(key=lambda issue: (issue.location != "path", position.get(issue.path.split(".")[0], -1)))
+        raise errors.validation_error(issues)
+    assert result is not None
+    return result
 
 
 # --------------------------------------------------------------------------- query strings

@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from orderdesk.auto import errors, idempotent, lifecycle, repository
 from orderdesk.auto.auth import Principal
-from orderdesk.auto.schemas import StatusPush
+from orderdesk.auto.inputs import StatusPush
 from orderdesk.auto.serializers import order_from_row
 from orderdesk.platform.db import Connection
 from orderdesk.platform.runtime import Runtime
