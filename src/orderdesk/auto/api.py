@@ -10,12 +10,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from orderdesk.auto import inputs, openapi, orders, parsing, partner_status, vehicles
+from orderdesk.auto import inputs, models, openapi, orders, parsing, partner_status, vehicles
 from orderdesk.auto.auth import Principal, authenticate, authenticate_with
-from orderdesk.auto.models import PlaceOrderBody
-from orderdesk.auto.openapi import extra, responses
+from orderdesk.auto.openapi import body, extra, path, replayed, responses
 from orderdesk.platform.http import json_response, raw_json_response, read_body
-from orderdesk.platform.openapi import path_parameter
 from orderdesk.platform.runtime import Runtime
 
 router = APIRouter()
@@ -40,8 +38,8 @@ async def admit_with_body(request: Request) -> tuple[Runtime, Principal, bytes]:
 @router.get(
     "/v1/vehicles/facets",
     summary="Distinct values for search filters",
-    responses=responses(200, openapi.FACETS_EXAMPLE, "Facets", "validation_error"),
-    openapi_extra=extra(openapi._query("source", "CSV of source codes")),
+    responses=responses(200, openapi.FACETS_EXAMPLE, "Facets", schema=models.Facets),
+    openapi_extra=extra(*openapi.FACETS_PARAMETERS),
 )
 async def vehicle_facets(request: Request) -> Response:
     runtime, _principal = await admit(request)
@@ -57,6 +55,7 @@ async def vehicle_facets(request: Request) -> Response:
         {"data": [openapi.VEHICLE_SUMMARY_EXAMPLE], "next_cursor": None},
         "A page of VehicleSummary; X-LMN-Filtered-Out: dealer=<N> with null-strict filters",
         "invalid_cursor",
+        schema=models.VehiclePage,
     ),
     openapi_extra=extra(*openapi.VEHICLE_LIST_PARAMETERS),
 )
@@ -71,8 +70,8 @@ async def list_vehicles(request: Request) -> Response:
 @router.get(
     "/v1/vehicles/{vehicle_id}",
     summary="Vehicle detail",
-    responses=responses(200, openapi.VEHICLE_EXAMPLE, "Vehicle", "vehicle_not_found"),
-    openapi_extra=extra(path_parameter("vehicle_id")),
+    responses=responses(200, openapi.VEHICLE_EXAMPLE, "Vehicle", "vehicle_not_found", schema=models.Vehicle),
+    openapi_extra=extra(path("vehicle_id")),
 )
 async def get_vehicle(request: Request) -> Response:
     runtime, _principal = await admit(request)
@@ -83,26 +82,30 @@ async def get_vehicle(request: Request) -> Response:
     "/v1/orders",
     status_code=201,
     summary="Place an order (a bid ceiling or a buy-now purchase)",
-    responses=responses(
-        201,
+    responses=replayed(
+        responses(
+            201,
+            openapi.ORDER_EXAMPLE,
+            "Order (200 with the original body on a replay)",
+            "missing_idempotency_key",
+            "missing_max_bid",
+            "vehicle_not_found",
+            "past_order_cutoff",
+            "duplicate_order",
+            "idempotency_key_in_use",
+            "vehicle_unavailable",
+            "idempotency_key_reused",
+            schema=models.Order,
+        ),
+        models.Order,
         openapi.ORDER_EXAMPLE,
-        "Order (200 with the original body on a replay)",
-        "missing_idempotency_key",
-        "missing_max_bid",
-        "vehicle_not_found",
-        "past_order_cutoff",
-        "duplicate_order",
-        "idempotency_key_in_use",
-        "vehicle_unavailable",
-        "payload_too_large",
-        "idempotency_key_reused",
     ),
-    openapi_extra=extra(openapi.IDEMPOTENCY_KEY, body=openapi.PLACE_ORDER_BODY),
+    openapi_extra=extra(openapi.IDEMPOTENCY_KEY, body=body(models.PlaceOrderBody, openapi.PLACE_ORDER_REQUEST)),
 )
 async def place_order(request: Request) -> Response:
-    runtime, principal, body = await admit_with_body(request)
+    runtime, principal, content = await admit_with_body(request)
     key = parsing.idempotency_key(request)
-    order = inputs.place_order(parsing.json_body(request, body, PlaceOrderBody))
+    order = inputs.place_order(parsing.json_body(request, content, models.PlaceOrderBody))
     return await orders.place_order(runtime, principal, key, order)
 
 
@@ -110,7 +113,11 @@ async def place_order(request: Request) -> Response:
     "/v1/orders",
     summary="List own orders",
     responses=responses(
-        200, {"data": [openapi.ORDER_EXAMPLE], "next_cursor": None}, "A page of Order", "invalid_cursor"
+        200,
+        {"data": [openapi.ORDER_EXAMPLE], "next_cursor": None},
+        "A page of Order",
+        "invalid_cursor",
+        schema=models.OrderPage,
     ),
     openapi_extra=extra(*openapi.ORDER_LIST_PARAMETERS),
 )
@@ -123,8 +130,8 @@ async def list_orders(request: Request) -> Response:
 @router.get(
     "/v1/orders/{order_id}",
     summary="Order detail",
-    responses=responses(200, openapi.ORDER_EXAMPLE, "Order", "order_not_found"),
-    openapi_extra=extra(path_parameter("order_id")),
+    responses=responses(200, openapi.ORDER_EXAMPLE, "Order", "order_not_found", schema=models.Order),
+    openapi_extra=extra(path("order_id")),
 )
 async def get_order(request: Request) -> Response:
     order_id = request.path_params["order_id"]
@@ -145,8 +152,9 @@ async def get_order(request: Request) -> Response:
         "invalid_status_transition",
         "idempotency_key_in_use",
         "idempotency_key_reused",
+        schema=models.Order,
     ),
-    openapi_extra=extra(path_parameter("order_id"), openapi.IDEMPOTENCY_KEY),
+    openapi_extra=extra(path("order_id"), openapi.IDEMPOTENCY_KEY),
 )
 async def cancel_order(request: Request) -> Response:
     runtime, principal = await admit(request)
@@ -159,22 +167,24 @@ async def cancel_order(request: Request) -> Response:
     summary="Report what happened after loading (in_transit, customs, delivered)",
     responses=responses(
         200,
-        {**openapi.ORDER_EXAMPLE, "status": "shipping", "fulfillment_detail": "in_transit"},
+        {**openapi.SHIPPING_ORDER_EXAMPLE, "fulfillment_detail": "in_transit"},
         "The updated Order (200 with the original body on a replay)",
         "missing_idempotency_key",
         "order_not_found",
         "invalid_status_transition@403",
         "invalid_status_transition",
         "idempotency_key_in_use",
-        "payload_too_large",
         "idempotency_key_reused",
+        schema=models.Order,
     ),
-    openapi_extra=extra(path_parameter("order_id"), openapi.IDEMPOTENCY_KEY, body=openapi.STATUS_PUSH_BODY),
+    openapi_extra=extra(
+        path("order_id"), openapi.IDEMPOTENCY_KEY, body=body(models.StatusPushBody, openapi.STATUS_PUSH_REQUEST)
+    ),
 )
 async def push_status(request: Request) -> Response:
-    runtime, principal, body = await admit_with_body(request)
+    runtime, principal, content = await admit_with_body(request)
     key = parsing.idempotency_key(request)
-    push = inputs.status_push(parsing.json_object(request, body))
+    push = inputs.status_push(parsing.json_object(request, content))
     return await partner_status.push_status(runtime, principal, key, request.path_params["order_id"], push)
 
 
@@ -187,8 +197,9 @@ async def push_status(request: Request) -> Response:
         "A page of events, oldest first",
         "order_not_found",
         "invalid_cursor",
+        schema=models.EventPage,
     ),
-    openapi_extra=extra(path_parameter("order_id"), *openapi.PAGING),
+    openapi_extra=extra(path("order_id"), *openapi.PAGING),
 )
 async def list_events(request: Request) -> Response:
     runtime, principal = await admit(request)

@@ -218,16 +218,21 @@ def make_subapp(
     description: str = "",
 ) -> FastAPI:
     """A FastAPI application for one product surface, answering errors in `profile`'s
-    envelope. Mount it on the root app; it shares the process-wide runtime."""
+    envelope. Mount it on the root app; it shares the process-wide runtime. Its docs page (when
+    `docs_url` and `openapi_url` are given) loads Swagger UI from this package, not a CDN."""
     app = FastAPI(
         title=title,
         version=version,
         description=description,
         openapi_url=openapi_url,
-        docs_url=docs_url,
+        docs_url=None,
         redoc_url=None,
         redirect_slashes=False,
     )
     app.state.runtime = runtime
     install_error_handlers(app, profile)
+    if docs_url and openapi_url:
+        from orderdesk.platform.openapi import install_docs_page
+
+        install_docs_page(app, docs_url, openapi_url, title)
     return app

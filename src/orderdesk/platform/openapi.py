@@ -1,9 +1,31 @@
-"""OpenAPI building blocks both products' partner documents share."""
+"""OpenAPI building blocks every product's documents share: operation pieces (responses with
+their error codes, parameters, bodies from models), the finishing of a document (component
+schemas, security schemes, canonical key order) and the docs page, whose Swagger UI assets are
+served from this package (no CDN: the docs work on a private network)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import cache
+from importlib import resources
 from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+from starlette.responses import Response
+
+COMPONENTS = "#/components/schemas/{model}"
+Finisher = Callable[[dict[str, Any]], None]
+
+
+# --------------------------------------------------------------------------- operation pieces
+
+
+def schema_ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": COMPONENTS.format(model=model.__name__)}
 
 
 def responses_with_errors(
@@ -13,17 +35,32 @@ def responses_with_errors(
     codes: tuple[str, ...],
     status_of: Callable[[str], int],
     error_body: Callable[[str], dict[str, Any]],
+    *,
+    schema: type[BaseModel] | None = None,
+    error_schema: type[BaseModel] | None = None,
 ) -> dict[int | str, dict[str, Any]]:
-    """The success answer with its example, then every error code grouped by HTTP status."""
+    """The success answer with its example (and schema), then every error code grouped by HTTP
+    status, each status with the envelope schema and one example per code."""
+    success: dict[str, Any] = {"example": example}
+    if schema is not None:
+        success["schema"] = schema_ref(schema)
     answer: dict[int | str, dict[str, Any]] = {
-        status: {"description": description, "content": {"application/json": {"example": example}}}
+        status: {"description": description, "content": {"application/json": success}}
     }
     for code in codes:
-        empty = {"description": "", "content": {"application/json": {"examples": {}}}}
-        entry = answer.setdefault(status_of(code), empty)
+        empty: dict[str, Any] = {"examples": {}}
+        if error_schema is not None:
+            empty["schema"] = schema_ref(error_schema)
+        entry = answer.setdefault(status_of(code), {"description": "", "content": {"application/json": empty}})
         entry["content"]["application/json"]["examples"][code] = {"value": error_body(code)}
-        entry["description"] = ", ".join(entry["content"]["application/json"]["examples"])
+        entry["description"] = ", ".join(
+            name.partition("@")[0] for name in entry["content"]["application/json"]["examples"]
+        )
     return answer
+
+
+def json_request_body(model: type[BaseModel], example: Any) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema_ref(model), "example": example}}}
 
 
 def query_parameter(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -36,5 +73,120 @@ def query_parameter(name: str, description: str, schema: dict[str, Any] | None =
     }
 
 
+def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """One optional query parameter per field of `model` (by alias), typed by its schema."""
+    properties = model.model_json_schema(by_alias=True)["properties"]
+    parameters = []
+    for name, schema in properties.items():
+        options = [option for option in schema.pop("anyOf", []) if option.get("type") != "null"]
+        if options:
+            schema = {**options[0], **schema}
+        description = schema.pop("description", "")
+        for noise in ("title", "default"):
+            schema.pop(noise, None)
+        parameters.append(query_parameter(name, description, schema))
+    return parameters
+
+
 def path_parameter(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+# --------------------------------------------------------------------------- finishing a document
+
+
+def _finishers(app: FastAPI) -> list[Finisher]:
+    """The steps run once over `app`'s generated document; wraps app.openapi on first use."""
+    if not hasattr(app.state, "openapi_finishers"):
+        app.state.openapi_finishers = []
+        build = app.openapi
+
+        def openapi() -> dict[str, Any]:
+            if app.openapi_schema is None:
+                document = build()
+                for finish in app.state.openapi_finishers:
+                    finish(document)
+                app.openapi_schema = canonical(document)
+            return app.openapi_schema
+
+        app.openapi = openapi  # type: ignore[method-assign]
+    finishers: list[Finisher] = app.state.openapi_finishers
+    return finishers
+
+
+def install_security_scheme(app: FastAPI, schemes: dict[str, dict[str, Any]]) -> None:
+    """Declare `schemes` (name → OpenAPI security scheme object) in `app`'s document."""
+
+    def finish(document: dict[str, Any]) -> None:
+        document.setdefault("components", {}).setdefault("securitySchemes", {}).update(schemes)
+
+    _finishers(app).append(finish)
+
+
+def install_model_schemas(app: FastAPI, models: Iterable[type[BaseModel]]) -> None:
+    """Put the JSON Schema of each model (and of the models they use) under
+    components/schemas, where schema_ref points."""
+    chosen = list(models)
+
+    def finish(document: dict[str, Any]) -> None:
+        _refs, schemas = models_json_schema([(model, "validation") for model in chosen], ref_template=COMPONENTS)
+        document.setdefault("components", {}).setdefault("schemas", {}).update(schemas.get("$defs", {}))
+
+    _finishers(app).append(finish)
+
+
+def canonical(value: Any) -> Any:
+    """`value` with every object's keys sorted, so that a document renders byte-identically."""
+    if isinstance(value, dict):
+        return {str(key): canonical(value[key]) for key in sorted(value, key=str)}
+    if isinstance(value, list):
+        return [canonical(item) for item in value]
+    return value
+
+
+def render(document: dict[str, Any]) -> bytes:
+    """The published form of a document: sorted keys, two-space indent, UTF-8, final newline."""
+    return orjson.dumps(document, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+
+
+# --------------------------------------------------------------------------- docs page
+
+SWAGGER_ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "favicon-32x32.png": "image/png",
+}
+
+
+@cache
+def _asset(name: str) -> bytes:
+    return resources.files("orderdesk").joinpath("static", "swagger-ui", name).read_bytes()
+
+
+def install_docs_page(app: FastAPI, docs_url: str, openapi_url: str, title: str) -> None:
+    """A Swagger UI page at `docs_url` for the document at `openapi_url`, its script, style and
+    icon served from the package under `docs_url`/."""
+
+    async def page(request: Request) -> Response:
+        prefix = request.scope.get("root_path", "")
+        assets = f"{prefix}{docs_url}/"
+        return get_swagger_ui_html(
+            openapi_url=prefix + openapi_url,
+            title=f"{title} - docs",
+            swagger_js_url=assets + "swagger-ui-bundle.js",
+            swagger_css_url=assets + "swagger-ui.css",
+            swagger_favicon_url=assets + "favicon-32x32.png",
+        )
+
+    app.add_api_route(docs_url, page, methods=["GET"], include_in_schema=False)
+    for name, media_type in SWAGGER_ASSETS.items():
+        app.add_api_route(
+            f"{docs_url}/{name}", _asset_route(name, media_type), methods=["GET"], include_in_schema=False
+        )
+
+
+def _asset_route(name: str, media_type: str) -> Callable[[], Any]:
+    async def asset() -> Response:
+        return Response(_asset(name), media_type=media_type, headers={"Cache-Control": "public, max-age=86400"})
+
+    return asset
