@@ -51,7 +51,7 @@ def operator_app(runtime: Runtime) -> FastAPI:
         docs_url="/docs",
         description=OPERATOR_DESCRIPTION,
     )
-    operator.include_router(ops.router)
+    operator.router.routes.extend(ops.router.routes)  # plain routes, like the partner API's
     install_security_scheme(operator, OPERATOR_SECURITY)
     install_model_schemas(operator, OPERATOR_MODELS)
     return operator

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.responses import Response
@@ -104,6 +105,7 @@ def _finishers(app: FastAPI) -> list[Finisher]:
         def openapi() -> dict[str, Any]:
             if app.openapi_schema is None:
                 document = build()
+                _restore_examples(app, document)
                 for finish in app.state.openapi_finishers:
                     finish(document)
                 app.openapi_schema = canonical(document)
@@ -112,6 +114,34 @@ def _finishers(app: FastAPI) -> list[Finisher]:
         app.openapi = openapi  # type: ignore[method-assign]
     finishers: list[Finisher] = app.state.openapi_finishers
     return finishers
+
+
+def _restore_examples(app: FastAPI, document: dict[str, Any]) -> None:
+    """Put back the examples as the routes declare them: FastAPI drops null members (its
+    document is encoded with exclude_none), which would leave examples that break their schema.
+    Covers the app's own routes (added with add_api_route or routes.extend, not include_router)."""
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        for method in route.methods:
+            operation = document.get("paths", {}).get(route.path_format, {}).get(method.lower())
+            if operation is None:
+                continue
+            for status, answer in route.responses.items():
+                declared = answer.get("content", {}).get("application/json", {})
+                documented = operation["responses"].get(str(status), {}).get("content", {}).get("application/json")
+                _copy_examples(declared, documented)
+            declared_body = (route.openapi_extra or {}).get("requestBody", {}).get("content", {})
+            documented_body = operation.get("requestBody", {}).get("content", {})
+            _copy_examples(declared_body.get("application/json", {}), documented_body.get("application/json"))
+
+
+def _copy_examples(declared: dict[str, Any], documented: dict[str, Any] | None) -> None:
+    if documented is None:
+        return
+    for key in ("example", "examples"):
+        if key in declared:
+            documented[key] = declared[key]
 
 
 def install_security_scheme(app: FastAPI, schemes: dict[str, dict[str, Any]]) -> None:

@@ -1,0 +1,79 @@
+"""The published APIs the contract tests check. A product adds its documents by adding an entry
+to APIS: its document (orderdesk.openapi_export.DOCUMENTS), the prefix its paths are relative to,
+and how to prepare a running server for it (data to reach past 404s, and the caller's headers)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from orderdesk.openapi_export import DOCUMENTS, Document
+from tests.auto.conftest import DEALER_CAR, PALISADE
+from tests.conftest import OPS_HEADERS
+
+
+@dataclass(frozen=True)
+class Caller:
+    """What a prepared server gives the fuzzer: headers of an authenticated caller and ids of
+    existing objects, by path parameter name (operations are also fuzzed with random ids)."""
+
+    headers: dict[str, str]
+    path_parameters: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PublishedApi:
+    name: str
+    document: Document
+    prefix: str  # the document's paths are relative to base_url + prefix
+    prepare: Callable[[str], Caller]  # base_url of a fresh server → its caller
+
+
+def _document(file: str) -> Document:
+    return next(document for document in DOCUMENTS if document.file == file)
+
+
+def _auto_world(base_url: str) -> dict[str, Any]:
+    """An auto partner with an order on an auction car and a dealer car, made through the APIs."""
+    ops = base_url + "/ops/v1/auto"
+    with httpx.Client(headers=OPS_HEADERS, timeout=10) as client:
+        partner = client.post(ops + "/partners", json={"name": "Contract Motors"}).raise_for_status().json()
+        client.put(ops + "/vehicles/glovis-1", json=PALISADE).raise_for_status()
+        client.put(ops + "/vehicles/dealer-1", json=DEALER_CAR).raise_for_status()
+        order = client.post(
+            base_url + "/auto/v1/orders",
+            json={"vehicle_id": "glovis-1", "max_bid_amount_usd": 18200},
+            headers={"x-api-key": partner["api_key"], "Idempotency-Key": str(uuid.uuid4())},
+        )
+    return {"partner": partner, "order": order.raise_for_status().json()}
+
+
+def prepare_auto_partner(base_url: str) -> Caller:
+    world = _auto_world(base_url)
+    return Caller(
+        {"x-api-key": world["partner"]["api_key"]},
+        {"order_id": world["order"]["id"], "vehicle_id": "glovis-1"},
+    )
+
+
+def prepare_auto_operator(base_url: str) -> Caller:
+    world = _auto_world(base_url)
+    return Caller(
+        dict(OPS_HEADERS),
+        {
+            "partner_id": world["partner"]["id"],
+            "key_id": world["partner"]["key_id"],
+            "order_id": world["order"]["id"],
+            "vehicle_id": "glovis-1",
+        },
+    )
+
+
+APIS: tuple[PublishedApi, ...] = (
+    PublishedApi("auto", _document("auto.json"), "/auto", prepare_auto_partner),
+    PublishedApi("ops-auto", _document("ops-auto.json"), "/ops/v1/auto", prepare_auto_operator),
+)
