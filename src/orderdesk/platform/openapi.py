@@ -123,7 +123,7 @@ def _restore_examples(app: FastAPI, document: dict[str, Any]) -> None:
     for route in app.routes:
         if not isinstance(route, APIRoute) or not route.include_in_schema:
             continue
-        for method in route.methods:
+        for method in route.methods or ():
             operation = document.get("paths", {}).get(route.path_format, {}).get(method.lower())
             if operation is None:
                 continue
