@@ -5,12 +5,14 @@ and how to prepare a running server for it (data to reach past 404s, and the cal
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from orderdesk.auto.timefmt import KST
 from orderdesk.openapi_export import DOCUMENTS, Document
 from tests.auto.conftest import DEALER_CAR, PALISADE
 from tests.conftest import OPS_HEADERS
@@ -42,7 +44,8 @@ def _auto_world(base_url: str) -> dict[str, Any]:
     ops = base_url + "/ops/v1/auto"
     with httpx.Client(headers=OPS_HEADERS, timeout=10) as client:
         partner = client.post(ops + "/partners", json={"name": "Contract Motors"}).raise_for_status().json()
-        client.put(ops + "/vehicles/glovis-1", json=PALISADE).raise_for_status()
+        auction_date = (datetime.now(KST) + timedelta(days=30)).replace(microsecond=0).isoformat()
+        client.put(ops + "/vehicles/glovis-1", json={**PALISADE, "auction_date": auction_date}).raise_for_status()
         client.put(ops + "/vehicles/dealer-1", json=DEALER_CAR).raise_for_status()
         order = client.post(
             base_url + "/auto/v1/orders",

@@ -8,7 +8,7 @@ from orderdesk.auto import api, ops, webhooks
 from orderdesk.auto.auctions import AuctionJobs
 from orderdesk.auto.openapi import OPERATOR_MODELS, OPERATOR_SECURITY, PARTNER_MODELS, PARTNER_SECURITY
 from orderdesk.platform.errors import AUTO
-from orderdesk.platform.http import make_subapp
+from orderdesk.platform.http import make_subapp, mount_subapp
 from orderdesk.platform.openapi import install_model_schemas, install_security_scheme
 from orderdesk.platform.runtime import Runtime
 
@@ -36,8 +36,8 @@ def mount(root: FastAPI, runtime: Runtime) -> None:
     partner.router.routes.extend(api.router.routes)
     install_security_scheme(partner, PARTNER_SECURITY)
     install_model_schemas(partner, PARTNER_MODELS)
-    root.mount("/auto", partner)
-    root.mount(OPERATOR_PREFIX, operator_app(runtime))
+    mount_subapp(root, "/auto", partner)
+    mount_subapp(root, OPERATOR_PREFIX, operator_app(runtime))
 
 
 def operator_app(runtime: Runtime) -> FastAPI:

@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.routing import Match
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderdesk.platform import metrics
@@ -205,6 +205,16 @@ def allowed_methods(request: Request) -> list[str]:
             if match == Match.FULL:
                 methods.add(method)
     return sorted(methods)
+
+
+def mount_subapp(root: FastAPI, path: str, app: ASGIApp) -> None:
+    """Mount `app` at `path`, matching any path below it. Starlette's mount pattern (`.*`) stops
+    at a newline, so `/prefix/items/a%0Ab` would miss the sub-application and answer the root's
+    route_not_found instead of the endpoint's own answer for a malformed id."""
+    root.mount(path, app)
+    mounted = root.router.routes[-1]
+    assert isinstance(mounted, Mount) and mounted.path == path
+    mounted.path_regex = re.compile(mounted.path_regex.pattern, re.DOTALL)
 
 
 def make_subapp(
