@@ -5,9 +5,9 @@ and how to prepare a running server for it (data to reach past 404s, and the cal
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -33,6 +33,9 @@ class PublishedApi:
     document: Document
     prefix: str  # the document's paths are relative to base_url + prefix
     prepare: Callable[[str], Caller]  # base_url of a fresh server → its caller
+    # A small partner program against the models generated from the document (module `models`):
+    # it must type-check (mypy) and run; its `check(document)` gets the document as a dict.
+    client_program: str
 
 
 def _document(file: str) -> Document:
@@ -76,7 +79,54 @@ def prepare_auto_operator(base_url: str) -> Caller:
     )
 
 
+AUTO_CLIENT = """
+import json
+from typing import Any
+
+from models import Order, OrderPage, PlaceOrderBody, Status
+
+
+def place_body(vehicle_id: str, ceiling: int | None) -> str:
+    return PlaceOrderBody(vehicle_id=vehicle_id, max_bid_amount_usd=ceiling).model_dump_json(exclude_none=True)
+
+
+def open_orders(page: OrderPage) -> list[str]:
+    return [order.id for order in page.data if order.status in (Status.proceed, Status.acquiring)]
+
+
+def check(document: dict[str, Any]) -> None:
+    example = document["paths"]["/v1/orders/{order_id}"]["get"]["responses"]["200"]["content"]["application/json"]
+    order = Order.model_validate(example["example"])
+    ceiling: int | None = order.max_bid_amount_usd
+    assert open_orders(OrderPage(data=[order], next_cursor=None)) == [order.id]
+    sent = json.loads(place_body(order.vehicle_id, ceiling))
+    assert sent == {"vehicle_id": order.vehicle_id, "max_bid_amount_usd": ceiling}
+"""
+
+OPS_AUTO_CLIENT = """
+import json
+from typing import Any
+
+from models import NewPartner, NewPartnerBody, OpsOrderDetail, TransitionBody
+
+
+def new_partner_body(name: str) -> str:
+    return NewPartnerBody(name=name).model_dump_json(exclude_none=True)
+
+
+def check(document: dict[str, Any]) -> None:
+    created = document["paths"]["/partners"]["post"]["responses"]["201"]["content"]["application/json"]["example"]
+    partner = NewPartner.model_validate(created)
+    key: str = partner.api_key
+    assert key.startswith("lmn_")
+    detail = document["paths"]["/orders/{order_id}"]["get"]["responses"]["200"]["content"]["application/json"]
+    order = OpsOrderDetail.model_validate(detail["example"])
+    assert order.history[0].to_status is not None
+    assert TransitionBody().model_dump(exclude_none=True) == {}
+    assert new_partner_body("Harbor") == '{"name":"Harbor"}'
+"""
+
 APIS: tuple[PublishedApi, ...] = (
-    PublishedApi("auto", _document("auto.json"), "/auto", prepare_auto_partner),
-    PublishedApi("ops-auto", _document("ops-auto.json"), "/ops/v1/auto", prepare_auto_operator),
+    PublishedApi("auto", _document("auto.json"), "/auto", prepare_auto_partner, AUTO_CLIENT),
+    PublishedApi("ops-auto", _document("ops-auto.json"), "/ops/v1/auto", prepare_auto_operator, OPS_AUTO_CLIENT),
 )

@@ -10,10 +10,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from orderdesk.auto import inputs, models, openapi, orders, parsing, partner_status, vehicles
+from orderdesk.auto import errors, inputs, models, openapi, orders, parsing, partner_status, vehicles
 from orderdesk.auto.auth import Principal, authenticate, authenticate_with
 from orderdesk.auto.openapi import body, extra, path, replayed, responses
 from orderdesk.platform.http import json_response, raw_json_response, read_body
+from orderdesk.platform.ids import is_ulid
 from orderdesk.platform.runtime import Runtime
 
 router = APIRouter()
@@ -75,6 +76,7 @@ async def list_vehicles(request: Request) -> Response:
 )
 async def get_vehicle(request: Request) -> Response:
     runtime, _principal = await admit(request)
+    parsing.refuse_malformed_ids(request)
     return json_response(await vehicles.get_vehicle(runtime, request.path_params["vehicle_id"]))
 
 
@@ -135,6 +137,9 @@ async def list_orders(request: Request) -> Response:
 )
 async def get_order(request: Request) -> Response:
     order_id = request.path_params["order_id"]
+    if not is_ulid(order_id):  # malformed: answered like unknown, after the key (spec 2.4)
+        await admit(request)
+        raise errors.order_not_found()
     _principal, row = await authenticate_with(request, orders.key_and_order_lookup(order_id))
     parsing.refuse_declared_oversize(request, request.app.state.runtime.settings.max_body_bytes)
     return raw_json_response(orders.order_body(row))
@@ -204,4 +209,5 @@ async def push_status(request: Request) -> Response:
 async def list_events(request: Request) -> Response:
     runtime, principal = await admit(request)
     page = inputs.event_list(request)
+    parsing.refuse_malformed_ids(request)
     return json_response(await orders.list_events(runtime, principal.partner_id, request.path_params["order_id"], page))

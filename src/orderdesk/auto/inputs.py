@@ -4,7 +4,6 @@ model cannot express (consistency across fields, cursors)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -15,13 +14,20 @@ from fastapi import Request
 from orderdesk.auto import errors, models
 from orderdesk.auto.errors import Issue
 from orderdesk.auto.keyset import KeyKind, Sort
-from orderdesk.auto.models import FUELS, GRADES, OPTION_TOKEN, SOURCES, STATUSES, TRANSMISSIONS, VEHICLE_ID_PATTERN
+from orderdesk.auto.models import (
+    FUELS,
+    GRADES,
+    OPTION_TOKEN,
+    SOURCES,
+    STATUSES,
+    TRANSMISSIONS,
+    VEHICLE_ID_PATTERN,
+    is_valid_vehicle_id,
+)
 from orderdesk.auto.parsing import Issues, QueryReader, validated
 from orderdesk.auto.timefmt import kst_midnight, utc_key
 from orderdesk.platform import cursors
 from orderdesk.platform.ids import is_ulid
-
-VEHICLE_ID = re.compile(VEHICLE_ID_PATTERN)
 
 After = tuple[bool, Any, str]
 
@@ -57,10 +63,6 @@ def _page(query: QueryReader, issues: Issues, sort: Sort, filters: dict[str, Any
         if after is None:
             raise errors.invalid_cursor()
     return Page(sort, digest, after, limit)
-
-
-def is_valid_vehicle_id(value: str) -> bool:
-    return VEHICLE_ID.fullmatch(value) is not None
 
 
 # --------------------------------------------------------------------------- orders

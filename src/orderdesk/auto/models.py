@@ -63,6 +63,7 @@ MAX_URL_LENGTH = 2048
 VEHICLE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 OPTION_TOKEN_PATTERN = r"^[a-z0-9_]{1,64}$"
 OPTION_TOKEN = re.compile(OPTION_TOKEN_PATTERN)
+VEHICLE_ID = re.compile(VEHICLE_ID_PATTERN)
 TIMESTAMP_MESSAGE = "must be an ISO 8601 date-time with an explicit offset, e.g. 2026-05-12T13:30:00+09:00"
 URL_MESSAGE = f"must be an absolute http or https URL of at most {MAX_URL_LENGTH} characters"
 
@@ -74,6 +75,10 @@ def _timestamp(value: Any) -> datetime:
     if parsed is None:
         raise ValueError(TIMESTAMP_MESSAGE)
     return parsed
+
+
+def is_valid_vehicle_id(value: str) -> bool:
+    return VEHICLE_ID.fullmatch(value) is not None
 
 
 def is_http_url(value: str) -> bool:

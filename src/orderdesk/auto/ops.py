@@ -23,9 +23,10 @@ async def admit_with_body(request: Request) -> tuple[Runtime, bytes]:
 
 
 def admit(request: Request) -> Runtime:
-    """After the operator token, for endpoints that take no body."""
+    """After the operator token, for endpoints that take no body; then malformed path ids."""
     runtime: Runtime = request.app.state.runtime
     parsing.refuse_declared_oversize(request, runtime.settings.max_body_bytes)
+    parsing.refuse_malformed_ids(request)
     return runtime
 
 
@@ -59,6 +60,7 @@ async def create_partner(request: Request) -> Response:
 async def patch_partner(request: Request) -> Response:
     runtime, content = await admit_with_body(request)
     patch = inputs.partner_patch(parsing.json_object(request, content), runtime.settings.environment)
+    parsing.refuse_malformed_ids(request)
     return json_response(await partners.patch_partner(runtime, request.path_params["partner_id"], patch))
 
 
@@ -219,6 +221,7 @@ async def start_auction(request: Request) -> Response:
 async def auction_result(request: Request) -> Response:
     runtime, content = await admit_with_body(request)
     result = inputs.auction_result_body(parsing.json_object(request, content))
+    parsing.refuse_malformed_ids(request)
     return json_response(await auctions.record_result(runtime, request.path_params["vehicle_id"], result))
 
 
@@ -242,6 +245,7 @@ async def auction_result(request: Request) -> Response:
 async def transition_order(request: Request) -> Response:
     runtime, content = await admit_with_body(request)
     change = inputs.transition_body(parsing.json_object(request, content))
+    parsing.refuse_malformed_ids(request)
     return json_response(await transitions.transition(runtime, request.path_params["order_id"], change))
 
 

@@ -5,7 +5,7 @@ them together as one `validation_error`."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -15,14 +15,38 @@ from pydantic import BaseModel, ValidationError
 
 from orderdesk.auto import errors
 from orderdesk.auto.errors import Issue, Location
+from orderdesk.auto.models import is_valid_vehicle_id
 from orderdesk.auto.timefmt import parse_date, parse_timestamp
-from orderdesk.platform.errors import PayloadTooLarge
+from orderdesk.platform.errors import ApiError, PayloadTooLarge
+from orderdesk.platform.ids import is_ulid
 
 Model = TypeVar("Model", bound=BaseModel)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _QUERY_INTEGER = re.compile(r"^-?[0-9]+$")
 _QUERY_INTEGER_DIGITS = 15  # beyond this no filter value can matter, and the database would overflow
 _LIMIT = re.compile(r"^[0-9]{1,3}$")
+
+
+_NUL_ESCAPE = b"\\u0000"
+_NUL_MESSAGE = "must not contain NUL characters"
+
+
+def _nul_issues(value: Any, path: str) -> list[Issue]:
+    """Strings holding U+0000 anywhere in a body (keys included): no database text column can
+    store or compare them, so they are refused as malformed."""
+    if isinstance(value, str):
+        return [Issue("body", path, _NUL_MESSAGE)] if "\x00" in value else []
+    if isinstance(value, dict):
+        items = [(f"{path}.{key}" if path else str(key), key, item) for key, item in value.items()]
+        found = [issue for inner, key, item in items for issue in _nul_issues(key, inner) + _nul_issues(item, inner)]
+        return found
+    if isinstance(value, list):
+        return [
+            issue
+            for index, item in enumerate(value)
+            for issue in _nul_issues(item, f"{path}.{index}" if path else str(index))
+        ]
+    return []
 
 
 class Issues:
@@ -58,6 +82,26 @@ def idempotency_key(request: Request) -> str:
             [Issue("header", "Idempotency-Key", "must be a UUID (8-4-4-4-12 hexadecimal digits)")]
         )
     return value.lower()
+
+
+# --------------------------------------------------------------------------- path ids
+
+_PATH_IDS: dict[str, tuple[Callable[[str], bool], Callable[[], ApiError]]] = {
+    "order_id": (is_ulid, errors.order_not_found),
+    "partner_id": (is_ulid, errors.partner_not_found),
+    "key_id": (is_ulid, errors.api_key_not_found),
+    "vehicle_id": (is_valid_vehicle_id, errors.vehicle_not_found),
+}
+
+
+def refuse_malformed_ids(request: Request) -> None:
+    """Spec 2.4: a malformed path id is answered like an unknown one, without asking the
+    database (PostgreSQL cannot even compare text holding a NUL). Routes call this right before
+    their use case, so every check of spec 2.13 up to step 7 still comes first."""
+    for name, value in request.path_params.items():
+        valid, not_found = _PATH_IDS[name]
+        if not valid(value):
+            raise not_found()
 
 
 # --------------------------------------------------------------------------- bodies
@@ -104,6 +148,8 @@ def json_object(request: Request, body: bytes) -> dict[str, Any]:
 def json_body(request: Request, body: bytes, model: type[Model]) -> Model:
     """The body (content type, JSON, schema) validated by `model` straight from its bytes."""
     require_json(request)
+    if _NUL_ESCAPE in body:  # rare: take the path that can say where the NUL is
+        return validated(model, json_object(request, body))
     try:
         return model.model_validate_json(body, strict=True)
     except ValidationError as exc:
@@ -128,6 +174,7 @@ def validated(
     except ValidationError as exc:
         result, issues = None, errors.issues_from(exc)
     issues += more
+    issues += _nul_issues(data, "")
     if issues:
         names = list(order or model.model_fields)
         position = {name: index for index, name in enumerate(names)}
@@ -152,12 +199,15 @@ class QueryReader:
         self.issues.add("query", name, message)
 
     def raw(self, name: str) -> str | None:
-        """The value as sent ('' kept), None when absent or repeated (the repeat is an issue)."""
+        """The value as sent ('' kept), None when absent, repeated or holding a NUL (an issue)."""
         values = self.params.getlist(name)
         if not values:
             return None
         if len(values) > 1:
             self.problem(name, "must be given at most once")
+            return None
+        if "\x00" in values[0]:
+            self.problem(name, _NUL_MESSAGE)
             return None
         return values[0]
 

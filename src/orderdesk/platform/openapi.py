@@ -108,7 +108,7 @@ def _finishers(app: FastAPI) -> list[Finisher]:
                 _restore_examples(app, document)
                 for finish in app.state.openapi_finishers:
                     finish(document)
-                app.openapi_schema = canonical(document)
+                app.openapi_schema = canonical(nullable_as_type_list(document))
             return app.openapi_schema
 
         app.openapi = openapi  # type: ignore[method-assign]
@@ -163,6 +163,28 @@ def install_model_schemas(app: FastAPI, models: Iterable[type[BaseModel]]) -> No
         document.setdefault("components", {}).setdefault("schemas", {}).update(schemas.get("$defs", {}))
 
     _finishers(app).append(finish)
+
+
+def nullable_as_type_list(value: Any) -> Any:
+    """`{"anyOf": [{"type": T, ...}, {"type": "null"}]}` (how Pydantic writes `T | None`) as
+    `{"type": [T, "null"], ...}`: the same set of values, in the OpenAPI 3.1 idiom client
+    generators turn into a plain optional field (datamodel-code-generator otherwise makes a root
+    model per constrained nullable field that mypy rejects)."""
+    if isinstance(value, list):
+        return [nullable_as_type_list(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    value = {key: nullable_as_type_list(item) for key, item in value.items()}
+    options = value.get("anyOf")
+    if not (isinstance(options, list) and len(options) == 2 and {"type": "null"} in options):
+        return value
+    other = options[0] if options[1] == {"type": "null"} else options[1]
+    if not isinstance(other.get("type"), str) or "const" in other:
+        return value
+    merged = {**other, **{key: item for key, item in value.items() if key != "anyOf"}, "type": [other["type"], "null"]}
+    if "enum" in other:
+        merged["enum"] = [*other["enum"], None]
+    return merged
 
 
 def canonical(value: Any) -> Any:
