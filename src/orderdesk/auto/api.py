@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from orderdesk.auto import errors, inputs, models, openapi, orders, parsing, partner_status, vehicles
+from orderdesk.auto import errors, idempotent, inputs, models, openapi, orders, parsing, partner_status, vehicles
 from orderdesk.auto.auth import Principal, authenticate, authenticate_with
 from orderdesk.auto.openapi import body, extra, path, replayed, responses
 from orderdesk.platform.http import json_response, raw_json_response, read_body
@@ -19,6 +19,12 @@ from orderdesk.platform.runtime import Runtime
 
 router = APIRouter()
 FACETS_CACHE = {"Cache-Control": "private, max-age=300"}
+REPLAYED = {"Idempotent-Replayed": "true"}
+
+
+def answered(answer: idempotent.Answer) -> Response:
+    """An idempotent endpoint's answer; a replay says so in Idempotent-Replayed (spec 2.12)."""
+    return raw_json_response(answer.body, answer.status, headers=REPLAYED if answer.replayed else None)
 
 
 async def admit(request: Request) -> tuple[Runtime, Principal]:
@@ -108,7 +114,7 @@ async def place_order(request: Request) -> Response:
     runtime, principal, content = await admit_with_body(request)
     key = parsing.idempotency_key(request)
     order = inputs.place_order(parsing.json_body(request, content, models.PlaceOrderBody))
-    return await orders.place_order(runtime, principal, key, order)
+    return answered(await orders.place_order(runtime, principal, key, order))
 
 
 @router.get(
@@ -164,7 +170,7 @@ async def get_order(request: Request) -> Response:
 async def cancel_order(request: Request) -> Response:
     runtime, principal = await admit(request)
     key = parsing.idempotency_key(request)
-    return await orders.cancel_order(runtime, principal, key, request.path_params["order_id"])
+    return answered(await orders.cancel_order(runtime, principal, key, request.path_params["order_id"]))
 
 
 @router.post(
@@ -190,7 +196,7 @@ async def push_status(request: Request) -> Response:
     runtime, principal, content = await admit_with_body(request)
     key = parsing.idempotency_key(request)
     push = inputs.status_push(parsing.json_object(request, content))
-    return await partner_status.push_status(runtime, principal, key, request.path_params["order_id"], push)
+    return answered(await partner_status.push_status(runtime, principal, key, request.path_params["order_id"], push))
 
 
 @router.get(
