@@ -86,6 +86,8 @@ def test_every_example_validates_against_its_schema(served: dict[str, bytes], fi
 def test_every_operation_documents_its_bodies_and_errors(served: dict[str, bytes], file: str) -> None:
     document = _loaded(served, file)
     envelope = "#/components/schemas/ErrorEnvelope"
+    operation_ids = [operation["operationId"] for _name, operation in _operations(document)]
+    assert len(set(operation_ids)) == len(operation_ids), operation_ids
     for name, operation in _operations(document):
         body = operation.get("requestBody")
         if body is not None:

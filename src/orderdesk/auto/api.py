@@ -17,7 +17,7 @@ from orderdesk.platform.http import json_response, raw_json_response, read_body
 from orderdesk.platform.ids import is_ulid
 from orderdesk.platform.runtime import Runtime
 
-router = APIRouter()
+router = APIRouter(generate_unique_id_function=lambda route: route.name)  # operationId = function name
 FACETS_CACHE = {"Cache-Control": "private, max-age=300"}
 REPLAYED = {"Idempotent-Replayed": "true"}
 

@@ -13,7 +13,9 @@ from orderdesk.platform.http import json_response, read_body
 from orderdesk.platform.opsauth import require_operator
 from orderdesk.platform.runtime import Runtime
 
-router = APIRouter(dependencies=[Depends(require_operator)])
+router = APIRouter(
+    dependencies=[Depends(require_operator)], generate_unique_id_function=lambda route: route.name
+)  # operationId = function name
 
 
 async def admit_with_body(request: Request) -> tuple[Runtime, bytes]:
