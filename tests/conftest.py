@@ -165,3 +165,22 @@ def runtime(client: httpx.AsyncClient) -> Runtime:
 
 
 OPS_HEADERS = {"Authorization": f"Bearer {OPS_TOKEN}"}
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line per skip reason (`-rfE` lists failures and errors only), so that the PostgreSQL
+    half of a run without ORDERDESK_TEST_POSTGRES_URL is one line, not hundreds."""
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        if isinstance(report.longrepr, tuple):
+            reason = report.longrepr[2].removeprefix("Skipped: ")
+        else:
+            reason = str(report.longrepr)
+        if "ORDERDESK_TEST_POSTGRES_URL" in reason:
+            reason = "set ORDERDESK_TEST_POSTGRES_URL to also test PostgreSQL"
+        reasons[reason] = reasons.get(reason, 0) + 1
+    for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+        terminalreporter.write_line(f"{count} skipped: {reason}")

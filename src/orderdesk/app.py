@@ -4,6 +4,7 @@
 /ops/v1/auto/...   auto operator API         (auto envelope)
 /crypto/...        crypto partner API        (crypto envelope)
 /ops/v1/...        crypto operator API and the shared mail outbox (crypto envelope)
+/console/...       operator console (server-rendered web UI)
 /healthz /readyz /metrics
 """
 
@@ -17,7 +18,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from starlette.responses import Response
 
-from orderdesk import auto, crypto
+from orderdesk import __version__, auto, console, crypto
 from orderdesk.platform import metrics
 from orderdesk.platform.clock import Clock
 from orderdesk.platform.errors import AUTO, ApiError
@@ -27,6 +28,20 @@ from orderdesk.platform.runtime import Runtime
 from orderdesk.settings import Settings, load_settings
 
 PRODUCTS = (auto, crypto)  # auto first: /ops/v1/auto must be matched before crypto's /ops/v1
+# GET /: where a newcomer goes next (the guides live in the repository's docs/).
+INDEX = {
+    "name": "orderdesk",
+    "version": __version__,
+    "guides": "docs/README.md in the repository (docs/auto.md and docs/crypto.md for partners)",
+    "api_docs": {"auto": "/auto/docs", "crypto": "/crypto/docs"},
+    "openapi": {
+        "auto": "/auto/v1/openapi.json",
+        "crypto": "/crypto/v1/openapi.json",
+        "ops_auto": "/ops/v1/auto/openapi.json",
+        "ops_crypto": "/ops/v1/openapi.json",
+    },
+    "health": {"live": "/healthz", "ready": "/readyz", "metrics": "/metrics"},
+}
 
 
 def create_app(
@@ -61,6 +76,10 @@ def create_app(
     app.state.ready = False
     install_error_handlers(app, AUTO)
 
+    @app.get("/", include_in_schema=False)
+    async def index() -> Response:
+        return json_response(INDEX)
+
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:
         if not app.state.ready:
@@ -80,6 +99,7 @@ def create_app(
 
     for product in PRODUCTS:
         product.mount(app, runtime)
+    console.mount(app, runtime)  # /console: the operator's web UI over the same use cases
     app.add_middleware(RequestContextMiddleware)
     return app
 

@@ -3,17 +3,51 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import re
 import signal
 import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from orderdesk import __version__
 from orderdesk.settings import Settings, SettingsError, load_settings
 
-cli = typer.Typer(add_completion=False, no_args_is_help=True, help="orderdesk: partner order APIs.")
+if TYPE_CHECKING:
+    import socket
+
+    import uvicorn
+
+HELP = (
+    "orderdesk: partner order APIs (auto bid orders, crypto orders) on one platform.\n\n"
+    "Settings come from ORDERDESK_* environment variables, each with a default: ORDERDESK_DATABASE_URL "
+    "(sqlite:///./orderdesk.db or postgresql://...), ORDERDESK_OPS_TOKEN (the operator API's token), "
+    "ORDERDESK_REDIS_URL, ORDERDESK_ENVIRONMENT and more. Every setting with its default and meaning: "
+    "docs/settings.md (and .env.example)."
+)
+
+cli = typer.Typer(add_completion=False, no_args_is_help=True, help=HELP)
 db_cli = typer.Typer(no_args_is_help=True, help="Database commands.")
 cli.add_typer(db_cli, name="db")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"orderdesk {__version__}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    pass
 
 
 def _settings() -> Settings:
@@ -27,7 +61,47 @@ def _settings() -> Settings:
 def _migrate(settings: Settings) -> None:
     from orderdesk.migrate import upgrade
 
-    upgrade(settings.database_url)
+    with _database_errors(settings):
+        upgrade(settings.database_url)
+
+
+def _check_database(settings: Settings) -> None:
+    """Open and close one connection, so that a wrong URL stops start-up with one line."""
+    from orderdesk.migrate import check_connection
+
+    with _database_errors(settings):
+        check_connection(settings.database_url)
+
+
+@contextlib.contextmanager
+def _database_errors(settings: Settings) -> Iterator[None]:
+    """A database that is missing or unreachable is a configuration problem: one line naming the
+    setting, exit status 2, no traceback."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except DBAPIError as exc:
+        typer.echo(
+            f"orderdesk: cannot use ORDERDESK_DATABASE_URL={redacted(settings.database_url)}: {first_line(exc.orig)}",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+
+
+def redacted(url: str) -> str:
+    """The URL without its password."""
+    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
+
+
+def first_line(error: BaseException | None) -> str:
+    """The driver's reason, e.g. `database "x" does not exist` or `Connection refused`."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    for line in lines:
+        if "FATAL:" in line:
+            return line.split("FATAL:", 1)[1].strip()
+    text = lines[0] if lines else "cannot connect"
+    return text.split(" failed: ")[-1].strip() if " failed: " in text else text
 
 
 @cli.command()
@@ -45,22 +119,45 @@ def serve(
     if settings.is_sqlite and workers > 1:
         typer.echo("orderdesk: --workers > 1 needs PostgreSQL (SQLite runs a single writer)", err=True)
         raise typer.Exit(2)
-    if not no_migrate:
+    if no_migrate:
+        _check_database(settings)
+    else:
         _migrate(settings)
     os.environ["ORDERDESK__SERVE_DISPATCHER"] = "0" if no_dispatcher else "1"
-    uvicorn.run(
-        "orderdesk.app:create_app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        log_level="warning",
-        timeout_graceful_shutdown=10,
-        server_header=False,
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "loop": "uvloop",
+        "http": "httptools",
+        "access_log": False,
+        "log_level": "warning",
+        "timeout_graceful_shutdown": 10,
+        "server_header": False,
+    }
+    address = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    if workers > 1:  # uvicorn's supervisor binds the socket and starts the processes
+        typer.echo(f"orderdesk {__version__}: listening on {address} ({workers} workers)", err=True)
+        uvicorn.run(APP_FACTORY, **options)
+        return
+    _announcing_server(uvicorn.Config(APP_FACTORY, **options), address).run()
+
+
+APP_FACTORY = "orderdesk.app:create_app_from_env"
+
+
+def _announcing_server(config: uvicorn.Config, address: str) -> uvicorn.Server:
+    """uvicorn's server, saying where it listens once the socket is bound and the app started."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                typer.echo(f"orderdesk {__version__}: listening on {address}", err=True)
+
+    return Server(config)
 
 
 @cli.command()
@@ -71,6 +168,7 @@ def worker(once: bool = typer.Option(False, "--once", help="Run what is due now,
 
     settings = _settings()
     configure_logging(settings.log_level)
+    _check_database(settings)
 
     async def main() -> None:
         from orderdesk.app import PRODUCTS
@@ -107,8 +205,13 @@ def db_upgrade() -> None:
 @cli.command()
 def demo(
     base_url: str = typer.Option("http://127.0.0.1:8000", help="Where the server will listen (for the printed calls)."),
+    key_file: Path | None = typer.Option(
+        None,
+        "--key-file",
+        help="Where to write the crypto partner's private key (default: demo-keys/<database>/crypto-partner.pem).",
+    ),
 ) -> None:
-    """Load demo data (partners, vehicles, prices) and print the keys to use."""
+    """Load demo data (partners, vehicles, prices) and print the keys to use and where they were written."""
     from orderdesk.app import PRODUCTS
     from orderdesk.platform.runtime import Runtime
 
@@ -119,13 +222,27 @@ def demo(
         runtime = Runtime.build(settings)
         await runtime.open()
         try:
-            return [await product.load_demo(runtime, base_url) for product in PRODUCTS]
+            return [await product.load_demo(runtime, base_url, key_file=key_file) for product in PRODUCTS]
         finally:
             await runtime.close()
 
     for text in asyncio.run(main()):
         if text:
             typer.echo(text)
+    typer.echo(_next_steps(base_url.rstrip("/"), settings))
+
+
+def _next_steps(base_url: str, settings: Settings) -> str:
+    ops = settings.ops_token or "<set ORDERDESK_OPS_TOKEN on the server: the operator API answers 401 without it>"
+    return f"""
+Every walkthrough in docs/ starts from these two variables (paste them into your shell):
+
+export BASE={base_url}
+export OPS={ops}
+
+The orderdesk command is .venv/bin/orderdesk (or run `source .venv/bin/activate` once).
+Next: docs/walkthrough-auto.md, docs/walkthrough-crypto.md, and GET {base_url}/ for the index.
+"""
 
 
 def main() -> None:

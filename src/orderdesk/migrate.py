@@ -30,3 +30,15 @@ def upgrade(database_url: str) -> None:
     if database_url.startswith("sqlite:///"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(database_url), "heads")
+
+
+def check_connection(database_url: str) -> None:
+    """Open one connection and close it (raises the driver's error, wrapped by SQLAlchemy)."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(sqlalchemy_url(database_url))
+    try:
+        with engine.connect():
+            pass
+    finally:
+        engine.dispose()

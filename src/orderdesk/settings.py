@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     crypto_webhook_timeout: Duration = 30.0
     crypto_webhook_retry_schedule: Schedule = (30, 120, 600, 1800, 3600, 10800, 21600, 43200, 86400)
 
+    # operator console (issue 12): how long a sign-in lasts
+    console_session_ttl: Duration = 28800.0
+
     @field_validator("ops_token", "redis_url", "smtp_url", "crypto_webhook_private_key", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

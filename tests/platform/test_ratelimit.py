@@ -62,3 +62,17 @@ async def test_full_burst_at_a_real_unix_time(limiter: RateLimiter) -> None:
     # state would refuse the last token of a burst.
     key, limit, now = uuid.uuid4().hex, RateLimit(2, 60.0), 1778026467.123456
     assert [await limiter.hit(key, limit, now) for _ in range(3)] == [None, None, 30]
+
+
+async def test_take_says_what_is_left(limiter: RateLimiter) -> None:
+    key, limit, now = uuid.uuid4().hex, RateLimit(3, 60.0), 1_700_000_000.25
+    first = await limiter.take(key, limit, now)
+    assert (first.retry_after, first.remaining, first.reset) == (None, 2, 20)
+    assert first.headers("auto") == {"RateLimit-Policy": '"auto";q=3;w=60', "RateLimit": '"auto";r=2;t=20'}
+    await limiter.take(key, limit, now)
+    third = await limiter.take(key, limit, now + 10)
+    assert (third.retry_after, third.remaining, third.reset) == (None, 0, 50)
+    refused = await limiter.take(key, limit, now + 10)
+    assert (refused.retry_after, refused.remaining, refused.reset) == (10, 0, 50)
+    later = await limiter.take(key, limit, now + 60)
+    assert (later.retry_after, later.remaining, later.reset) == (None, 2, 20)  # full again, one taken

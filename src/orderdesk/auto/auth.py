@@ -17,8 +17,7 @@ from fastapi import Request
 
 from orderdesk.auto import errors, repository
 from orderdesk.platform.db import Database
-from orderdesk.platform.errors import RateLimited
-from orderdesk.platform.http import context
+from orderdesk.platform.http import context, take_rate_limit
 from orderdesk.platform.runtime import Runtime
 
 T = TypeVar("T")
@@ -135,9 +134,7 @@ async def admit_key(request: Request, runtime: Runtime, found: repository.FoundK
             raise errors.ip_not_allowed(address)
     limit = runtime.settings.rate_limit
     if limit is not None:
-        retry_after = await runtime.rate_limiter.hit(found.key_id, limit, runtime.clock.now().timestamp())
-        if retry_after is not None:
-            raise RateLimited(retry_after)
+        await take_rate_limit(request, found.key_id, limit, runtime.clock.now().timestamp(), "auto")
     return Principal(found.partner_id, found.key_id)
 
 

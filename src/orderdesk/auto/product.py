@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 
 from orderdesk.auto import api, ops, webhooks
@@ -66,8 +68,9 @@ async def on_startup(runtime: Runtime) -> None:
     return None
 
 
-async def load_demo(runtime: Runtime, base_url: str) -> str:
-    """Load demo data; return what to print for a newcomer (keys, a ready-to-paste call)."""
+async def load_demo(runtime: Runtime, base_url: str, key_file: Path | None = None) -> str:
+    """Load demo data; return what to print for a newcomer (keys, a ready-to-paste call).
+    auto's keys are API keys, printed only: it writes no key file."""
     from orderdesk.auto.demo import load
 
     return await load(runtime, base_url)

@@ -17,11 +17,13 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from orderdesk.auto import events, repository
-from orderdesk.platform import webhooks
+from orderdesk.platform import outbox, webhooks
 from orderdesk.platform.db import Connection, Row
 from orderdesk.platform.dispatcher import Dispatcher, Job, Outcome
+from orderdesk.platform.errors import ApiError
 from orderdesk.platform.runtime import Runtime
 
 GONE = 410
@@ -108,3 +110,24 @@ def register(runtime: Runtime, dispatcher: Dispatcher | None = None) -> None:
     (dispatcher or runtime.dispatcher).register(
         events.WEBHOOK_KIND, delivery, prepare=delivery.prepare, record_many=record_attempts
     )
+
+
+async def redeliver(runtime: Runtime, event_id: str) -> dict[str, Any]:
+    """The operator's manual redelivery (console): a `failed` or `delivery_skipped` event is
+    pending again, due now, to the partner's current webhook URL, with the whole retry
+    schedule. Unknown event → 404; a pending or delivered one → 409."""
+    now = runtime.clock.now()
+    async with runtime.db.transaction() as conn:
+        event = await conn.fetchrow(
+            "SELECT id, order_id, delivery_status FROM auto_events WHERE id = :id" + conn.for_update, {"id": event_id}
+        )
+        if event is None:
+            raise ApiError(404, "not_found", "Webhook event not found")
+        if event["delivery_status"] not in (events.FAILED, events.DELIVERY_SKIPPED):
+            raise ApiError(
+                409, "conflict", f"Webhook event is {event['delivery_status']}; only a failed one is redelivered"
+            )
+        await conn.execute("UPDATE auto_events SET delivery_status = 'pending' WHERE id = :id", {"id": event_id})
+        await outbox.enqueue(conn, events.WEBHOOK_KIND, ref=event_id, due_at=now, now=now, fifo_key=event["order_id"])
+    runtime.dispatcher.wake()
+    return {"id": event_id, "order_id": event["order_id"], "delivery_status": events.PENDING}

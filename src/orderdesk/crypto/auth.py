@@ -18,8 +18,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from fastapi import Request
 
 from orderdesk.crypto import errors
-from orderdesk.platform.errors import RateLimited
-from orderdesk.platform.http import context
+from orderdesk.platform.http import context, take_rate_limit
 from orderdesk.platform.runtime import Runtime
 
 ALGORITHM = "RS512"
@@ -162,9 +161,7 @@ async def authenticate(request: Request) -> Partner:
     context(request).partner_id = partner.id
     limit = runtime.settings.crypto_rate_limit
     if limit is not None:
-        retry_after = await runtime.rate_limiter.hit(f"crypto:{partner.id}", limit, now)
-        if retry_after is not None:
-            raise RateLimited(retry_after)
+        await take_rate_limit(request, f"crypto:{partner.id}", limit, now, "crypto")
     return partner
 
 

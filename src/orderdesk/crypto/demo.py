@@ -1,6 +1,9 @@
 """Demo data for `orderdesk demo` (crypto): a partner with a freshly generated RSA key (written
-to `demo-crypto-partner.pem` in the current directory), a funded customer, and a
-copy-paste Python snippet that signs a token and calls the API.
+to a file of the database's own, `demo-keys/<database>/crypto-partner.pem`, or `--key-file`), a
+funded customer, and a copy-paste Python snippet that signs a token and calls the API.
+
+One key file per database: the demo replaces the partner's key pair in the database it loads, so
+two databases sharing one file would leave the other one's partner with a key it no longer has.
 
 The catalogue (BTC, ETH, USDC, USDT with USD prices, aEthUSDC) is seeded by the migration.
 Safe to run again: the partner keeps its id and customers, but gets a new key pair and API key
@@ -8,9 +11,12 @@ each time (an API key is stored only as a hash, so it cannot be shown twice)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -21,7 +27,8 @@ from orderdesk.crypto.orders import deposits
 from orderdesk.platform.runtime import Runtime
 
 PARTNER_NAME = "Demo Bank"
-KEY_FILE = "demo-crypto-partner.pem"
+KEY_DIR = Path("demo-keys")
+KEY_NAME = "crypto-partner.pem"
 CUSTOMER = {
     "type": "individual",
     "reference_id": "demo-customer-1",
@@ -59,12 +66,33 @@ def new_key_pair() -> tuple[str, str]:
     return private, public
 
 
-async def load(runtime: Runtime, base_url: str) -> str:
+def default_key_file(database_url: str) -> Path:
+    """`demo-keys/<name>-<hash>/crypto-partner.pem`: the database's name (SQLite file stem or
+    PostgreSQL database) for the reader, a hash of where it lives so that two never share a file."""
+    if database_url.startswith("sqlite:///"):
+        path = Path(database_url.removeprefix("sqlite:///")).resolve()
+        name, where = path.stem, str(path)
+    else:
+        parts = urlsplit(database_url)
+        name = parts.path.lstrip("/") or "postgres"
+        where = f"{parts.hostname}:{parts.port or 5432}/{name}"
+    digest = hashlib.sha256(where.encode()).hexdigest()[:8]
+    return KEY_DIR / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}-{digest}" / KEY_NAME
+
+
+def write_private_key(path: Path, private_pem: str) -> Path:
+    path = path.resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    os.chmod(path, 0o600)
+    path.write_text(private_pem)
+    return path
+
+
+async def load(runtime: Runtime, base_url: str, key_file: Path | None = None) -> str:
     private_pem, public_pem = new_key_pair()
     partner_id, api_key = await _ensure_partner(runtime, public_pem)
-    key_path = Path(KEY_FILE).resolve()
-    key_path.write_text(private_pem)
-    os.chmod(key_path, 0o600)
+    key_path = write_private_key(key_file or default_key_file(runtime.settings.database_url), private_pem)
     customer_id = await _ensure_customer(runtime, partner_id)
     return _instructions(base_url.rstrip("/"), partner_id, api_key, key_path, customer_id)
 
@@ -109,12 +137,12 @@ def _instructions(base_url: str, partner_id: str, api_key: str, key_path: Path, 
 crypto partner API: {base_url}/crypto/v1   (docs: {base_url}/crypto/docs)
   partner "{PARTNER_NAME}" id {partner_id}
   API key (new, shown once): {api_key}
-  private key (RS512 signing): {key_path}
+  private key (RS512 signing), written to: {key_path}
   demo customer {customer_id} holds 1500 USDC and 0.05 BTC
 
-Try it (pip install pyjwt[crypto] httpx):
+Try it from this directory (.venv/bin/python has PyJWT and httpx):
 
-python3 - <<'PY'
+.venv/bin/python - <<'PY'
 import time, jwt, httpx
 API_KEY = "{api_key}"
 PRIVATE_KEY = open("{key_path}").read()

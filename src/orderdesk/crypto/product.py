@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -65,8 +66,9 @@ async def on_startup(runtime: Runtime) -> None:
     await webhooks.load_signer(runtime)
 
 
-async def load_demo(runtime: Runtime, base_url: str) -> str:
-    """Load demo data; return what to print for a newcomer (keys, a ready-to-paste call)."""
+async def load_demo(runtime: Runtime, base_url: str, key_file: Path | None = None) -> str:
+    """Load demo data; return what to print for a newcomer (keys, a ready-to-paste call).
+    The partner's private key goes to `key_file`, by default a file of this database's own."""
     from orderdesk.crypto.demo import load
 
-    return await load(runtime, base_url)
+    return await load(runtime, base_url, key_file)

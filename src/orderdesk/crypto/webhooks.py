@@ -20,9 +20,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 import orjson
 
+from orderdesk.crypto import errors
 from orderdesk.crypto.signing import WebhookSigner, generate_private_key_pem
 from orderdesk.platform import ids, outbox, webhooks
 from orderdesk.platform.db import Connection, Database
@@ -208,3 +210,23 @@ def register(runtime: Runtime) -> None:
             runtime.settings.crypto_webhook_private_key, runtime.settings.environment
         )
     runtime.dispatcher.register(KIND, Delivery(runtime))
+
+
+async def redeliver(runtime: Runtime, delivery_id: str) -> dict[str, Any]:
+    """The operator's manual redelivery (console): a `failed` delivery is pending again and
+    attempted now; its attempts keep counting, so a failing endpoint gets this one attempt.
+    Unknown delivery → 404; any other state → 400 invalid_state."""
+    now = runtime.clock.now()
+    async with runtime.db.transaction() as conn:
+        row = await conn.fetchrow(
+            "SELECT id, subscription_id, state FROM crypto_webhook_deliveries WHERE id = :id" + conn.for_update,
+            {"id": delivery_id},
+        )
+        if row is None:
+            raise errors.not_found("Webhook delivery not found")
+        if row["state"] != FAILED:
+            raise errors.invalid_state(f"Webhook delivery is {row['state']}; only a failed one is redelivered")
+        await conn.execute("UPDATE crypto_webhook_deliveries SET state = 'pending' WHERE id = :id", {"id": delivery_id})
+        await outbox.enqueue(conn, KIND, ref=delivery_id, due_at=now, now=now, fifo_key=row["subscription_id"])
+    runtime.dispatcher.wake()
+    return {"id": delivery_id, "state": PENDING}

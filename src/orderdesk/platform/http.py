@@ -24,9 +24,11 @@ from orderdesk.platform.errors import (
     ErrorProfile,
     MethodNotAllowed,
     PayloadTooLarge,
+    RateLimited,
     RouteNotFound,
     profile_for_path,
 )
+from orderdesk.settings import RateLimit
 
 log = structlog.get_logger("orderdesk.access")
 
@@ -42,6 +44,17 @@ class RequestContext:
     client_request_id: str | None = None
     partner_id: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
+    # Sent on the response whatever its status, once the request was counted against a limit.
+    rate_limit_headers: dict[str, str] | None = None
+
+
+async def take_rate_limit(request: Request, key: str, limit: RateLimit, now: float, policy: str) -> None:
+    """Count the request against `limit`; the response carries the quota left (success or
+    error), and a refusal raises RateLimited (429 with Retry-After)."""
+    quota = await request.app.state.runtime.rate_limiter.take(key, limit, now)
+    context(request).rate_limit_headers = quota.headers(policy)
+    if quota.retry_after is not None:
+        raise RateLimited(quota.retry_after)
 
 
 def context(request: Request) -> RequestContext:
@@ -74,7 +87,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), request_id_header]
+                message["headers"] = [*message.get("headers", []), request_id_header, *_encoded(ctx.rate_limit_headers)]
             await send(message)
 
         try:
@@ -92,7 +105,11 @@ class RequestContextMiddleware:
             duration_ms = round((time.perf_counter() - started) * 1000, 3)
             route = scope.get("route")
             metrics.observe_request(
-                profile.name, scope["method"], getattr(route, "path", "unmatched"), status, duration_ms / 1000
+                _metrics_product(scope["path"], profile),
+                scope["method"],
+                getattr(route, "path", "unmatched"),
+                status,
+                duration_ms / 1000,
             )
             log.info(
                 "request",
@@ -105,6 +122,18 @@ class RequestContextMiddleware:
                 partner_id=ctx.partner_id,
                 **ctx.fields,
             )
+
+
+# The process's own endpoints belong to no product (they would otherwise count as auto's).
+PLATFORM_PATHS = frozenset({"/", "/healthz", "/readyz", "/metrics"})
+
+
+def _metrics_product(path: str, profile: ErrorProfile) -> str:
+    return "platform" if path in PLATFORM_PATHS else profile.name
+
+
+def _encoded(headers: dict[str, str] | None) -> list[tuple[bytes, bytes]]:
+    return [(name.lower().encode(), value.encode()) for name, value in (headers or {}).items()]
 
 
 def _client_request_id(scope: Scope) -> str | None:
