@@ -8,7 +8,7 @@ PORT ?= 8000
 # The operator token `make run` serves with (a local sandbox); set ORDERDESK_OPS_TOKEN to choose another.
 OPS_TOKEN ?= $(or $(ORDERDESK_OPS_TOKEN),sandbox-ops-token)
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench openapi clean
 
 $(BIN)/.installed: pyproject.toml clients/python/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "orderdesk needs Python 3.11 or newer")'
@@ -34,6 +34,10 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check clients/python
 	$(BIN)/ruff format --check clients/python
 	$(BIN)/mypy --strict clients/python/src
+
+# Rewrite the published OpenAPI documents under docs/openapi/ from the application.
+openapi: $(BIN)/.installed
+	$(BIN)/python -m orderdesk.openapi_export
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -10,8 +10,8 @@ import pytest
 
 from orderdesk.auto import auth
 from orderdesk.auto.bidding import Bid, leader_after_new_bid, order_cutoff
+from orderdesk.auto.inputs import ORDER_SORTS, VEHICLE_SORTS
 from orderdesk.auto.keyset import Sort
-from orderdesk.auto.schemas import ORDER_SORTS, VEHICLE_SORTS
 from orderdesk.auto.timefmt import KST, kst, parse_timestamp
 from orderdesk.platform import cursors
 from orderdesk.settings import CutoffRule, parse_cutoff_rule

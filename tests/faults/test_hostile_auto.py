@@ -73,9 +73,17 @@ ROWS = [
         order(max_bid_amount_usd='15500, "max_bid_amount_usd": "15500"'),
         issue=("body", "max_bid_amount_usd"),
     ),
-    Row("NaN", 400, "validation_error", order(max_bid_amount_usd="NaN"), issue=("body", "")),
-    Row("Infinity", 400, "validation_error", order(max_bid_amount_usd="Infinity"), issue=("body", "")),
-    Row("-Infinity", 400, "validation_error", order(max_bid_amount_usd="-Infinity"), issue=("body", "")),
+    Row("NaN", 400, "validation_error", order(max_bid_amount_usd="NaN"), issue=("body", "max_bid_amount_usd")),
+    Row(
+        "Infinity", 400, "validation_error", order(max_bid_amount_usd="Infinity"), issue=("body", "max_bid_amount_usd")
+    ),
+    Row(
+        "-Infinity",
+        400,
+        "validation_error",
+        order(max_bid_amount_usd="-Infinity"),
+        issue=("body", "max_bid_amount_usd"),
+    ),
     Row("1e400", 400, "validation_error", order(max_bid_amount_usd="1e400"), issue=("body", "max_bid_amount_usd")),
     Row(
         "integer of 400 digits",
@@ -157,11 +165,29 @@ ROWS = [
         method="GET",
         path="/auto/v1/orders/01KQXA5KNRPQNMCMYXC47R2P%00",
     ),
-    Row("query value with NUL", 200, "", method="GET", path="/auto/v1/vehicles?make=Hyundai%00&model=%00"),
-    Row("query cursor with NUL", 400, "invalid_cursor", method="GET", path="/auto/v1/vehicles?cursor=%00"),
+    Row(
+        "query value with NUL",
+        400,
+        "validation_error",
+        method="GET",
+        path="/auto/v1/vehicles?make=Hyundai%00&model=%00",
+        issue=("query", "make"),
+    ),
+    Row(
+        "query cursor with NUL",
+        400,
+        "validation_error",
+        method="GET",
+        path="/auto/v1/vehicles?cursor=%00",
+        issue=("query", "cursor"),
+    ),
     Row("orders query with NUL", 200, "", method="GET", path="/auto/v1/orders?vehicle_id=%00&status=proceed"),
     Row(
-        "NUL escape in an unknown field", 400, "validation_error", order(note='{"a": ["\\u0000"]}'), issue=("body", "")
+        "NUL escape in an unknown field",
+        400,
+        "validation_error",
+        order(note='{"a": ["\\u0000"]}'),
+        issue=("body", "note.a.0"),
     ),
     Row(
         "escaped backslash before u0000 is no NUL",
@@ -171,7 +197,11 @@ ROWS = [
         issue=("body", "note"),
     ),
     Row(
-        "NUL escape in a body string", 400, "validation_error", order(vehicle_id='"glovis\\u0000"'), issue=("body", "")
+        "NUL escape in a body string",
+        400,
+        "validation_error",
+        order(vehicle_id='"glovis\\u0000"'),
+        issue=("body", "vehicle_id"),
     ),
     Row(
         "order id non-ASCII",

@@ -10,15 +10,21 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from orderdesk.auto import openapi, orders, parsing, partner_status, schemas, vehicles
+from orderdesk.auto import errors, idempotent, inputs, models, openapi, orders, parsing, partner_status, vehicles
 from orderdesk.auto.auth import Principal, authenticate, authenticate_with
-from orderdesk.auto.openapi import extra, responses
+from orderdesk.auto.openapi import body, extra, path, replayed, responses
 from orderdesk.platform.http import json_response, raw_json_response, read_body
-from orderdesk.platform.openapi import path_parameter
+from orderdesk.platform.ids import is_ulid
 from orderdesk.platform.runtime import Runtime
 
-router = APIRouter()
+router = APIRouter(generate_unique_id_function=lambda route: route.name)  # operationId = function name
 FACETS_CACHE = {"Cache-Control": "private, max-age=300"}
+REPLAYED = {"Idempotent-Replayed": "true"}
+
+
+def answered(answer: idempotent.Answer) -> Response:
+    """An idempotent endpoint's answer; a replay says so in Idempotent-Replayed (spec 2.12)."""
+    return raw_json_response(answer.body, answer.status, headers=REPLAYED if answer.replayed else None)
 
 
 async def admit(request: Request) -> tuple[Runtime, Principal]:
@@ -39,12 +45,12 @@ async def admit_with_body(request: Request) -> tuple[Runtime, Principal, bytes]:
 @router.get(
     "/v1/vehicles/facets",
     summary="Distinct values for search filters",
-    responses=responses(200, openapi.FACETS_EXAMPLE, "Facets", "validation_error"),
-    openapi_extra=extra(openapi._query("source", "CSV of source codes")),
+    responses=responses(200, openapi.FACETS_EXAMPLE, "Facets", schema=models.Facets),
+    openapi_extra=extra(*openapi.FACETS_PARAMETERS),
 )
 async def vehicle_facets(request: Request) -> Response:
     runtime, _principal = await admit(request)
-    sources = schemas.facet_sources(request)
+    sources = inputs.facet_sources(request)
     return json_response(await vehicles.facets(runtime, sources), headers=FACETS_CACHE)
 
 
@@ -56,12 +62,13 @@ async def vehicle_facets(request: Request) -> Response:
         {"data": [openapi.VEHICLE_SUMMARY_EXAMPLE], "next_cursor": None},
         "A page of VehicleSummary; X-LMN-Filtered-Out: dealer=<N> with null-strict filters",
         "invalid_cursor",
+        schema=models.VehiclePage,
     ),
     openapi_extra=extra(*openapi.VEHICLE_LIST_PARAMETERS),
 )
 async def list_vehicles(request: Request) -> Response:
     runtime, _principal = await admit(request)
-    query = schemas.vehicle_list(request)
+    query = inputs.vehicle_list(request)
     page, filtered_out = await vehicles.list_vehicles(runtime, query)
     headers = {"X-LMN-Filtered-Out": f"dealer={filtered_out}"} if filtered_out else None
     return json_response(page, headers=headers)
@@ -70,11 +77,12 @@ async def list_vehicles(request: Request) -> Response:
 @router.get(
     "/v1/vehicles/{vehicle_id}",
     summary="Vehicle detail",
-    responses=responses(200, openapi.VEHICLE_EXAMPLE, "Vehicle", "vehicle_not_found"),
-    openapi_extra=extra(path_parameter("vehicle_id")),
+    responses=responses(200, openapi.VEHICLE_EXAMPLE, "Vehicle", "vehicle_not_found", schema=models.Vehicle),
+    openapi_extra=extra(path("vehicle_id")),
 )
 async def get_vehicle(request: Request) -> Response:
     runtime, _principal = await admit(request)
+    parsing.refuse_malformed_ids(request)
     return json_response(await vehicles.get_vehicle(runtime, request.path_params["vehicle_id"]))
 
 
@@ -82,51 +90,62 @@ async def get_vehicle(request: Request) -> Response:
     "/v1/orders",
     status_code=201,
     summary="Place an order (a bid ceiling or a buy-now purchase)",
-    responses=responses(
-        201,
+    responses=replayed(
+        responses(
+            201,
+            openapi.ORDER_EXAMPLE,
+            "Order (200 with the original body on a replay)",
+            "missing_idempotency_key",
+            "missing_max_bid",
+            "vehicle_not_found",
+            "past_order_cutoff",
+            "duplicate_order",
+            "idempotency_key_in_use",
+            "vehicle_unavailable",
+            "idempotency_key_reused",
+            schema=models.Order,
+        ),
+        models.Order,
         openapi.ORDER_EXAMPLE,
-        "Order (200 with the original body on a replay)",
-        "missing_idempotency_key",
-        "missing_max_bid",
-        "vehicle_not_found",
-        "past_order_cutoff",
-        "duplicate_order",
-        "idempotency_key_in_use",
-        "vehicle_unavailable",
-        "payload_too_large",
-        "idempotency_key_reused",
     ),
-    openapi_extra=extra(openapi.IDEMPOTENCY_KEY, body=openapi.PLACE_ORDER_BODY),
+    openapi_extra=extra(openapi.IDEMPOTENCY_KEY, body=body(models.PlaceOrderBody, openapi.PLACE_ORDER_REQUEST)),
 )
 async def place_order(request: Request) -> Response:
-    runtime, principal, body = await admit_with_body(request)
+    runtime, principal, content = await admit_with_body(request)
     key = parsing.idempotency_key(request)
-    order = schemas.place_order(parsing.json_object(request, body))
-    return await orders.place_order(runtime, principal, key, order)
+    order = inputs.place_order(parsing.json_body(request, content, models.PlaceOrderBody))
+    return answered(await orders.place_order(runtime, principal, key, order))
 
 
 @router.get(
     "/v1/orders",
     summary="List own orders",
     responses=responses(
-        200, {"data": [openapi.ORDER_EXAMPLE], "next_cursor": None}, "A page of Order", "invalid_cursor"
+        200,
+        {"data": [openapi.ORDER_EXAMPLE], "next_cursor": None},
+        "A page of Order",
+        "invalid_cursor",
+        schema=models.OrderPage,
     ),
     openapi_extra=extra(*openapi.ORDER_LIST_PARAMETERS),
 )
 async def list_orders(request: Request) -> Response:
     runtime, principal = await admit(request)
-    query = schemas.order_list(request)
+    query = inputs.order_list(request)
     return json_response(await orders.list_orders(runtime, principal.partner_id, query))
 
 
 @router.get(
     "/v1/orders/{order_id}",
     summary="Order detail",
-    responses=responses(200, openapi.ORDER_EXAMPLE, "Order", "order_not_found"),
-    openapi_extra=extra(path_parameter("order_id")),
+    responses=responses(200, openapi.ORDER_EXAMPLE, "Order", "order_not_found", schema=models.Order),
+    openapi_extra=extra(path("order_id")),
 )
 async def get_order(request: Request) -> Response:
     order_id = request.path_params["order_id"]
+    if not is_ulid(order_id):  # malformed: answered like unknown, after the key (spec 2.4)
+        await admit(request)
+        raise errors.order_not_found()
     _principal, row = await authenticate_with(request, orders.key_and_order_lookup(order_id))
     parsing.refuse_declared_oversize(request, request.app.state.runtime.settings.max_body_bytes)
     return raw_json_response(orders.order_body(row))
@@ -144,13 +163,14 @@ async def get_order(request: Request) -> Response:
         "invalid_status_transition",
         "idempotency_key_in_use",
         "idempotency_key_reused",
+        schema=models.Order,
     ),
-    openapi_extra=extra(path_parameter("order_id"), openapi.IDEMPOTENCY_KEY),
+    openapi_extra=extra(path("order_id"), openapi.IDEMPOTENCY_KEY),
 )
 async def cancel_order(request: Request) -> Response:
     runtime, principal = await admit(request)
     key = parsing.idempotency_key(request)
-    return await orders.cancel_order(runtime, principal, key, request.path_params["order_id"])
+    return answered(await orders.cancel_order(runtime, principal, key, request.path_params["order_id"]))
 
 
 @router.post(
@@ -158,23 +178,25 @@ async def cancel_order(request: Request) -> Response:
     summary="Report what happened after loading (in_transit, customs, delivered)",
     responses=responses(
         200,
-        {**openapi.ORDER_EXAMPLE, "status": "shipping", "fulfillment_detail": "in_transit"},
+        {**openapi.SHIPPING_ORDER_EXAMPLE, "fulfillment_detail": "in_transit"},
         "The updated Order (200 with the original body on a replay)",
         "missing_idempotency_key",
         "order_not_found",
         "invalid_status_transition@403",
         "invalid_status_transition",
         "idempotency_key_in_use",
-        "payload_too_large",
         "idempotency_key_reused",
+        schema=models.Order,
     ),
-    openapi_extra=extra(path_parameter("order_id"), openapi.IDEMPOTENCY_KEY, body=openapi.STATUS_PUSH_BODY),
+    openapi_extra=extra(
+        path("order_id"), openapi.IDEMPOTENCY_KEY, body=body(models.StatusPushBody, openapi.STATUS_PUSH_REQUEST)
+    ),
 )
 async def push_status(request: Request) -> Response:
-    runtime, principal, body = await admit_with_body(request)
+    runtime, principal, content = await admit_with_body(request)
     key = parsing.idempotency_key(request)
-    push = schemas.status_push(parsing.json_object(request, body))
-    return await partner_status.push_status(runtime, principal, key, request.path_params["order_id"], push)
+    push = inputs.status_push(parsing.json_object(request, content))
+    return answered(await partner_status.push_status(runtime, principal, key, request.path_params["order_id"], push))
 
 
 @router.get(
@@ -186,10 +208,12 @@ async def push_status(request: Request) -> Response:
         "A page of events, oldest first",
         "order_not_found",
         "invalid_cursor",
+        schema=models.EventPage,
     ),
-    openapi_extra=extra(path_parameter("order_id"), *openapi.PAGING),
+    openapi_extra=extra(path("order_id"), *openapi.PAGING),
 )
 async def list_events(request: Request) -> Response:
     runtime, principal = await admit(request)
-    page = schemas.event_list(request)
+    page = inputs.event_list(request)
+    parsing.refuse_malformed_ids(request)
     return json_response(await orders.list_events(runtime, principal.partner_id, request.path_params["order_id"], page))

@@ -16,9 +16,10 @@ import structlog
 from orderdesk.auto import errors, lifecycle, repository
 from orderdesk.auto.bidding import Bid
 from orderdesk.auto.errors import Issue
+from orderdesk.auto.inputs import AuctionResultRequest
 from orderdesk.auto.lifecycle import ACQUIRING, PROCEED, Move
-from orderdesk.auto.parsing import MAX_AMOUNT, is_integer
-from orderdesk.auto.schemas import AuctionResultRequest
+from orderdesk.auto.models import MAX_AMOUNT
+from orderdesk.auto.parsing import is_integer
 from orderdesk.auto.serializers import ops_order_from_row
 from orderdesk.platform.db import Connection, Row
 from orderdesk.platform.dispatcher import Dispatcher

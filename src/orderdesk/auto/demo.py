@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from orderdesk.auto import lifecycle, partners, repository, schemas, vehicles
+from orderdesk.auto import inputs, lifecycle, partners, repository, vehicles
 from orderdesk.auto.bidding import order_cutoff
 from orderdesk.auto.timefmt import KST
 from orderdesk.platform.runtime import Runtime
@@ -204,7 +204,7 @@ async def _ensure_partner(runtime: Runtime, environment: str) -> tuple[str, str]
         existing = await repository.find_partner_by_name(conn, PARTNER_NAME, environment)
     if existing is None:
         created = await partners.create_partner(
-            runtime, schemas.NewPartner(PARTNER_NAME, environment, ip_allowlist=None, webhook_url=None)
+            runtime, inputs.NewPartner(PARTNER_NAME, environment, ip_allowlist=None, webhook_url=None)
         )
         return created["id"], created["api_key"]
     key = await partners.create_key(runtime, existing["id"])
@@ -226,7 +226,7 @@ async def _auction_date(runtime: Runtime, vehicle_id: str, body: dict[str, Any])
 
 
 async def _put(runtime: Runtime, vehicle_id: str, body: dict[str, Any]) -> None:
-    await vehicles.put_vehicle(runtime, vehicle_id, schemas.vehicle_body(vehicle_id, body))
+    await vehicles.put_vehicle(runtime, vehicle_id, inputs.vehicle_body(vehicle_id, body))
 
 
 async def _car_without_open_order(runtime: Runtime, partner_id: str) -> str:

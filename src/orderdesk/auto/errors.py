@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import ValidationError
 
 from orderdesk.auto.timefmt import kst
 from orderdesk.platform.errors import ApiError
@@ -30,6 +32,58 @@ def validation_error(issues: list[Issue], status: int = 400) -> ApiError:
         "Request validation failed",
         details={"issues": [issue.as_dict() for issue in issues]},
     )
+
+
+_MESSAGES = {
+    "missing": "is required",
+    "extra_forbidden": "unknown field",
+    "string_type": "must be a string",
+    "int_type": "must be an integer",
+    "int_from_float": "must be an integer",
+    "bool_type": "must be a boolean",
+    "list_type": "must be a list",
+    "dict_type": "must be an object",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "json_invalid": "must be valid UTF-8 JSON",
+    "json_type": "must be valid UTF-8 JSON",
+}
+
+
+def _issue_message(error: Any) -> str:
+    """One pydantic error in the contract's words (spec 2.9: messages are for humans)."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    if kind in ("model_type", "dict_type", "model_attributes_type") and not error["loc"]:
+        return "must be a JSON object"
+    if kind == "literal_error":
+        return "must be one of: " + str(ctx.get("expected", ""))
+    if kind == "string_too_short":
+        return f"must be at least {ctx['min_length']} characters"
+    if kind == "string_too_long":
+        return f"must be at most {ctx['max_length']} characters"
+    if kind == "string_pattern_mismatch":
+        return f"must match {ctx['pattern']}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"must be at least {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"must be at most {ctx.get('le', ctx.get('lt'))}"
+    if kind == "too_long":
+        return f"must hold at most {ctx['max_length']} items"
+    if kind == "too_short":
+        return f"must hold at least {ctx['min_length']} items"
+    return _MESSAGES.get(kind) or error["msg"]
+
+
+def issues_from(error: ValidationError, location: Location = "body") -> list[Issue]:
+    """The one translation of a model's validation errors into `validation_error` issues
+    (spec 2.9): dotted paths, `""` for the whole body, unknown top-level fields first."""
+    issues = []
+    for item in error.errors(include_url=False, include_input=False):
+        issue = Issue(location, ".".join(str(part) for part in item["loc"]), _issue_message(item))
+        issues.append((item["type"] == "extra_forbidden" and len(item["loc"]) == 1, issue))
+    return [issue for first, issue in issues if first] + [issue for first, issue in issues if not first]
 
 
 def missing_idempotency_key() -> ApiError:

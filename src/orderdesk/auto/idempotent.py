@@ -2,6 +2,7 @@
 
 The key space belongs to the partner (all its API keys share it). A record is written only
 for a success, in the business transaction; a replay answers 200 with the stored bytes.
+The outcome is an Answer (status, body bytes, replayed or not); the route makes it a response.
 """
 
 from __future__ import annotations
@@ -9,19 +10,24 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from starlette.responses import Response
-
 from orderdesk.auto import errors
 from orderdesk.platform import idempotency
 from orderdesk.platform.db import Connection
 from orderdesk.platform.errors import ApiError
-from orderdesk.platform.http import raw_json_response
 from orderdesk.platform.runtime import Runtime
 
 PLACE_ORDER = "POST /v1/orders"
-REPLAYED = {"Idempotent-Replayed": "true"}
 
 Work = Callable[[Connection], Awaitable[tuple[int, bytes]]]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An idempotent endpoint's outcome: the JSON body bytes (stored, or replayed as stored)."""
+
+    status: int
+    body: bytes
+    replayed: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,15 +54,15 @@ def _original_request(stored: idempotency.StoredResponse) -> dict[str, str]:
     return {"original_method": method, "original_path": path}
 
 
-def _answer_stored(call: Call, stored: idempotency.StoredResponse) -> Response:
+def _answer_stored(call: Call, stored: idempotency.StoredResponse) -> Answer:
     if stored.endpoint == call.endpoint and stored.fingerprint == call.fingerprint:
-        return raw_json_response(stored.body, 200, headers=REPLAYED)
+        return Answer(200, stored.body, replayed=True)
     if stored.endpoint == PLACE_ORDER and call.endpoint == PLACE_ORDER:
         raise errors.idempotency_key_reused({"original_vehicle_id": stored.fingerprint})
     raise errors.idempotency_key_reused(_original_request(stored))
 
 
-async def run(runtime: Runtime, call: Call, work: Work) -> Response:
+async def run(runtime: Runtime, call: Call, work: Work) -> Answer:
     """Lock the key, answer from its record if there is one, else run `work` in the same
     transaction and store its successful answer."""
     try:
@@ -84,4 +90,4 @@ async def run(runtime: Runtime, call: Call, work: Work) -> Response:
             stored = await idempotency.load(conn, call.scope, call.key)
         assert stored is not None
         return _answer_stored(call, stored)
-    return raw_json_response(body, status)
+    return Answer(status, body)

@@ -30,7 +30,6 @@ from orderdesk.platform.db import Connection
 
 PROCEED, ACQUIRING, SECURED, SHIPPING = "proceed", "acquiring", "secured", "shipping"
 DELIVERED, CANCELLED, FAILED = "delivered", "cancelled", "failed"
-STATUSES = (PROCEED, ACQUIRING, SECURED, SHIPPING, DELIVERED, CANCELLED, FAILED)
 ACTIVE = frozenset({PROCEED, ACQUIRING})
 OPEN = ACTIVE | {SECURED, SHIPPING}  # not terminal
 TERMINAL = frozenset({DELIVERED, CANCELLED, FAILED})
@@ -109,9 +108,7 @@ EXPORT_PROCESSING, AWAITING_PICKUP = "export_processing", "awaiting_pickup"
 IN_TRANSIT, CUSTOMS = "in_transit", "customs"
 LMN_DETAILS = frozenset({EXPORT_PROCESSING, AWAITING_PICKUP})
 PARTNER_DETAILS = frozenset({IN_TRANSIT, CUSTOMS})
-DETAILS = (EXPORT_PROCESSING, AWAITING_PICKUP, IN_TRANSIT, CUSTOMS)
-FAILURE_REASONS = ("outbid", "outbid_internally", "vehicle_unavailable", "auction_cancelled", "auction_passed")
-CANCELLATION_REASONS = ("dealer_cancelled", "auction_rescheduled_too_soon")
+# The full vocabularies (statuses, details, reasons) are the Literal types of auto/models.py.
 
 
 # What each webhook type tells about the order's previous state (spec 6.1).

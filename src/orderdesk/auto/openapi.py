@@ -1,21 +1,40 @@
-"""What the partner OpenAPI document (/auto/v1/openapi.json) says about each endpoint: its
-parameters, body, error codes and an example. Routes parse their own input (so that checks run
-in the contract's order), so this is declared here rather than inferred from signatures."""
+"""What the auto documents (/auto/v1/openapi.json and /ops/v1/auto/docs/openapi.json) say
+beside the models: each error code's status and example, and an example of every body. Schemas
+come from auto/models.py; routes parse their own input (so that checks run in the contract's
+order), so their parameters and bodies are declared here rather than inferred from signatures."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from orderdesk.platform.openapi import query_parameter, responses_with_errors
+from pydantic import BaseModel
+
+from orderdesk.auto import models
+from orderdesk.platform.openapi import (
+    json_request_body,
+    path_parameter,
+    query_parameters,
+    responses_with_errors,
+    schema_ref,
+)
 
 REQUEST_ID = "req_9b2e61c04d7f3a58e1c6b209"
 ORDER_ID = "01KQXA5KNRPQNMCMYXC47R2PCT"
+PARTNER_ID = "01KQX9Z4B7M2P5R8T1V3W6Y0CD"
+KEY_ID = "01KQX9Z4B8F3H6K9N2Q5S8V1XE"
+VEHICLE_ID = "glovis-20260512-0418"
 
+# code (or code@variant: one code answered with another status or details) → status, message, details
 ERRORS: dict[str, tuple[int, str, dict[str, Any]]] = {
     "validation_error": (
         400,
         "Request validation failed",
         {"issues": [{"location": "body", "path": "max_bid_amount_usd", "message": "must be an integer"}]},
+    ),
+    "validation_error@422": (
+        422,
+        "Request validation failed",
+        {"issues": [{"location": "body", "path": "purchase_price_usd", "message": "exceeds max_bid_amount_usd 18200"}]},
     ),
     "missing_idempotency_key": (400, "Idempotency-Key header is required", {}),
     "missing_max_bid": (
@@ -26,17 +45,24 @@ ERRORS: dict[str, tuple[int, str, dict[str, Any]]] = {
     "invalid_cursor": (400, "Cursor is not valid for this query; restart pagination", {}),
     "missing_api_key": (401, "x-api-key header is required", {}),
     "invalid_api_key": (401, "API key is invalid", {}),
+    "unauthorized": (401, "Operator token is missing or invalid", {}),
     "ip_not_allowed": (403, "Source IP address is not allowed", {"ip": "192.0.2.10"}),
     "route_not_found": (404, "No such route", {}),
     "vehicle_not_found": (404, "Vehicle not found", {}),
     "order_not_found": (404, "Order not found", {}),
+    "partner_not_found": (404, "Partner not found", {}),
+    "api_key_not_found": (404, "API key not found", {}),
     "invalid_status_transition": (
         409,
         "The order's current status does not allow this change",
         {"current_status": "acquiring"},
     ),
-    # One code, two statuses (spec 4.8): the example key names the variant, the body the code.
     "invalid_status_transition@403": (403, "This change is reserved for LMN", {"current_status": "shipping"}),
+    "invalid_status_transition@vehicle": (
+        409,
+        "The order's current status does not allow this change",
+        {"vehicle_id": VEHICLE_ID},
+    ),
     "past_order_cutoff": (
         409,
         "The order cutoff for this vehicle has passed",
@@ -49,16 +75,33 @@ ERRORS: dict[str, tuple[int, str, dict[str, Any]]] = {
     "idempotency_key_reused": (
         422,
         "Idempotency-Key was already used for a different request",
-        {"original_vehicle_id": "glovis-20260512-0418"},
+        {"original_vehicle_id": VEHICLE_ID},
     ),
     "rate_limited": (429, "Rate limit exceeded", {}),
     "internal_error": (500, "Internal server error", {}),
 }
-COMMON = ("validation_error", "missing_api_key", "invalid_api_key", "ip_not_allowed", "rate_limited", "internal_error")
+# Answered by every partner operation (spec 2.13 steps 2–5 and 7) and every operator operation.
+PARTNER_COMMON = (
+    "validation_error",
+    "missing_api_key",
+    "invalid_api_key",
+    "ip_not_allowed",
+    "payload_too_large",
+    "rate_limited",
+    "internal_error",
+)
+OPERATOR_COMMON = ("validation_error", "unauthorized", "payload_too_large", "internal_error")
+
+PARTNER_SECURITY = {"ApiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"}}
+OPERATOR_SECURITY = {
+    "OperatorToken": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <ORDERDESK_OPS_TOKEN>"}
+}
+
+# --------------------------------------------------------------------------- examples
 
 ORDER_EXAMPLE = {
     "id": ORDER_ID,
-    "vehicle_id": "glovis-20260512-0418",
+    "vehicle_id": VEHICLE_ID,
     "status": "proceed",
     "max_bid_amount_usd": 18200,
     "is_highest_bid": True,
@@ -73,8 +116,24 @@ ORDER_EXAMPLE = {
     "created_at": "2026-05-06T09:14:27+09:00",
     "updated_at": "2026-05-06T09:14:27+09:00",
 }
+SHIPPING_ORDER_EXAMPLE = {
+    **ORDER_EXAMPLE,
+    "status": "shipping",
+    "amounts": {"purchase_price_usd": 17650, "auction_fee_usd": 310},
+    "fulfillment_detail": "export_processing",
+    "shipment": {
+        "vessel_name": None,
+        "voyage_number": None,
+        "bill_of_lading_number": None,
+        "port_of_loading": "Pyeongtaek",
+        "port_of_discharge": "Lagos (Tin Can)",
+        "etd": "2026-06-02T18:00:00+09:00",
+        "eta": None,
+    },
+    "updated_at": "2026-05-20T10:00:00+09:00",
+}
 VEHICLE_SUMMARY_EXAMPLE = {
-    "id": "glovis-20260512-0418",
+    "id": VEHICLE_ID,
     "source": "glovis",
     "make": "Hyundai",
     "model": "Palisade",
@@ -110,65 +169,6 @@ FACETS_EXAMPLE = {
     "sources": ["dealer", "glovis", "sk"],
     "as_of": "2026-05-06T09:20:03+09:00",
 }
-
-
-def _error_body(code: str) -> dict[str, Any]:
-    _status, message, details = ERRORS[code]
-    return {"error": {"code": code.partition("@")[0], "message": message, "request_id": REQUEST_ID, "details": details}}
-
-
-def responses(status: int, example: Any, description: str, *codes: str) -> dict[int | str, dict[str, Any]]:
-    """The success answer with its example, then every error code grouped by HTTP status."""
-    return responses_with_errors(
-        status, example, description, (*codes, *COMMON), lambda code: ERRORS[code][0], _error_body
-    )
-
-
-_query = query_parameter
-
-
-IDEMPOTENCY_KEY = {
-    "name": "Idempotency-Key",
-    "in": "header",
-    "required": True,
-    "description": "UUID; replays return the original response (200, Idempotent-Replayed: true)",
-    "schema": {"type": "string", "format": "uuid"},
-}
-PAGING = [
-    _query("cursor", "next_cursor of the previous page"),
-    _query("limit", "1–200, default 50", {"type": "integer", "minimum": 1, "maximum": 200}),
-]
-
-VEHICLE_LIST_PARAMETERS = [
-    _query("make", "CSV, case-insensitive"),
-    _query("model", "CSV, case-insensitive; requires make"),
-    _query("year_min", "inclusive", {"type": "integer"}),
-    _query("year_max", "inclusive", {"type": "integer"}),
-    _query("mileage_max_km", "mileage_km ≤ value", {"type": "integer", "minimum": 0}),
-    _query("price_min_usd", "inclusive, on pricing.listing_usd", {"type": "integer", "minimum": 0}),
-    _query("price_max_usd", "inclusive, on pricing.listing_usd", {"type": "integer", "minimum": 0}),
-    _query("source", "CSV of glovis, sk, aj, lotte, kcar, dealer"),
-    _query("fuel", "CSV of gasoline, diesel, hybrid, electric, lpg"),
-    _query("transmission", "CSV of auto, manual, cvt, dct"),
-    _query("accident_grade", "CSV of A,B,C,D,F (null-strict)"),
-    _query("exterior_grade", "CSV of A,B,C,D,F (null-strict)"),
-    _query("options_include", "CSV of option tokens; the vehicle has every one"),
-    _query("auction_date_from", "YYYY-MM-DD, KST date, inclusive (null-strict)"),
-    _query("auction_date_to", "YYYY-MM-DD, KST date, inclusive (null-strict)"),
-    _query("auction_count_min", "inclusive (null-strict)", {"type": "integer", "minimum": 0}),
-    _query("auction_count_max", "inclusive (null-strict)", {"type": "integer", "minimum": 0}),
-    _query("sort", "auction_date_asc (default), price_asc, price_desc, year_desc, mileage_asc"),
-    *PAGING,
-]
-ORDER_LIST_PARAMETERS = [
-    _query("ids", "CSV of order ids (at most 100); unknown and foreign ids are dropped"),
-    _query("status", "one of proceed, acquiring, secured, shipping, delivered, cancelled, failed"),
-    _query("from", "created_at ≥ from; ISO 8601 with offset; requires to", {"type": "string", "format": "date-time"}),
-    _query("to", "created_at < to; ISO 8601 with offset; requires from", {"type": "string", "format": "date-time"}),
-    _query("sort", "created_desc (default), created_asc, auction_date_asc, updated_desc"),
-    *PAGING,
-]
-
 EVENT_EXAMPLE = {
     "id": "evt_01KQXM3D9WZ8R4T6Y2B7C5N1QA",
     "type": "order.status_changed",
@@ -187,67 +187,182 @@ EVENT_EXAMPLE = {
         },
     },
 }
-STATUS_PUSH_BODY = {
-    "required": True,
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["occurred_at"],
-                "properties": {
-                    "status": {
-                        "type": "string",
-                        "enum": ["delivered"],
-                        "description": "Exactly one of status and fulfillment_detail",
-                    },
-                    "fulfillment_detail": {"type": "string", "enum": ["in_transit", "customs"]},
-                    "occurred_at": {"type": "string", "format": "date-time", "description": "ISO 8601 with offset"},
-                    "notes": {"type": ["string", "null"], "maxLength": 2000},
-                },
-            },
-            "example": {
-                "fulfillment_detail": "in_transit",
-                "occurred_at": "2026-06-20T08:15:00+01:00",
-                "notes": "Vessel left Pyeongtaek; tracking shows Lagos arrival around 2026-07-18",
-            },
+PARTNER_EXAMPLE = {
+    "id": PARTNER_ID,
+    "name": "Harbor Auto Imports",
+    "environment": "sandbox",
+    "ip_allowlist": ["203.0.113.7", "198.51.100.0/24"],
+    "webhook_url": "https://harbor.example.com/hooks/lmn",
+    "created_at": "2026-05-01T10:00:00+09:00",
+}
+NEW_KEY_EXAMPLE = {"key_id": KEY_ID, "api_key": "lmn_stg_E2I8nUigVahfNbA03U7uapnvxFMJ"}
+NEW_PARTNER_EXAMPLE = {
+    **PARTNER_EXAMPLE,
+    **NEW_KEY_EXAMPLE,
+    "webhook_secret": "whsec_lO_NpnC4vaWc7_l0VYKwq0ZhC4JgSH8mC-apDpHUbgE",
+}
+PARTNER_DETAIL_EXAMPLE = {
+    **PARTNER_EXAMPLE,
+    "keys": [
+        {"key_id": KEY_ID, "key_prefix": "lmn_stg_E2I8", "created_at": "2026-05-01T10:00:00+09:00", "revoked_at": None}
+    ],
+}
+OPS_ORDER_EXAMPLE = {**ORDER_EXAMPLE, "partner_id": PARTNER_ID}
+OPS_ORDER_DETAIL_EXAMPLE = {
+    **OPS_ORDER_EXAMPLE,
+    "history": [
+        {
+            "at": "2026-05-06T09:14:27+09:00",
+            "actor": "partner",
+            "from_status": None,
+            "to_status": "proceed",
+            "from_fulfillment_detail": None,
+            "to_fulfillment_detail": None,
+            "occurred_at": None,
+            "notes": None,
         }
+    ],
+}
+
+PLACE_ORDER_REQUEST = {"vehicle_id": VEHICLE_ID, "max_bid_amount_usd": 18200}
+STATUS_PUSH_REQUEST = {
+    "fulfillment_detail": "in_transit",
+    "occurred_at": "2026-06-20T08:15:00+01:00",
+    "notes": "Vessel left Pyeongtaek; tracking shows Lagos arrival around 2026-07-18",
+}
+NEW_PARTNER_REQUEST = {
+    "name": "Harbor Auto Imports",
+    "environment": "sandbox",
+    "ip_allowlist": ["203.0.113.7", "198.51.100.0/24"],
+    "webhook_url": "https://harbor.example.com/hooks/lmn",
+}
+PARTNER_PATCH_REQUEST = {"ip_allowlist": None, "webhook_url": "https://harbor.example.com/hooks/lmn-v2"}
+VEHICLE_REQUEST = {key: value for key, value in VEHICLE_EXAMPLE.items() if key != "id"}
+AUCTION_RESULT_REQUEST = {"outcome": "won", "purchase_price_usd": 17650, "auction_fee_usd": 310}
+TRANSITION_REQUEST = {
+    "status": "shipping",
+    "fulfillment_detail": "export_processing",
+    "shipment": {
+        "port_of_loading": "Pyeongtaek",
+        "port_of_discharge": "Lagos (Tin Can)",
+        "etd": "2026-06-02T18:00:00+09:00",
     },
 }
 
-PLACE_ORDER_BODY = {
+# --------------------------------------------------------------------------- operation pieces
+
+
+def _error_body(code: str) -> dict[str, Any]:
+    _status, message, details = ERRORS[code]
+    return {"error": {"code": code.partition("@")[0], "message": message, "request_id": REQUEST_ID, "details": details}}
+
+
+def _responses(
+    status: int, example: Any, description: str, schema: type[BaseModel] | None, codes: tuple[str, ...]
+) -> dict[int | str, dict[str, Any]]:
+    return responses_with_errors(
+        status,
+        example,
+        description,
+        codes,
+        lambda code: ERRORS[code][0],
+        _error_body,
+        schema=schema,
+        error_schema=models.ErrorEnvelope,
+    )
+
+
+def responses(
+    status: int, example: Any, description: str, *codes: str, schema: type[BaseModel] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """A partner operation's answers: success, its own error codes, then the common ones."""
+    return _responses(status, example, description, schema, (*codes, *PARTNER_COMMON))
+
+
+def ops_responses(
+    status: int, example: Any, description: str, *codes: str, schema: type[BaseModel] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """An operator operation's answers; a 204 has no body (example None)."""
+    answer = _responses(status, example, description, schema, (*codes, *OPERATOR_COMMON))
+    if example is None:
+        answer[status] = {"description": description}
+    return answer
+
+
+def replayed(answers: dict[int | str, dict[str, Any]], schema: type[BaseModel], example: Any) -> dict[int | str, Any]:
+    """Adds the 200 an idempotent replay answers (spec 2.12): the stored body, as first sent."""
+    content = {"application/json": {"schema": schema_ref(schema), "example": example}}
+    return {
+        **answers,
+        200: {"description": "Replay: the original body (Idempotent-Replayed: true)", "content": content},
+    }
+
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
     "required": True,
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["vehicle_id"],
-                "properties": {
-                    "vehicle_id": {"type": "string", "minLength": 1},
-                    "max_bid_amount_usd": {
-                        "type": ["integer", "null"],
-                        "maximum": 1_000_000_000,
-                        "description": "Required for auction vehicles, at least pricing.listing_usd; "
-                        "null or omitted for buy-now vehicles",
-                    },
-                },
-            },
-            "example": {"vehicle_id": "glovis-20260512-0418", "max_bid_amount_usd": 18200},
-        }
-    },
+    "description": "UUID; replays return the original response (200, Idempotent-Replayed: true)",
+    "schema": {"type": "string", "format": "uuid"},
 }
+PAGING = query_parameters(models.PageQuery)
+VEHICLE_LIST_PARAMETERS = query_parameters(models.VehicleListQuery)
+ORDER_LIST_PARAMETERS = query_parameters(models.OrderListQuery)
+FACETS_PARAMETERS = query_parameters(models.FacetsQuery)
+OPS_ORDER_LIST_PARAMETERS = query_parameters(models.OpsOrderListQuery)
 
 
-def extra(*parameters: dict[str, Any], body: dict[str, Any] | None = None) -> dict[str, Any]:
-    spec: dict[str, Any] = {"parameters": list(parameters), "security": [{"ApiKey": []}]}
+def _operation(security: str, parameters: tuple[dict[str, Any], ...], body: dict[str, Any] | None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"parameters": list(parameters), "security": [{security: []}]}
     if body is not None:
         spec["requestBody"] = body
     return spec
 
 
-def install_security_scheme(schema: dict[str, Any]) -> dict[str, Any]:
-    schema.setdefault("components", {})["securitySchemes"] = {
-        "ApiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"}
-    }
-    return schema
+def extra(*parameters: dict[str, Any], body: dict[str, Any] | None = None) -> dict[str, Any]:
+    return _operation("ApiKey", parameters, body)
+
+
+def ops_extra(*parameters: dict[str, Any], body: dict[str, Any] | None = None) -> dict[str, Any]:
+    return _operation("OperatorToken", parameters, body)
+
+
+def body(model: type[BaseModel], example: Any) -> dict[str, Any]:
+    return json_request_body(model, example)
+
+
+path = path_parameter
+ref = schema_ref
+
+PARTNER_MODELS: tuple[type[BaseModel], ...] = (
+    models.PlaceOrderBody,
+    models.StatusPushBody,
+    models.Facets,
+    models.VehiclePage,
+    models.Vehicle,
+    models.Order,
+    models.OrderPage,
+    models.EventPage,
+    models.ErrorEnvelope,
+)
+OPERATOR_MODELS: tuple[type[BaseModel], ...] = (
+    models.NewPartnerBody,
+    models.PartnerPatchBody,
+    models.VehicleBody,
+    models.AuctionResultBody,
+    models.TransitionBody,
+    models.NewPartner,
+    models.Partner,
+    models.PartnerDetail,
+    models.PartnerPage,
+    models.NewKey,
+    models.OpsVehicle,
+    models.Vehicle,
+    models.Withdrawal,
+    models.AuctionStart,
+    models.AuctionResultOutcome,
+    models.OpsOrder,
+    models.OpsOrderDetail,
+    models.OpsOrderPage,
+    models.ErrorEnvelope,
+)

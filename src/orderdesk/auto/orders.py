@@ -8,14 +8,13 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from starlette.responses import Response
 
 from orderdesk.auto import errors, idempotent, lifecycle, repository
 from orderdesk.auto.auth import Principal
 from orderdesk.auto.bidding import order_cutoff
 from orderdesk.auto.errors import Issue
+from orderdesk.auto.inputs import OpsOrderList, OrderList, Page, PlaceOrder
 from orderdesk.auto.repository import FoundKey
-from orderdesk.auto.schemas import OpsOrderList, OrderList, Page, PlaceOrder
 from orderdesk.auto.serializers import (
     Record,
     event_json,
@@ -36,7 +35,7 @@ def is_auction_vehicle(vehicle: Row) -> bool:
 # --------------------------------------------------------------------------- place
 
 
-async def place_order(runtime: Runtime, principal: Principal, key: str, request: PlaceOrder) -> Response:
+async def place_order(runtime: Runtime, principal: Principal, key: str, request: PlaceOrder) -> idempotent.Answer:
     call = idempotent.Call(principal.partner_id, key, idempotent.PLACE_ORDER, request.vehicle_id)
 
     async def work(conn: Connection) -> tuple[int, bytes]:
@@ -113,7 +112,7 @@ def _new_order(
 # --------------------------------------------------------------------------- cancel
 
 
-async def cancel_order(runtime: Runtime, principal: Principal, key: str, order_id: str) -> Response:
+async def cancel_order(runtime: Runtime, principal: Principal, key: str, order_id: str) -> idempotent.Answer:
     path = f"/v1/orders/{order_id}"
     call = idempotent.Call(
         principal.partner_id, key, "DELETE /v1/orders/{order_id}", idempotent.path_fingerprint("DELETE", path)

@@ -4,25 +4,49 @@ them together as one `validation_error`."""
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
+from pydantic import BaseModel, ValidationError
 
 from orderdesk.auto import errors
 from orderdesk.auto.errors import Issue, Location
+from orderdesk.auto.models import is_valid_vehicle_id
 from orderdesk.auto.timefmt import parse_date, parse_timestamp
-from orderdesk.platform.errors import PayloadTooLarge
+from orderdesk.platform.errors import ApiError, PayloadTooLarge
 from orderdesk.platform.http import loads_json
+from orderdesk.platform.ids import is_ulid
 
-MAX_AMOUNT = 1_000_000_000
+Model = TypeVar("Model", bound=BaseModel)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _QUERY_INTEGER = re.compile(r"^-?[0-9]+$")
 _QUERY_INTEGER_DIGITS = 15  # beyond this no filter value can matter, and the database would overflow
 _LIMIT = re.compile(r"^[0-9]{1,3}$")
+
+
+_NUL_ESCAPE = b"\\u0000"
+_NUL_MESSAGE = "must not contain NUL characters"
+
+
+def _nul_issues(value: Any, path: str) -> list[Issue]:
+    """Strings holding U+0000 anywhere in a body (keys included): no database text column can
+    store or compare them, so they are refused as malformed."""
+    if isinstance(value, str):
+        return [Issue("body", path, _NUL_MESSAGE)] if "\x00" in value else []
+    if isinstance(value, dict):
+        items = [(f"{path}.{key}" if path else str(key), key, item) for key, item in value.items()]
+        found = [issue for inner, key, item in items for issue in _nul_issues(key, inner) + _nul_issues(item, inner)]
+        return found
+    if isinstance(value, list):
+        return [
+            issue
+            for index, item in enumerate(value)
+            for issue in _nul_issues(item, f"{path}.{index}" if path else str(index))
+        ]
+    return []
 
 
 class Issues:
@@ -60,6 +84,26 @@ def idempotency_key(request: Request) -> str:
     return value.lower()
 
 
+# --------------------------------------------------------------------------- path ids
+
+_PATH_IDS: dict[str, tuple[Callable[[str], bool], Callable[[], ApiError]]] = {
+    "order_id": (is_ulid, errors.order_not_found),
+    "partner_id": (is_ulid, errors.partner_not_found),
+    "key_id": (is_ulid, errors.api_key_not_found),
+    "vehicle_id": (is_valid_vehicle_id, errors.vehicle_not_found),
+}
+
+
+def refuse_malformed_ids(request: Request) -> None:
+    """Spec 2.4: a malformed path id is answered like an unknown one, without asking the
+    database (PostgreSQL cannot even compare text holding a NUL). Routes call this right before
+    their use case, so every check of spec 2.13 up to step 7 still comes first."""
+    for name, value in request.path_params.items():
+        valid, not_found = _PATH_IDS[name]
+        if not valid(value):
+            raise not_found()
+
+
 # --------------------------------------------------------------------------- bodies
 
 
@@ -84,12 +128,16 @@ def _is_json_content_type(header: str | None) -> bool:
     return True
 
 
-def json_object(request: Request, body: bytes) -> dict[str, Any]:
-    """The body as a JSON object, or 400 `validation_error` (content type, JSON, top level)."""
+def require_json(request: Request) -> None:
     if not _is_json_content_type(request.headers.get("content-type")):
         raise errors.validation_error([Issue("header", "Content-Type", "must be application/json")])
+
+
+def json_object(request: Request, body: bytes) -> dict[str, Any]:
+    """The body as a JSON object, or 400 `validation_error` (content type, JSON, top level)."""
+    require_json(request)
     try:
-        data = loads_json(body)
+        data = loads_json(body, refuse_nul=False)  # NULs are reported where they are, below
     except ValueError:
         raise errors.validation_error([Issue("body", "", "must be valid UTF-8 JSON")]) from None
     if not isinstance(data, dict):
@@ -97,129 +145,46 @@ def json_object(request: Request, body: bytes) -> dict[str, Any]:
     return data
 
 
-class BodyReader:
-    """Typed access to the fields of one JSON object; explicit null reads as absent unless the
-    caller asks for the raw value."""
-
-    def __init__(self, data: Mapping[str, Any], issues: Issues, prefix: str = "") -> None:
-        self.data = data
-        self.issues = issues
-        self.prefix = prefix
-
-    def path(self, name: str) -> str:
-        return f"{self.prefix}{name}"
-
-    def problem(self, name: str, message: str) -> None:
-        self.issues.add("body", self.path(name), message)
-
-    def reject_unknown(self, allowed: Collection[str]) -> None:
-        for name in self.data:
-            if name not in allowed:
-                self.problem(name, "unknown field")
-
-    def value(self, name: str, *, required: bool = False) -> Any:
-        value = self.data.get(name)
-        if value is None and required:
-            self.problem(name, "is required")
-        return value
-
-    def has(self, name: str) -> bool:
-        return name in self.data
-
-    def string(
-        self,
-        name: str,
-        *,
-        required: bool = False,
-        min_length: int = 1,
-        max_length: int | None = None,
-        pattern: re.Pattern[str] | None = None,
-    ) -> str | None:
-        value = self.value(name, required=required)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            self.problem(name, "must be a string")
-            return None
-        if len(value) < min_length:
-            self.problem(name, f"must be at least {min_length} characters")
-            return None
-        if max_length is not None and len(value) > max_length:
-            self.problem(name, f"must be at most {max_length} characters")
-            return None
-        if pattern is not None and not pattern.fullmatch(value):
-            self.problem(name, f"must match {pattern.pattern}")
-            return None
-        return value
-
-    def enum(self, name: str, allowed: Collection[str], *, required: bool = False) -> str | None:
-        value = self.value(name, required=required)
-        if value is None:
-            return None
-        if not isinstance(value, str) or value not in allowed:
-            self.problem(name, "must be one of: " + ", ".join(sorted(allowed)))
-            return None
-        return value
-
-    def integer(
-        self, name: str, *, required: bool = False, minimum: int | None = None, maximum: int | None = None
-    ) -> int | None:
-        value = self.value(name, required=required)
-        if value is None:
-            return None
-        if not is_integer(value):
-            self.problem(name, "must be an integer")
-            return None
-        if minimum is not None and value < minimum:
-            self.problem(name, f"must be at least {minimum}")
-            return None
-        if maximum is not None and value > maximum:
-            self.problem(name, f"must be at most {maximum}")
-            return None
-        return value
-
-    def amount(self, name: str, *, required: bool = False, minimum: int | None = None) -> int | None:
-        """Whole US dollars (spec 2.6): a JSON integer no larger than 1,000,000,000."""
-        return self.integer(name, required=required, minimum=minimum, maximum=MAX_AMOUNT)
-
-    def timestamp(self, name: str, *, required: bool = False) -> datetime | None:
-        value = self.value(name, required=required)
-        if value is None:
-            return None
-        parsed = parse_timestamp(value) if isinstance(value, str) else None
-        if parsed is None:
-            self.problem(name, "must be an ISO 8601 date-time with an explicit offset, e.g. 2026-05-12T13:30:00+09:00")
-        return parsed
-
-    def json_object(self, name: str) -> dict[str, Any] | None:
-        value = self.value(name)
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            self.problem(name, "must be an object or null")
-            return None
-        try:
-            storable = _storable(value)
-        except RecursionError:
-            storable = False
-        if not storable:
-            self.problem(name, "must hold only finite numbers within the 64-bit range, not nested too deeply")
-            return None
-        return value
+def json_body(request: Request, body: bytes, model: type[Model]) -> Model:
+    """The body (content type, JSON, schema) validated by `model` straight from its bytes."""
+    require_json(request)
+    if _NUL_ESCAPE in body:  # rare: take the path that can say where the NUL is
+        return validated(model, json_object(request, body))
+    try:
+        return model.model_validate_json(body, strict=True)
+    except ValidationError as exc:
+        raise errors.validation_error(errors.issues_from(exc)) from None
 
 
-def _storable(value: Any) -> bool:
-    """Whether free-form JSON survives storage unchanged: the body parser keeps numbers a double
-    cannot hold (so amounts get their own error), and those cannot be written back."""
-    if isinstance(value, dict):
-        return all(_storable(item) for item in value.values())
-    if isinstance(value, list):
-        return all(_storable(item) for item in value)
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return -(2**63) <= value < 2**64
-    return True
+def validated(
+    model: type[Model],
+    data: Mapping[str, Any],
+    *,
+    context: dict[str, Any] | None = None,
+    more: Iterable[Issue] = (),
+    order: Sequence[str] | None = None,
+) -> Model:
+    """`data` validated by `model`, with `more` issues found by rules the model cannot express
+    (consistency across fields, per-item uniqueness). Issues come in one list ordered like the
+    fields (`order`, default the model's), path parameters and unknown top-level fields first,
+    as a single 400."""
+    try:
+        result: Model | None = model.model_validate(data, strict=True, context=context)
+        issues: list[Issue] = []
+    except ValidationError as exc:
+        result, issues = None, errors.issues_from(exc)
+    issues += more
+    try:
+        issues += _nul_issues(data, "")
+    except RecursionError:  # the model has already refused what is nested this deep
+        issues = issues or [Issue("body", "", "must not be nested this deeply")]
+    if issues:
+        names = list(order or model.model_fields)
+        position = {name: index for index, name in enumerate(names)}
+        issues.sort(key=lambda issue: (issue.location != "path", position.get(issue.path.split(".")[0], -1)))
+        raise errors.validation_error(issues)
+    assert result is not None
+    return result
 
 
 # --------------------------------------------------------------------------- query strings
@@ -237,12 +202,15 @@ class QueryReader:
         self.issues.add("query", name, message)
 
     def raw(self, name: str) -> str | None:
-        """The value as sent ('' kept), None when absent or repeated (the repeat is an issue)."""
+        """The value as sent ('' kept), None when absent, repeated or holding a NUL (an issue)."""
         values = self.params.getlist(name)
         if not values:
             return None
         if len(values) > 1:
             self.problem(name, "must be given at most once")
+            return None
+        if "\x00" in values[0]:
+            self.problem(name, _NUL_MESSAGE)
             return None
         return values[0]
 

@@ -4,11 +4,10 @@ response is the confirmation."""
 from __future__ import annotations
 
 import orjson
-from starlette.responses import Response
 
 from orderdesk.auto import errors, idempotent, lifecycle, repository
 from orderdesk.auto.auth import Principal
-from orderdesk.auto.schemas import StatusPush
+from orderdesk.auto.inputs import StatusPush
 from orderdesk.auto.serializers import order_from_row
 from orderdesk.platform.db import Connection
 from orderdesk.platform.runtime import Runtime
@@ -16,7 +15,9 @@ from orderdesk.platform.runtime import Runtime
 ENDPOINT = "POST /v1/orders/{order_id}/status"
 
 
-async def push_status(runtime: Runtime, principal: Principal, key: str, order_id: str, push: StatusPush) -> Response:
+async def push_status(
+    runtime: Runtime, principal: Principal, key: str, order_id: str, push: StatusPush
+) -> idempotent.Answer:
     path = f"/v1/orders/{order_id}/status"
     call = idempotent.Call(
         principal.partner_id, key, ENDPOINT, idempotent.path_fingerprint("POST", path, push.canonical_body)

@@ -9,7 +9,7 @@ import orjson
 
 from orderdesk.auto import errors, repository
 from orderdesk.auto.auth import DISPLAY_PREFIX_LENGTH, generate_api_key, generate_webhook_secret, key_digest
-from orderdesk.auto.schemas import NewPartner, Page, PartnerPatch
+from orderdesk.auto.inputs import NewPartner, Page, PartnerPatch
 from orderdesk.auto.serializers import key_json, partner_json
 from orderdesk.auto.timefmt import kst
 from orderdesk.platform import ids

@@ -10,6 +10,7 @@ from typing import Any
 
 from orderdesk.auto.bidding import Bid
 from orderdesk.platform.db import Connection, Database, Row
+from orderdesk.platform.ids import is_ulid
 
 # --------------------------------------------------------------------------- partners and keys
 
@@ -327,6 +328,8 @@ async def get_order(conn: Connection, order_id: str) -> Row | None:
 
 
 async def order_vehicle_id(conn: Connection, partner_id: str, order_id: str) -> str | None:
+    if not is_ulid(order_id):  # malformed: unknown (spec 2.4); PostgreSQL cannot compare a NUL
+        return None
     return await conn.fetchval(
         "SELECT vehicle_id FROM auto_orders WHERE id = :id AND partner_id = :partner_id",
         {"id": order_id, "partner_id": partner_id},

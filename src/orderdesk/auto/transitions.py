@@ -16,6 +16,7 @@ import orjson
 from orderdesk.auto import errors, lifecycle, repository
 from orderdesk.auto.auctions import money_fields
 from orderdesk.auto.errors import Issue
+from orderdesk.auto.inputs import SHIPMENT_KEYS, TransitionRequest
 from orderdesk.auto.lifecycle import (
     ACQUIRING,
     CANCELLED,
@@ -29,7 +30,6 @@ from orderdesk.auto.lifecycle import (
     SHIPPING,
 )
 from orderdesk.auto.parsing import is_integer
-from orderdesk.auto.schemas import SHIPMENT_KEYS, TransitionRequest
 from orderdesk.auto.serializers import Record, ops_order_from_row
 from orderdesk.platform.db import Connection, Row
 from orderdesk.platform.runtime import Runtime

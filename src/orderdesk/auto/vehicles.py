@@ -8,7 +8,7 @@ from typing import Any
 
 from orderdesk.auto import errors, lifecycle, repository
 from orderdesk.auto.bidding import order_cutoff
-from orderdesk.auto.schemas import VehicleList, auction_day_bounds
+from orderdesk.auto.inputs import VehicleList, auction_day_bounds
 from orderdesk.auto.serializers import vehicle_json, vehicle_summary_json
 from orderdesk.auto.timefmt import kst
 from orderdesk.platform.db import Connection, Row, UniqueViolation

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
-from orderdesk.auto import auctions, lifecycle, orders, partners, schemas, transitions, vehicles, webhooks
+from orderdesk.auto import auctions, inputs, lifecycle, models, orders, partners, transitions, vehicles, webhooks
 from orderdesk.console.forms import number, present, text, text_list
 from orderdesk.platform import cursors
 from orderdesk.platform.runtime import Runtime
@@ -22,7 +22,7 @@ Form = Mapping[str, Any]
 
 async def list_partners(runtime: Runtime, request: Request) -> dict[str, Any]:
     """A page of partners; `cursor` and `limit` read from the console URL as the API reads them."""
-    return await partners.list_partners(runtime, schemas.partner_list(request))
+    return await partners.list_partners(runtime, inputs.partner_list(request))
 
 
 async def get_partner(runtime: Runtime, partner_id: str) -> dict[str, Any]:
@@ -40,14 +40,14 @@ async def create_partner(runtime: Runtime, form: Form) -> dict[str, Any]:
     )
     if "name" not in body:
         body["name"] = form.get("name", "")  # an empty name is the contract's problem to word
-    new = schemas.new_partner(body, runtime.settings.environment)
+    new = inputs.new_partner(body, runtime.settings.environment)
     return await partners.create_partner(runtime, new)
 
 
 async def update_partner(runtime: Runtime, partner_id: str, form: Form) -> dict[str, Any]:
     """Allowlist and webhook URL together: a blank field clears it (null)."""
     body = {"ip_allowlist": text_list(form, "ip_allowlist"), "webhook_url": text(form, "webhook_url")}
-    patch = schemas.partner_patch(body, runtime.settings.environment)
+    patch = inputs.partner_patch(body, runtime.settings.environment)
     return await partners.patch_partner(runtime, partner_id, patch)
 
 
@@ -85,7 +85,7 @@ def vehicle_body_from_form(form: Form, current: Mapping[str, Any] | None) -> dic
     field is left out, i.e. cleared); fields the form does not carry are kept."""
     body: dict[str, Any] = {}
     if current is not None:
-        body = {name: current[name] for name in schemas.VEHICLE_BODY_FIELDS if name in current and name != "id"}
+        body = {name: current[name] for name in models.VehicleBody.model_fields if name in current and name != "id"}
         body = {name: value for name, value in body.items() if value is not None}
     for name in VEHICLE_TEXT_FIELDS:
         if name in form:
@@ -113,7 +113,7 @@ async def put_vehicle(
     runtime: Runtime, vehicle_id: str, form: Form, current: Mapping[str, Any] | None
 ) -> tuple[int, dict[str, Any]]:
     """Add or edit (a changed auction date is the reschedule of spec 9.3)."""
-    values = schemas.vehicle_body(vehicle_id, vehicle_body_from_form(form, current))
+    values = inputs.vehicle_body(vehicle_id, vehicle_body_from_form(form, current))
     return await vehicles.put_vehicle(runtime, vehicle_id, values)
 
 
@@ -139,7 +139,7 @@ async def record_result(runtime: Runtime, vehicle_id: str, form: Form) -> dict[s
             "auction_fee_usd": number(form, "auction_fee_usd"),
         }
     )
-    return await auctions.record_result(runtime, vehicle_id, schemas.auction_result_body(body))
+    return await auctions.record_result(runtime, vehicle_id, inputs.auction_result_body(body))
 
 
 # --------------------------------------------------------------------------- orders
@@ -147,13 +147,13 @@ async def record_result(runtime: Runtime, vehicle_id: str, form: Form) -> dict[s
 
 async def list_orders(runtime: Runtime, request: Request) -> dict[str, Any]:
     """Filters (status, partner_id, vehicle_id), `cursor` and `limit` as GET /ops/v1/auto/orders."""
-    return await orders.ops_list_orders(runtime, schemas.ops_order_list(request))
+    return await orders.ops_list_orders(runtime, inputs.ops_order_list(request))
 
 
 async def vehicle_orders(runtime: Runtime, vehicle_id: str) -> dict[str, Any]:
     """The vehicle's orders (newest first, up to 100), through the same list as the API."""
     query = Request({"type": "http", "query_string": urlencode({"vehicle_id": vehicle_id, "limit": 100}).encode()})
-    return await orders.ops_list_orders(runtime, schemas.ops_order_list(query))
+    return await orders.ops_list_orders(runtime, inputs.ops_order_list(query))
 
 
 async def get_order(runtime: Runtime, order_id: str) -> dict[str, Any]:
@@ -163,7 +163,7 @@ async def get_order(runtime: Runtime, order_id: str) -> dict[str, Any]:
 
 async def order_events(runtime: Runtime, partner_id: str, order_id: str) -> list[dict[str, Any]]:
     """The order's webhook log (spec 4.9), oldest first, up to 200 entries."""
-    page = schemas.Page(schemas.EVENT_SORT, cursors.filters_hash({}), None, 200)
+    page = inputs.Page(inputs.EVENT_SORT, cursors.filters_hash({}), None, 200)
     return (await orders.list_events(runtime, partner_id, order_id, page))["data"]
 
 
@@ -172,7 +172,7 @@ async def redeliver(runtime: Runtime, event_id: str) -> dict[str, Any]:
     return await webhooks.redeliver(runtime, event_id)
 
 
-SHIPMENT_FIELDS = schemas.SHIPMENT_KEYS
+SHIPMENT_FIELDS = inputs.SHIPMENT_KEYS
 
 
 async def transition(runtime: Runtime, order_id: str, form: Form) -> dict[str, Any]:
@@ -189,7 +189,7 @@ async def transition(runtime: Runtime, order_id: str, form: Form) -> dict[str, A
             "shipment": shipment or None,
         }
     )
-    return await transitions.transition(runtime, order_id, schemas.transition_body(body))
+    return await transitions.transition(runtime, order_id, inputs.transition_body(body))
 
 
 def allowed_transitions(order: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -221,7 +221,7 @@ def allowed_transitions(order: Mapping[str, Any]) -> list[dict[str, Any]]:
     return choices
 
 
-FAILURE_REASONS = lifecycle.FAILURE_REASONS
-CANCELLATION_REASONS = lifecycle.CANCELLATION_REASONS
+FAILURE_REASONS = models.FAILURE_REASONS
+CANCELLATION_REASONS = models.CANCELLATION_REASONS
 LMN_DETAILS = sorted(lifecycle.LMN_DETAILS)
-STATUSES = lifecycle.STATUSES
+STATUSES = models.STATUSES

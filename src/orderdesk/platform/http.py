@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.routing import Match
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderdesk.platform import metrics
@@ -211,14 +211,15 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
-def loads_json(body: bytes) -> Any:
+def loads_json(body: bytes, *, refuse_nul: bool = True) -> Any:
     """Parse a request body as UTF-8 JSON; ValueError when it is not.
 
     orjson refuses numbers a double cannot hold (`1e400`, an integer of 400 digits) although
     they are valid JSON: those bodies are parsed again by the standard library (integers kept
     exact, huge floats as infinity), so the field that holds them gets the field's own error
     instead of the whole body being called invalid. NaN and Infinity literals stay invalid.
-    Strings holding NUL are refused on both engines: PostgreSQL text cannot store them.
+    Strings holding NUL are refused on both engines: PostgreSQL text cannot store them (a caller
+    that names the field holding the NUL itself passes `refuse_nul=False`).
     """
     try:
         data = orjson.loads(body)
@@ -232,7 +233,7 @@ def loads_json(body: bytes) -> Any:
         except (ValueError, RecursionError) as exc:
             raise ValueError(str(exc)) from None
     try:
-        if b"\\u0000" in body and _holds_nul(data):
+        if refuse_nul and b"\\u0000" in body and _holds_nul(data):
             raise ValueError("strings must not contain NUL characters")
     except RecursionError:
         raise ValueError("nested too deeply") from None
@@ -305,6 +306,16 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+def mount_subapp(root: FastAPI, path: str, app: ASGIApp) -> None:
+    """Mount `app` at `path`, matching any path below it. Starlette's mount pattern (`.*`) stops
+    at a newline, so `/prefix/items/a%0Ab` would miss the sub-application and answer the root's
+    route_not_found instead of the endpoint's own answer for a malformed id."""
+    root.mount(path, app)
+    mounted = root.router.routes[-1]
+    assert isinstance(mounted, Mount) and mounted.path == path
+    mounted.path_regex = re.compile(mounted.path_regex.pattern, re.DOTALL)
+
+
 def make_subapp(
     runtime: Any,
     profile: ErrorProfile,
@@ -316,16 +327,21 @@ def make_subapp(
     description: str = "",
 ) -> FastAPI:
     """A FastAPI application for one product surface, answering errors in `profile`'s
-    envelope. Mount it on the root app; it shares the process-wide runtime."""
+    envelope. Mount it on the root app; it shares the process-wide runtime. Its docs page (when
+    `docs_url` and `openapi_url` are given) loads Swagger UI from this package, not a CDN."""
     app = FastAPI(
         title=title,
         version=version,
         description=description,
         openapi_url=openapi_url,
-        docs_url=docs_url,
+        docs_url=None,
         redoc_url=None,
         redirect_slashes=False,
     )
     app.state.runtime = runtime
     install_error_handlers(app, profile)
+    if docs_url and openapi_url:
+        from orderdesk.platform.openapi import install_docs_page
+
+        install_docs_page(app, docs_url, openapi_url, title)
     return app
