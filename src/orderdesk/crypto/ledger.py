@@ -120,6 +120,26 @@ async def post(conn: Connection, entries: list[Entry], *, kind: str, order_id: s
             raise InsufficientFunds(label, entry.currency, balances[label], change)
         new_balances[label] = after
     posting_id = ids.new_hex_id()
+    locked_changes = [label for label in locked if changes[label][1] != 0]
+    deltas = [label for label in unlocked if changes[label][1] != 0]
+    if conn.dialect == "postgresql":
+        await conn.execute(
+            _WRITE_POSTING_PG,
+            {
+                "id": posting_id,
+                "kind": kind,
+                "order_id": order_id,
+                "now": now,
+                "e_accounts": [e.label for e in kept],
+                "e_currencies": [e.currency for e in kept],
+                "e_amounts": [e.amount for e in kept],
+                "u_ids": locked_changes,
+                "u_balances": [new_balances[label] for label in locked_changes],
+                "d_ids": deltas,
+                "d_amounts": [changes[label][1] for label in deltas],
+            },
+        )
+        return Posted(posting_id, new_balances)
     await conn.execute(
         "INSERT INTO crypto_postings (id, kind, order_id, created_at) VALUES (:id, :kind, :order_id, :now)",
         {"id": posting_id, "kind": kind, "order_id": order_id, "now": now},
@@ -131,13 +151,30 @@ async def post(conn: Connection, entries: list[Entry], *, kind: str, order_id: s
     )
     await conn.executemany(
         "UPDATE crypto_accounts SET balance = :balance, updated_at = :now WHERE id = :id",
-        [{"balance": new_balances[label], "now": now, "id": label} for label in locked if changes[label][1] != 0],
+        [{"balance": new_balances[label], "now": now, "id": label} for label in locked_changes],
     )
     await conn.executemany(
         "INSERT INTO crypto_balance_deltas (account_id, amount) VALUES (:id, :amount)",
-        [{"id": label, "amount": changes[label][1]} for label in unlocked if changes[label][1] != 0],
+        [{"id": label, "amount": changes[label][1]} for label in deltas],
     )
     return Posted(posting_id, new_balances)
+
+
+# The posting, its entries, the new locked balances and the deltas in one statement (one round
+# trip instead of four). The entries' foreign key to the posting is checked at the end of the
+# statement, after the posting's row is in.
+_WRITE_POSTING_PG = (
+    "WITH posting AS (INSERT INTO crypto_postings (id, kind, order_id, created_at)"
+    " VALUES (:id, :kind, :order_id, :now)),"
+    " entries AS (INSERT INTO crypto_entries (posting_id, account_id, currency, amount)"
+    " SELECT :id, t.a, t.c, t.m FROM unnest(:e_accounts::text[], :e_currencies::text[], :e_amounts::numeric[])"
+    " AS t(a, c, m)),"
+    " balances AS (UPDATE crypto_accounts SET balance = t.b, updated_at = :now"
+    " FROM unnest(:u_ids::text[], :u_balances::numeric[]) AS t(i, b) WHERE crypto_accounts.id = t.i),"
+    " deltas AS (INSERT INTO crypto_balance_deltas (account_id, amount)"
+    " SELECT t.i, t.m FROM unnest(:d_ids::text[], :d_amounts::numeric[]) AS t(i, m))"
+    " SELECT 1"
+)
 
 
 async def _create_accounts(conn: Connection, accounts: list[Entry], now: datetime) -> None:
