@@ -163,3 +163,39 @@ async def prepare(server: ServerProcess, database_url: str, workdir: Path, deep_
         "/auto/v1/orders?limit=50",
         f"/auto/v1/orders?limit=50&cursor={deep_cursor}",
     )
+
+
+HOT_VEHICLE = "bench-hot"
+
+
+async def partner_keys(server: ServerProcess, path: Path, prefix: str, count: int) -> Path:
+    """`count` new partners' API keys, one a line, in `path`."""
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as client:
+        keys: list[str] = []
+        for start in range(0, count, 500):
+            keys += await _create_partners(client, f"{prefix}-{start}", min(500, count - start))
+    path.write_text("\n".join(keys) + "\n")
+    return path
+
+
+async def hot_car(server: ServerProcess, workdir: Path, partners: int) -> Path:
+    """The one vehicle every connection bids on, and the partners (one bid each) to bid."""
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as client:
+        auction_date = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0).isoformat()
+        response = await client.put(
+            f"/ops/v1/auto/vehicles/{HOT_VEHICLE}",
+            headers=OPS,
+            json={
+                "source": "glovis",
+                "make": "Kia",
+                "model": "Carnival",
+                "year": 2023,
+                "mileage_km": 1200,
+                "auction_date": auction_date,
+                "auction_count": 1,
+                "auction_result": "upcoming",
+                "pricing": {"listing_usd": 10000},
+            },
+        )
+        response.raise_for_status()
+    return await partner_keys(server, workdir / "hot_keys.txt", "bench-hot", partners)

@@ -1,6 +1,7 @@
-"""The yardstick: a minimal FastAPI endpoint doing one INSERT per request through the same
-driver and database layer as orderdesk (asyncpg pool / in-loop sqlite3 single writer, same
-pragmas). Our endpoints are measured as a ratio to it.
+"""The yardsticks: minimal FastAPI endpoints through the same driver and database layer as
+orderdesk (asyncpg pool / in-loop sqlite3 single writer, same pragmas): one INSERT per POST,
+and one SELECT by primary key per GET (over `READ_ROWS` rows seeded at start, ids
+`minimal-0000`...). Our endpoints are measured as a ratio to them.
 
     BENCH_DATABASE_URL=... uvicorn bench.minimal_app:create_app --factory
 """
@@ -26,6 +27,12 @@ DDL = {
     " max_bid_amount_usd BIGINT, status TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)",
 }
 
+READ_ROWS = 1000
+
+
+def read_id(i: int) -> str:
+    return f"minimal-{i:04d}"
+
 
 def create_app() -> FastAPI:
     db = open_database(
@@ -39,6 +46,14 @@ def create_app() -> FastAPI:
         await db.open()
         async with db.transaction() as conn:
             await conn.execute(DDL[db.dialect])
+            await conn.executemany(
+                "INSERT INTO bench_minimal_orders (id, vehicle_id, max_bid_amount_usd, status, created_at)"
+                " VALUES (:id, :vehicle_id, 15500, 'proceed', :created_at) ON CONFLICT (id) DO NOTHING",
+                [
+                    {"id": read_id(i), "vehicle_id": f"bench-vehicle-{i % 100:03d}", "created_at": datetime.now(UTC)}
+                    for i in range(READ_ROWS)
+                ],
+            )
         yield
         await db.close()
 
@@ -66,5 +81,17 @@ def create_app() -> FastAPI:
             )
         row["created_at"] = row["created_at"].isoformat()
         return Response(orjson.dumps(row), status_code=201, media_type="application/json")
+
+    @app.get("/minimal/orders/{order_id}")
+    async def read(order_id: str) -> Response:
+        row = await db.fetchrow(
+            "SELECT id, vehicle_id, max_bid_amount_usd, status, created_at FROM bench_minimal_orders WHERE id = :id",
+            {"id": order_id},
+        )
+        if row is None:
+            return Response(b'{"error":"not_found"}', status_code=404, media_type="application/json")
+        body = {name: row[name] for name in ("id", "vehicle_id", "max_bid_amount_usd", "status")}
+        body["created_at"] = row["created_at"].isoformat()
+        return Response(orjson.dumps(body), media_type="application/json")
 
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +56,21 @@ def run(
         args += ["--", *env_args]
     output = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     return parse(name, output)
+
+
+def run_until(script: str, url: str, done: Path, *, connections: int, env_args: list[str]) -> None:
+    """Run wrk until the script creates `done` (a fixed amount of work, not a timed run)."""
+    done.unlink(missing_ok=True)
+    args = [ensure_wrk(), "-t1", f"-c{connections}", "-d86400s", "-s", str(LUA / script), url, "--", *env_args]
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while not done.exists():
+            if process.poll() is not None:
+                raise RuntimeError(f"wrk exited with {process.returncode} before the work was done")
+            time.sleep(0.2)
+    finally:
+        process.kill()
+        process.wait()
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}

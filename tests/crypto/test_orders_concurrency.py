@@ -4,9 +4,10 @@ balance or one order, then the invariants checked through the API and the ledger
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from typing import Any
 
-from tests.crypto.conftest import Operator, Partner, assert_error
+from tests.crypto.conftest import Operator, Partner, assert_error, customer_body
 from tests.crypto.ordering import buy, confirm, created, latest_code, sell
 
 
@@ -64,3 +65,43 @@ async def test_concurrent_wrong_codes_cancel_exactly_once(
     ), messages
     shown = (await partner.get(f"/customers/{cid}/orders/{order['id']}")).json()
     assert (shown["state"], shown["cancel_reason"]) == ("cancelled", "security_code_attempts")
+
+
+async def test_concurrent_confirms_of_one_partners_customers_keep_shared_balances_exact(
+    client: Any, operator: Operator, partner: Partner
+) -> None:
+    """64 customers of one partner confirm buys at once: all post against the same house and
+    settlement accounts (unlocked on PostgreSQL: deltas). Every confirm lands, the ledger is
+    balanced, and the settlement balance the operator sees is exactly minus the sum of the
+    orders' settlement amounts — before and after the dispatcher folds the deltas."""
+    customers = await asyncio.gather(
+        *(
+            partner.customer(
+                reference_id=f"cust-{i}",
+                contact={"email": f"c{i}@example.com"},
+                profile={**customer_body()["profile"], "national_id": f"G{i:08d}", "tax_id": f"T{i:08d}"},
+            )
+            for i in range(64)
+        )
+    )
+    orders = [await created(partner, c["id"], buy("USDC", "10.5")) for c in customers]
+    responses = await asyncio.gather(
+        *(confirm(partner, c["id"], o["id"]) for c, o in zip(customers, orders, strict=True))
+    )
+    assert [r.status_code for r in responses] == [200] * 64, [r.text for r in responses if r.status_code != 200]
+    settled = sum(Decimal(r.json()["buy"]["settlement"]["amount"]) for r in responses)
+    for c in customers:
+        assert (await partner.get(f"/customers/{c['id']}/accounts")).json()["accounts"] == [
+            {"currency": "USDC", "amount": "10.5"}
+        ]
+
+    async def settlement_shown() -> Decimal:
+        shown = (await operator.request("GET", f"/crypto/partners/{partner.id}")).json()["balances"]["settlement"]
+        assert [entry["currency"] for entry in shown] == ["USD"]
+        return Decimal(shown[0]["amount"])
+
+    assert await settlement_shown() == -settled
+    assert await operator.ledger_check() == {"balanced": True, "postings": 64, "mismatches": []}
+    await client.runtime.dispatcher.drain()  # folds the pending deltas into the stored balances
+    assert await settlement_shown() == -settled
+    assert await operator.ledger_check() == {"balanced": True, "postings": 64, "mismatches": []}

@@ -7,13 +7,22 @@ commits or rolls back with it. It:
 
 1. refuses a posting whose entries do not sum to zero in every currency (`UnbalancedPosting`,
    a programming error: the caller built the entries wrong);
-2. creates missing accounts, then locks every account it touches in ascending account-id
-   order (`SELECT ... ORDER BY id FOR UPDATE` on PostgreSQL; SQLite's single writer already
-   excludes everyone else), so two postings never wait on each other in a cycle;
-3. re-reads the balances under the lock and refuses a posting that would take any customer
+2. creates missing accounts, then locks the accounts that must never go negative (customer
+   accounts) in ascending account-id order (`SELECT ... ORDER BY id FOR UPDATE` on
+   PostgreSQL; SQLite's single writer already excludes everyone else), so two postings never
+   wait on each other in a cycle;
+3. re-reads those balances under the lock and refuses a posting that would take any customer
    balance below zero (`InsufficientFunds`, which the caller answers as 400
    `insufficient_funds`; the whole transaction is then rolled back);
-4. writes the posting, its entries and the new balances.
+4. writes the posting, its entries and the new locked balances.
+
+The other accounts (house:*, settlement, commission, external) may go negative, so nothing
+needs their balance before a posting: on PostgreSQL they are not locked — every confirm of
+every partner would otherwise queue on the same house and settlement rows — and a posting
+appends its change to `crypto_balance_deltas` instead; `roll_up` (a dispatcher sweep) folds
+the deltas into the stored balance. Their balance is the stored balance plus the pending
+deltas (`balances`). On SQLite (one writer, no row contention) every balance is updated in
+place and no delta is ever pending.
 
 Account ids are their labels (`customer:<customer_id>:BTC`, `house:fees:USDC`, ...): stable,
 readable in the ledger check, and their byte order is the lock order.
@@ -86,7 +95,12 @@ def check_balanced(entries: list[Entry]) -> list[Entry]:
 @dataclass(frozen=True)
 class Posted:
     id: str
-    balances: dict[str, Decimal]  # label → balance after the posting
+    balances: dict[str, Decimal]  # label → balance after the posting (unlocked ones: as this posting saw them)
+
+
+def _locked(conn: Connection, entry: Entry) -> bool:
+    """Whether the posting locks the account and updates its row (else: appends a delta)."""
+    return conn.dialect == "sqlite" or entry.kind in NEVER_NEGATIVE
 
 
 async def post(conn: Connection, entries: list[Entry], *, kind: str, order_id: str | None, now: datetime) -> Posted:
@@ -94,7 +108,10 @@ async def post(conn: Connection, entries: list[Entry], *, kind: str, order_id: s
     kept = check_balanced(entries)
     changes = net_changes(kept)
     labels = sorted(changes)
-    balances = await _lock_accounts(conn, [changes[label][0] for label in labels], now)
+    await _create_accounts(conn, [changes[label][0] for label in labels], now)
+    locked = [label for label in labels if _locked(conn, changes[label][0])]
+    unlocked = [label for label in labels if label not in locked]
+    balances = await _lock_and_read(conn, locked, unlocked)
     new_balances: dict[str, Decimal] = {}
     for label in labels:
         entry, change = changes[label]
@@ -103,6 +120,26 @@ async def post(conn: Connection, entries: list[Entry], *, kind: str, order_id: s
             raise InsufficientFunds(label, entry.currency, balances[label], change)
         new_balances[label] = after
     posting_id = ids.new_hex_id()
+    locked_changes = [label for label in locked if changes[label][1] != 0]
+    deltas = [label for label in unlocked if changes[label][1] != 0]
+    if conn.dialect == "postgresql":
+        await conn.execute(
+            _WRITE_POSTING_PG,
+            {
+                "id": posting_id,
+                "kind": kind,
+                "order_id": order_id,
+                "now": now,
+                "e_accounts": [e.label for e in kept],
+                "e_currencies": [e.currency for e in kept],
+                "e_amounts": [e.amount for e in kept],
+                "u_ids": locked_changes,
+                "u_balances": [new_balances[label] for label in locked_changes],
+                "d_ids": deltas,
+                "d_amounts": [changes[label][1] for label in deltas],
+            },
+        )
+        return Posted(posting_id, new_balances)
     await conn.execute(
         "INSERT INTO crypto_postings (id, kind, order_id, created_at) VALUES (:id, :kind, :order_id, :now)",
         {"id": posting_id, "kind": kind, "order_id": order_id, "now": now},
@@ -114,30 +151,97 @@ async def post(conn: Connection, entries: list[Entry], *, kind: str, order_id: s
     )
     await conn.executemany(
         "UPDATE crypto_accounts SET balance = :balance, updated_at = :now WHERE id = :id",
-        [{"balance": new_balances[label], "now": now, "id": label} for label in labels if changes[label][1] != 0],
+        [{"balance": new_balances[label], "now": now, "id": label} for label in locked_changes],
+    )
+    await conn.executemany(
+        "INSERT INTO crypto_balance_deltas (account_id, amount) VALUES (:id, :amount)",
+        [{"id": label, "amount": changes[label][1]} for label in deltas],
     )
     return Posted(posting_id, new_balances)
 
 
-async def _lock_accounts(conn: Connection, accounts: list[Entry], now: datetime) -> dict[str, Decimal]:
-    """Create the missing accounts (in label order), then lock all of them in label order and
-    return their balances. A transaction waits here only for accounts that exist and are
-    committed, or for another transaction's uncommitted creation of the same account, always
-    in ascending order: no cycle can form."""
+# The posting, its entries, the new locked balances and the deltas in one statement (one round
+# trip instead of four). The entries' foreign key to the posting is checked at the end of the
+# statement, after the posting's row is in.
+_WRITE_POSTING_PG = (
+    "WITH posting AS (INSERT INTO crypto_postings (id, kind, order_id, created_at)"
+    " VALUES (:id, :kind, :order_id, :now)),"
+    " entries AS (INSERT INTO crypto_entries (posting_id, account_id, currency, amount)"
+    " SELECT :id, t.a, t.c, t.m FROM unnest(:e_accounts::text[], :e_currencies::text[], :e_amounts::numeric[])"
+    " AS t(a, c, m)),"
+    " balances AS (UPDATE crypto_accounts SET balance = t.b, updated_at = :now"
+    " FROM unnest(:u_ids::text[], :u_balances::numeric[]) AS t(i, b) WHERE crypto_accounts.id = t.i),"
+    " deltas AS (INSERT INTO crypto_balance_deltas (account_id, amount)"
+    " SELECT t.i, t.m FROM unnest(:d_ids::text[], :d_amounts::numeric[]) AS t(i, m))"
+    " SELECT 1"
+)
+
+
+async def _create_accounts(conn: Connection, accounts: list[Entry], now: datetime) -> None:
+    """Create the missing accounts, in label order. The NOT EXISTS reads the committed row
+    without waiting: ON CONFLICT alone would wait for whoever holds an existing row's lock."""
     await conn.executemany(
         "INSERT INTO crypto_accounts (id, kind, owner, currency, balance, created_at, updated_at)"
-        " VALUES (:id, :kind, :owner, :currency, :zero, :now, :now) ON CONFLICT (id) DO NOTHING",
+        " SELECT :id, :kind, :owner, :currency, :zero, :now, :now"
+        " WHERE NOT EXISTS (SELECT 1 FROM crypto_accounts WHERE id = :id) ON CONFLICT (id) DO NOTHING",
         [
             {"id": a.label, "kind": a.kind, "owner": a.owner, "currency": a.currency, "zero": Decimal(0), "now": now}
             for a in accounts
         ],
     )
-    marks = ", ".join(f":a{i}" for i in range(len(accounts)))
+
+
+_LOCK_AND_READ_PG = (
+    "WITH locked AS (SELECT id, balance FROM crypto_accounts WHERE id = ANY(:locked) ORDER BY id FOR UPDATE)"
+    " SELECT id, balance, NULL::numeric[] AS pending FROM locked UNION ALL"
+    " SELECT a.id, a.balance, ARRAY(SELECT d.amount FROM crypto_balance_deltas d WHERE d.account_id = a.id)"
+    " FROM crypto_accounts a WHERE a.id = ANY(:unlocked)"
+)
+
+
+async def _lock_and_read(conn: Connection, locked: list[str], unlocked: list[str]) -> dict[str, Decimal]:
+    """Lock `locked` (in label order) and read their balances; read the balances of `unlocked`
+    (stored plus pending deltas) without a lock, in the same statement. A transaction waits
+    here only for customer accounts that exist and are committed, or for another transaction's
+    uncommitted creation of the same account, always in ascending order: no cycle can form."""
+    if conn.dialect == "postgresql":
+        rows = await conn.fetch(_LOCK_AND_READ_PG, {"locked": locked, "unlocked": unlocked})
+        return {row["id"]: _total(row["balance"], row["pending"] or ()) for row in rows}
+    marks = ", ".join(f":a{i}" for i in range(len(locked)))
     rows = await conn.fetch(
         f"SELECT id, balance FROM crypto_accounts WHERE id IN ({marks}) ORDER BY id" + conn.for_update,
-        {f"a{i}": a.label for i, a in enumerate(accounts)},
+        {f"a{i}": label for i, label in enumerate(locked)},
     )
     return {row["id"]: row["balance"] for row in rows}
+
+
+def _total(balance: Decimal, deltas: Iterable[Decimal]) -> Decimal:
+    for delta in deltas:
+        balance = add(balance, delta)
+    return balance
+
+
+async def roll_up(conn: Connection, limit: int = 5000) -> int:
+    """Fold up to `limit` pending deltas into their accounts' stored balances; returns how many.
+    The rows deleted here are locked until commit, so two roll-ups never fold one delta twice;
+    SKIP LOCKED lets a second one take other deltas instead of waiting."""
+    rows = await conn.fetch(
+        "DELETE FROM crypto_balance_deltas WHERE id IN (SELECT id FROM crypto_balance_deltas ORDER BY id"
+        f" LIMIT :limit{conn.skip_locked}) RETURNING account_id, amount",
+        {"limit": limit},
+    )
+    sums: dict[str, Decimal] = {}
+    for row in rows:
+        sums[row["account_id"]] = add(sums.get(row["account_id"], Decimal(0)), row["amount"])
+    for label in sorted(sums):
+        stored = await conn.fetchval(
+            "SELECT balance FROM crypto_accounts WHERE id = :id" + conn.for_update, {"id": label}
+        )
+        await conn.execute(
+            "UPDATE crypto_accounts SET balance = :balance WHERE id = :id",
+            {"balance": add(stored, sums[label]), "id": label},
+        )
+    return len(rows)
 
 
 # --------------------------------------------------------------------------- reads
@@ -152,7 +256,26 @@ async def customer_accounts(conn: Connection, customer_id: str) -> list[Any]:
 
 async def balance(conn: Connection, label: str) -> Decimal:
     value = await conn.fetchval("SELECT balance FROM crypto_accounts WHERE id = :id", {"id": label})
-    return value if value is not None else Decimal(0)
+    if value is None:
+        return Decimal(0)
+    if label.startswith(f"{postings.CUSTOMER}:"):  # locked accounts have no pending deltas
+        return value
+    return (await with_pending(conn, {label: value}))[label]
+
+
+async def with_pending(conn: Connection, stored: dict[str, Decimal]) -> dict[str, Decimal]:
+    """Stored balances (label → balance) plus each account's pending deltas: the balances."""
+    if not stored:
+        return {}
+    marks = ", ".join(f":a{i}" for i in range(len(stored)))
+    rows = await conn.fetch(
+        f"SELECT account_id, amount FROM crypto_balance_deltas WHERE account_id IN ({marks})",
+        {f"a{i}": label for i, label in enumerate(stored)},
+    )
+    totals = dict(stored)
+    for row in rows:
+        totals[row["account_id"]] = add(totals[row["account_id"]], row["amount"])
+    return totals
 
 
 async def check(conn: Connection) -> dict[str, Any]:
@@ -175,18 +298,20 @@ async def check(conn: Connection) -> dict[str, Any]:
                     "sum": format(total, "f"),
                 }
             )
+    pending: dict[str, Decimal] = defaultdict(Decimal)
+    for row in await conn.fetch("SELECT account_id, amount FROM crypto_balance_deltas"):
+        pending[row["account_id"]] = add(pending[row["account_id"]], row["amount"])
     for row in await conn.fetch("SELECT id, kind, balance FROM crypto_accounts ORDER BY id"):
-        if row["kind"] in NEVER_NEGATIVE and row["balance"] < 0:
-            mismatches.append(
-                {"type": "negative_balance", "account": row["id"], "balance": format(row["balance"], "f")}
-            )
+        current = add(row["balance"], pending.get(row["id"], Decimal(0)))
+        if row["kind"] in NEVER_NEGATIVE and current < 0:
+            mismatches.append({"type": "negative_balance", "account": row["id"], "balance": format(current, "f")})
         entries_sum = account_sums.get(row["id"], Decimal(0))
-        if entries_sum != row["balance"]:
+        if entries_sum != current:
             mismatches.append(
                 {
                     "type": "balance_drift",
                     "account": row["id"],
-                    "balance": format(row["balance"], "f"),
+                    "balance": format(current, "f"),
                     "entries_sum": format(entries_sum, "f"),
                 }
             )

@@ -11,7 +11,7 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from orderdesk.crypto import catalogue, errors, formats
+from orderdesk.crypto import catalogue, errors, formats, ledger
 from orderdesk.crypto.auth import PARTNER_COLUMNS, Partner, api_key_hash
 from orderdesk.crypto.catalogue import PRODUCTS
 from orderdesk.crypto.validation import CURRENCY, Fields, Node, one_of
@@ -212,15 +212,16 @@ async def get_partner(runtime: Runtime, partner_id: str) -> dict[str, Any]:
         if stored is None:
             raise errors.not_found("Partner not found")
         rows = await conn.fetch(
-            "SELECT kind, currency, balance FROM crypto_accounts WHERE owner = :owner"
+            "SELECT id, kind, currency, balance FROM crypto_accounts WHERE owner = :owner"
             " AND kind IN ('settlement', 'commission')",
             {"owner": partner_id},
         )
+        current = await ledger.with_pending(conn, {row["id"]: row["balance"] for row in rows})
         places = await currency_places(conn)
     balances: dict[str, list[dict[str, str]]] = {"settlement": [], "commission": []}
     for row in sorted(rows, key=lambda r: r["currency"].encode()):
         balances[row["kind"]].append(
-            {"currency": row["currency"], "amount": format_amount(row["currency"], row["balance"], places)}
+            {"currency": row["currency"], "amount": format_amount(row["currency"], current[row["id"]], places)}
         )
     return {**stored.ops_view(), "balances": balances}
 

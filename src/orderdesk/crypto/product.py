@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from orderdesk.crypto import api, api_address_book, api_webhooks, kyc, ops, webhooks
+from orderdesk.crypto import api, api_address_book, api_webhooks, kyc, ledger, ops, webhooks
 from orderdesk.crypto.openapi import install_security_scheme
 from orderdesk.crypto.orders import expiry, send_stages
 from orderdesk.platform.dispatcher import Job, Outcome
@@ -51,6 +51,12 @@ def register_jobs(runtime: Runtime) -> None:
     async def authorization_expiry(now: datetime) -> int:
         return await send_stages.expire_due_authorizations(runtime, now)
 
+    async def ledger_roll_up(now: datetime) -> int:
+        if runtime.db.dialect == "sqlite":  # balances are updated in place there: no deltas
+            return 0
+        async with runtime.db.transaction() as conn:
+            return await ledger.roll_up(conn)
+
     async def send_delivery(job: Job) -> Outcome:
         await send_stages.deliver(runtime, job.ref)
         return Outcome.done()
@@ -58,6 +64,7 @@ def register_jobs(runtime: Runtime) -> None:
     runtime.dispatcher.add_sweep("crypto.kyc_deadlines", kyc_deadlines)
     runtime.dispatcher.add_sweep("crypto.quote_expiry", quote_expiry)
     runtime.dispatcher.add_sweep("crypto.authorization_expiry", authorization_expiry)
+    runtime.dispatcher.add_sweep("crypto.ledger_roll_up", ledger_roll_up)
     runtime.dispatcher.register(send_stages.DELIVERY_KIND, send_delivery)
     webhooks.register(runtime)
 
