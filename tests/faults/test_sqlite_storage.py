@@ -99,10 +99,9 @@ def test_disk_full(serve: ServerFactory, small_mount: Path, sqlite_template: Pat
     world = serve_on(serve, small_mount, sqlite_template)
     assert world.place().status_code == 201
     filler = small_mount / "filler"
-    with filler.open("wb") as out, contextlib.suppress(OSError):
+    with contextlib.suppress(OSError), filler.open("wb", buffering=0) as out:
         while True:
             out.write(b"\0" * 65536)
-            out.flush()
     before = scrape(world.base_url, "orderdesk_db_errors_total", engine="sqlite", error="disk_full")
     refused = [world.place() for _ in range(5)]
     statuses = [r.status_code for r in refused]
