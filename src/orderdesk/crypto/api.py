@@ -14,7 +14,8 @@ from starlette.responses import Response
 from orderdesk.crypto import customers, errors, kyc, ledger, partners
 from orderdesk.crypto import openapi as doc
 from orderdesk.crypto.auth import Partner, authenticate, require_scope
-from orderdesk.crypto.openapi import PAGING, extra, path, query, responses
+from orderdesk.crypto.models import partner as m
+from orderdesk.crypto.openapi import OrderObject, operation, path, query
 from orderdesk.crypto.orders import authorizations, confirm, create, reads
 from orderdesk.crypto.requests import json_body, page, refuse_declared_oversize
 from orderdesk.platform.errors import PayloadTooLarge
@@ -22,6 +23,8 @@ from orderdesk.platform.http import json_response, read_body
 from orderdesk.platform.runtime import Runtime
 
 router = APIRouter()
+CUSTOMER = path("customer_id")
+ORDER_PATH = [CUSTOMER, path("order_id")]
 
 
 async def admit(request: Request) -> tuple[Runtime, Partner]:
@@ -42,8 +45,7 @@ async def admit_json(request: Request) -> tuple[Runtime, Partner, dict[str, Any]
 @router.get(
     "/v1/partner",
     summary="The calling partner, its products and catalogue",
-    responses=responses(200, doc.PARTNER_EXAMPLE, "Partner"),
-    openapi_extra=extra(),
+    openapi_extra=operation((200, m.PartnerView, doc.PARTNER_EXAMPLE, "Partner")),
 )
 async def get_partner(request: Request) -> Response:
     runtime, partner = await admit(request)
@@ -60,8 +62,9 @@ router.add_api_route(
     _exchange_rates,
     methods=["GET"],
     summary="Indicative prices",
-    responses=responses(200, doc.RATES_EXAMPLE, "Rates", "invalid_settlement_currency"),
-    openapi_extra=extra(query("quote_currency", "a settlement currency of the partner")),
+    openapi_extra=operation(
+        (200, m.Rates, doc.RATES_EXAMPLE, "Rates"), "invalid_settlement_currency", parameters=query(m.RatesQuery)
+    ),
 )
 router.add_api_route("/v1/exchange-rates", _exchange_rates, methods=["GET"], include_in_schema=False)
 
@@ -73,8 +76,13 @@ router.add_api_route("/v1/exchange-rates", _exchange_rates, methods=["GET"], inc
     "/v1/customers",
     status_code=201,
     summary="Create a customer",
-    responses=responses(201, doc.CUSTOMER_EXAMPLE, "Customer", "body_parse_error", "invalid_parameters", "conflict"),
-    openapi_extra=extra(body=doc.NEW_CUSTOMER),
+    openapi_extra=operation(
+        (201, m.Customer, doc.CUSTOMER_EXAMPLE, "Customer"),
+        "body_parse_error",
+        "invalid_parameters",
+        "conflict",
+        body=(m.NewCustomer, doc.NEW_CUSTOMER),
+    ),
 )
 async def create_customer(request: Request) -> Response:
     runtime, partner, body = await admit_json(request)
@@ -85,11 +93,10 @@ async def create_customer(request: Request) -> Response:
 @router.get(
     "/v1/customers",
     summary="List customers",
-    responses=responses(
-        200, {"customers": [doc.CUSTOMER_EXAMPLE], "total": 1}, "Customers, newest first", "invalid_parameters"
-    ),
-    openapi_extra=extra(
-        query("reference_id", "exact, case-insensitive"), query("state", "active, closing, closed or banned"), *PAGING
+    openapi_extra=operation(
+        (200, m.Customers, {"customers": [doc.CUSTOMER_EXAMPLE], "total": 1}, "Customers, newest first"),
+        "invalid_parameters",
+        parameters=query(m.CustomersQuery),
     ),
 )
 async def list_customers(request: Request) -> Response:
@@ -107,8 +114,7 @@ async def list_customers(request: Request) -> Response:
 @router.get(
     "/v1/customers/{customer_id}",
     summary="Get a customer",
-    responses=responses(200, doc.CUSTOMER_EXAMPLE, "Customer", "not_found"),
-    openapi_extra=extra(path("customer_id")),
+    openapi_extra=operation((200, m.Customer, doc.CUSTOMER_EXAMPLE, "Customer"), "not_found", parameters=[CUSTOMER]),
 )
 async def get_customer(request: Request) -> Response:
     runtime, partner = await admit(request)
@@ -118,8 +124,14 @@ async def get_customer(request: Request) -> Response:
 @router.patch(
     "/v1/customers/{customer_id}",
     summary="Update a customer's profile and contact",
-    responses=responses(200, doc.CUSTOMER_EXAMPLE, "Customer", "body_parse_error", "not_found", "invalid_parameters"),
-    openapi_extra=extra(path("customer_id"), body=doc.PATCH_EXAMPLE),
+    openapi_extra=operation(
+        (200, m.Customer, doc.CUSTOMER_EXAMPLE, "Customer"),
+        "body_parse_error",
+        "not_found",
+        "invalid_parameters",
+        parameters=[CUSTOMER],
+        body=(m.CustomerPatch, doc.PATCH_EXAMPLE),
+    ),
 )
 async def patch_customer(request: Request) -> Response:
     runtime, partner, body = await admit_json(request)
@@ -130,8 +142,15 @@ async def patch_customer(request: Request) -> Response:
     "/v1/customers/{customer_id}/documents",
     status_code=201,
     summary="Upload a KYC document",
-    responses=responses(201, doc.CUSTOMER_EXAMPLE, "Customer", "not_found", "invalid_parameters", "invalid_state"),
-    openapi_extra=extra(path("customer_id"), body=doc.DOCUMENT_FORM, multipart=True),
+    openapi_extra=operation(
+        (201, m.Customer, doc.CUSTOMER_EXAMPLE, "Customer"),
+        "not_found",
+        "invalid_parameters",
+        "invalid_state",
+        parameters=[CUSTOMER],
+        body=(m.DocumentForm, doc.DOCUMENT_FORM),
+        multipart=True,
+    ),
 )
 async def upload_document(request: Request) -> Response:
     partner = await authenticate(request)
@@ -154,8 +173,7 @@ async def upload_document(request: Request) -> Response:
 @router.get(
     "/v1/customers/{customer_id}/accounts",
     summary="The customer's balances",
-    responses=responses(200, doc.ACCOUNTS_EXAMPLE, "Accounts", "not_found"),
-    openapi_extra=extra(path("customer_id")),
+    openapi_extra=operation((200, m.Accounts, doc.ACCOUNTS_EXAMPLE, "Accounts"), "not_found", parameters=[CUSTOMER]),
 )
 async def get_accounts(request: Request) -> Response:
     runtime, partner = await admit(request)
@@ -174,15 +192,11 @@ async def get_accounts(request: Request) -> Response:
 @router.get(
     "/v1/customers/{customer_id}/orders",
     summary="List a customer's orders",
-    responses=responses(
-        200, {"orders": [doc.RECEIVE_EXAMPLE], "total": 1}, "Orders, newest first", "not_found", "invalid_parameters"
-    ),
-    openapi_extra=extra(
-        path("customer_id"),
-        query("state", "effective state"),
-        query("operation", "one of the seven operations"),
-        query("reference_id", "exact, case-sensitive"),
-        *PAGING,
+    openapi_extra=operation(
+        (200, m.Orders, {"orders": [doc.RECEIVE_EXAMPLE], "total": 1}, "Orders, newest first"),
+        "not_found",
+        "invalid_parameters",
+        parameters=[CUSTOMER, *query(m.OrdersQuery)],
     ),
 )
 async def list_orders(request: Request) -> Response:
@@ -201,8 +215,7 @@ async def list_orders(request: Request) -> Response:
 @router.get(
     "/v1/customers/{customer_id}/orders/{order_id}",
     summary="Get an order",
-    responses=responses(200, doc.RECEIVE_EXAMPLE, "Order", "not_found"),
-    openapi_extra=extra(path("customer_id"), path("order_id")),
+    openapi_extra=operation((200, OrderObject, doc.RECEIVE_EXAMPLE, "Order"), "not_found", parameters=ORDER_PATH),
 )
 async def get_order(request: Request) -> Response:
     runtime, partner = await admit(request)
@@ -218,10 +231,8 @@ ORDER_ERRORS = ("body_parse_error", "not_found", "invalid_parameters", "forbidde
     "/v1/customers/{customer_id}/orders",
     status_code=201,
     summary="Initiate an order",
-    responses=responses(
-        201,
-        doc.BUY_EXAMPLE,
-        "The pending order with its locked quote",
+    openapi_extra=operation(
+        (201, OrderObject, doc.BUY_EXAMPLE, "The pending order with its locked quote"),
         *ORDER_ERRORS,
         "quote_amount_too_high",
         "insufficient_funds",
@@ -229,8 +240,9 @@ ORDER_ERRORS = ("body_parse_error", "not_found", "invalid_parameters", "forbidde
         "invalid_settlement_currency",
         "full_amount_required",
         "reference_id_already_used",
+        parameters=[CUSTOMER],
+        body=(m.NewOrder, doc.NEW_BUY),
     ),
-    openapi_extra=extra(path("customer_id"), body=doc.NEW_BUY),
 )
 async def create_order(request: Request) -> Response:
     runtime, partner, body = await admit_json(request)
@@ -241,10 +253,8 @@ async def create_order(request: Request) -> Response:
 @router.post(
     "/v1/customers/{customer_id}/orders/{order_id}/confirm",
     summary="Confirm an order",
-    responses=responses(
-        200,
-        doc.CONFIRMED_EXAMPLE,
-        "The executed (or processing) order",
+    openapi_extra=operation(
+        (200, OrderObject, doc.CONFIRMED_EXAMPLE, "The executed (or processing) order"),
         *ORDER_ERRORS,
         "invalid_order_state",
         "expired_order",
@@ -253,8 +263,10 @@ async def create_order(request: Request) -> Response:
         "operation_forbidden",
         "insufficient_funds",
         "reference_id_already_used",
+        parameters=ORDER_PATH,
+        body=(m.Confirmation, doc.CONFIRM_BODY),
+        optional_body=True,
     ),
-    openapi_extra=extra(path("customer_id"), path("order_id"), body=doc.CONFIRM_BODY),
 )
 async def confirm_order(request: Request) -> Response:
     partner = await authenticate(request)
@@ -270,10 +282,15 @@ async def confirm_order(request: Request) -> Response:
 @router.post(
     "/v1/customers/{customer_id}/orders/{order_id}/resend_code",
     summary="Mail a new security code",
-    responses=responses(
-        200, doc.BUY_EXAMPLE, "The order, unchanged", *ORDER_ERRORS, "invalid_order_state", "expired_order"
+    openapi_extra=operation(
+        (200, OrderObject, doc.BUY_EXAMPLE, "The order, unchanged"),
+        *ORDER_ERRORS,
+        "invalid_order_state",
+        "expired_order",
+        parameters=ORDER_PATH,
+        body=(m.ResendCode, {}),
+        optional_body=True,
     ),
-    openapi_extra=extra(path("customer_id"), path("order_id")),
 )
 async def resend_code(request: Request) -> Response:
     partner = await authenticate(request)
@@ -289,17 +306,16 @@ async def resend_code(request: Request) -> Response:
 @router.patch(
     "/v1/customers/{customer_id}/orders/{order_id}/authorizations/{authorization_id}",
     summary="Approve or reject a send's partner authorization",
-    responses=responses(
-        200,
-        doc.SEND_PROCESSING_EXAMPLE,
-        "The send",
+    openapi_extra=operation(
+        (200, OrderObject, doc.SEND_PROCESSING_EXAMPLE, "The send"),
         "body_parse_error",
         "not_found",
         "invalid_parameters",
         "forbidden",
         "invalid_state",
+        parameters=[*ORDER_PATH, path("authorization_id")],
+        body=(m.AuthorizationDecision, doc.AUTHORIZATION_BODY),
     ),
-    openapi_extra=extra(path("customer_id"), path("order_id"), path("authorization_id"), body=doc.AUTHORIZATION_BODY),
 )
 async def decide_authorization(request: Request) -> Response:
     partner = await authenticate(request)

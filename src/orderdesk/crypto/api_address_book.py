@@ -10,7 +10,8 @@ from starlette.responses import Response
 
 from orderdesk.crypto import address_book, customers
 from orderdesk.crypto.api import admit, admit_json
-from orderdesk.crypto.openapi import PAGING, extra, path, responses
+from orderdesk.crypto.models import partner as m
+from orderdesk.crypto.openapi import PAGING, operation, path
 from orderdesk.crypto.requests import page
 from orderdesk.platform.http import json_response
 
@@ -33,23 +34,24 @@ NEW_ENTRY = {
     "ownership_type": "self",
 }
 ENTRY_PATH = "/v1/customers/{customer_id}/address_book/{entry_id}"
+CUSTOMER = path("customer_id")
+ENTRY_PARAMETERS = [CUSTOMER, path("entry_id")]
 
 
 @router.post(
     "/v1/customers/{customer_id}/address_book",
     status_code=201,
     summary="Add an address-book entry",
-    responses=responses(
-        201,
-        ENTRY_EXAMPLE,
-        "Entry",
+    openapi_extra=operation(
+        (201, m.Entry, ENTRY_EXAMPLE, "Entry"),
         "body_parse_error",
         "not_found",
         "invalid_parameters",
         "invalid_crypto_currency_address",
         "conflict",
+        parameters=[CUSTOMER],
+        body=(m.NewEntry, NEW_ENTRY),
     ),
-    openapi_extra=extra(path("customer_id"), body=NEW_ENTRY),
 )
 async def create_entry(request: Request) -> Response:
     runtime, partner, body = await admit_json(request)
@@ -60,10 +62,12 @@ async def create_entry(request: Request) -> Response:
 @router.get(
     "/v1/customers/{customer_id}/address_book",
     summary="List the customer's address book",
-    responses=responses(
-        200, {"address_book": [ENTRY_EXAMPLE], "total": 1}, "Entries, newest first", "not_found", "invalid_parameters"
+    openapi_extra=operation(
+        (200, m.Entries, {"address_book": [ENTRY_EXAMPLE], "total": 1}, "Entries, newest first"),
+        "not_found",
+        "invalid_parameters",
+        parameters=[CUSTOMER, *PAGING],
     ),
-    openapi_extra=extra(path("customer_id"), *PAGING),
 )
 async def list_entries(request: Request) -> Response:
     runtime, partner = await admit(request)
@@ -76,8 +80,7 @@ async def list_entries(request: Request) -> Response:
 @router.get(
     ENTRY_PATH,
     summary="Get an address-book entry",
-    responses=responses(200, ENTRY_EXAMPLE, "Entry", "not_found"),
-    openapi_extra=extra(path("customer_id"), path("entry_id")),
+    openapi_extra=operation((200, m.Entry, ENTRY_EXAMPLE, "Entry"), "not_found", parameters=ENTRY_PARAMETERS),
 )
 async def get_entry(request: Request) -> Response:
     runtime, partner = await admit(request)
@@ -90,8 +93,7 @@ async def get_entry(request: Request) -> Response:
     ENTRY_PATH,
     status_code=204,
     summary="Delete an address-book entry",
-    responses={**responses(204, None, "Deleted", "not_found"), 204: {"description": "Deleted"}},
-    openapi_extra=extra(path("customer_id"), path("entry_id")),
+    openapi_extra=operation((204, None, None, "Deleted"), "not_found", parameters=ENTRY_PARAMETERS),
 )
 async def delete_entry(request: Request) -> Response:
     runtime, partner = await admit(request)
