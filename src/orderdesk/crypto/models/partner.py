@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, RootModel, Strict
+from pydantic import BaseModel, RootModel, Strict, ValidationInfo, field_validator
 
 from orderdesk.crypto import vocabulary as v
 from orderdesk.crypto.models.common import Answer, CustomerMoney, Order, Paging, Request
@@ -21,6 +21,7 @@ from orderdesk.crypto.models.types import (
     Phone,
     ReferenceId,
     Text,
+    check_places,
     choice,
     out_choice,
     text,
@@ -293,8 +294,11 @@ class Accounts(Answer):
 # --------------------------------------------------------------------------- orders (8)
 
 
+Code = text(1, 64)  # currency, investment and network codes as sent; the catalogue judges them (step 7)
+
+
 class AssetInput(Request):
-    currency: Text
+    currency: Code  # type: ignore[valid-type]
     amount: Amount | None = None
 
 
@@ -319,7 +323,7 @@ class TradeInput(Request):
 
 
 class SwapInput(Request):
-    currency: Text
+    currency: Code  # type: ignore[valid-type]
     amount: Amount | None = None
     commission: CommissionInput | None = None
 
@@ -331,13 +335,13 @@ class DestinationInput(Request):
 
 
 class SendInput(Request):
-    network: Text | None = None
+    network: Code | None = None  # type: ignore[valid-type]
     destination: DestinationInput
     commission: CommissionInput | None = None
 
 
 class InvestmentRef(Request):
-    id: Text
+    id: Code  # type: ignore[valid-type]
 
 
 class SubscribeInput(Request):
@@ -346,7 +350,7 @@ class SubscribeInput(Request):
 
 
 class RedeemInvestmentRef(Request):
-    id: Text
+    id: Code  # type: ignore[valid-type]
     full_amount: StrictBool | None = None
 
 
@@ -373,8 +377,16 @@ CUSTOMER_AMOUNT_PLACES = 8
 
 
 class CustomerMoneyInput(Request):
+    """What the partner charged or paid its customer; echoed exactly as sent."""
+
     currency: Currency
     amount: Amount
+
+    @field_validator("amount")
+    @classmethod
+    def _places(cls, value: str, info: ValidationInfo) -> str:
+        check_places(value, info.data.get("currency", ""), CUSTOMER_AMOUNT_PLACES)
+        return value
 
 
 class Confirmation(Request):
