@@ -124,36 +124,40 @@ def _send(client: TestClient, case: Any, prefix: str, headers: dict[str, str]) -
 
 
 def _fuzz(client: TestClient, document: dict[str, Any], prefix: str, world: World, label: str) -> None:
+    def check(case: Any, real: bool) -> None:
+        if real and case.path_parameters:
+            case.path_parameters = {k: world.ids.get(k, v) for k, v in case.path_parameters.items()}
+        headers = {"Authorization": f"Bearer {world.token()}"} if prefix == "/crypto" else dict(OPS_HEADERS)
+        response = _send(client, case, prefix, headers)
+        SENT[label] += 1
+        STATUSES[label][response.status_code] += 1
+        case.validate_response(response, checks=CHECKS)
+
     schema = schemathesis.openapi.from_dict(document)
     for result in schema.get_all_operations():
         operation = result.ok()
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            strategy = operation.as_strategy(generation_mode=mode)
-
-            @settings(
-                max_examples=EXAMPLES,
-                deadline=None,
-                database=None,
-                derandomize=True,
-                suppress_health_check=list(HealthCheck),
-            )
-            @given(case=strategy, real=st.booleans())
-            def run(case: Any, real: bool) -> None:
-                if real and case.path_parameters:
-                    case.path_parameters = {k: world.ids.get(k, v) for k, v in case.path_parameters.items()}
-                if prefix == "/crypto":
-                    headers = {"Authorization": f"Bearer {world.token()}"}
-                else:
-                    headers = dict(OPS_HEADERS)
-                response = _send(client, case, prefix, headers)
-                SENT[label] += 1
-                STATUSES[label][response.status_code] += 1
-                case.validate_response(response, checks=CHECKS)
-
             try:
-                run()
+                _run(operation.as_strategy(generation_mode=mode), EXAMPLES, check)
             except Unsatisfiable:  # nothing to make invalid (no parameters and no body)
                 assert mode is GenerationMode.NEGATIVE, operation.label
+        for strategy in schema.get_strategies_from_examples(operation):  # the documented examples, as sent
+            _run(strategy, 1, check)
+
+
+def _run(strategy: Any, examples: int, check: Any) -> None:
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy, real=st.booleans() if examples > 1 else st.just(True))
+    def run(case: Any, real: bool) -> None:
+        check(case, real)
+
+    run()
 
 
 @pytest.fixture
@@ -176,3 +180,4 @@ def test_operator_api_conforms_to_its_document(app_client: TestClient, engine: s
     before = SENT[f"operator/{engine}"]
     _fuzz(app_client, operator_document(app_client.app), "/ops/v1", world, f"operator/{engine}")  # type: ignore[arg-type]
     print(f"\nschemathesis: crypto operator API on {engine}: {SENT[f'operator/{engine}'] - before} requests")
+    print(sorted(STATUSES[f"operator/{engine}"].items()))

@@ -89,12 +89,17 @@ def validate(adapter: TypeAdapter[T], data: Any, context: dict[str, Any] | None 
 
 
 def collect(
-    adapter: TypeAdapter[T], data: Any, tree: dict[Any, Any], context: dict[str, Any] | None = None
+    adapter: TypeAdapter[T],
+    data: Any,
+    tree: dict[Any, Any],
+    context: dict[str, Any] | None = None,
+    at: tuple[Any, ...] = (),
 ) -> T | None:
-    """Like `validate`, but the errors join `tree` (for checks that report with others)."""
+    """Like `validate`, but the errors join `tree` (under the path `at`), for checks that
+    report together with others; None when there were errors."""
     try:
         return adapter.validate_python(data, context=context)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
-            add(tree, tuple(error["loc"]), message_of(error))
+            add(tree, (*at, *error["loc"]), message_of(error))
         return None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, RootModel, Strict, ValidationInfo, field_validator
+from pydantic import BaseModel, RootModel, Strict, ValidationInfo, create_model, field_validator
 
 from orderdesk.crypto import vocabulary as v
 from orderdesk.crypto.models.common import Answer, CustomerMoney, Order, Paging, Request
@@ -160,39 +160,35 @@ class NewCustomer(Request):
     contact: ContactInput
 
 
-class ProfilePatch(Request):
-    """Merged key by key into the stored profile; `null` clears an optional key (on a required
-    key it is reported as missing). The keys are those of the customer's own profile type."""
-
-    label: Text | None = None
-    name: Text | None = None
-    first_name: Text | None = None
-    middle_name: Text | None = None
-    last_name: Text | None = None
-    date_of_birth: BirthDate | None = None
-    national_id_country: Country | None = None
-    national_id_type: choice(v.NATIONAL_ID_TYPES) | None = None  # type: ignore[valid-type]
-    national_id: Text | None = None
-    citizenship: Country | None = None
-    address_line1: Text | None = None
-    address_line2: Text | None = None
-    city: Text | None = None
-    state: Text | None = None
-    country: Country | None = None
-    zip_code: Text | None = None
-    tax_country: Country | None = None
-    tax_id: Text | None = None
-    is_pep: StrictBool | None = None
+def patch_model(model: type[Request], name: str) -> type[Request]:
+    """`model` with every field optional: a PATCH names only the keys it changes (`null` clears
+    an optional key; on a key `model` requires it is reported as missing, see `missing_in`)."""
+    fields: dict[str, Any] = {
+        key: (Optional[info.rebuild_annotation()], None)  # noqa: UP045 - an Annotated type inside
+        for key, info in model.model_fields.items()
+    }
+    patch: type[Request] = create_model(name, __base__=Request, __doc__=model.__doc__, **fields)
+    patch.__module__ = __name__
+    return patch
 
 
-class ContactPatch(Request):
-    email: Email | None = None
-    cellphone: Phone | None = None
+def missing_in(patch: dict[str, Any], model: type[Request]) -> list[str]:
+    """The keys a PATCH body sets to `null` that `model` requires."""
+    fields = model.model_fields
+    return [key for key, value in patch.items() if value is None and key in fields and fields[key].is_required()]
+
+
+IndividualProfilePatch = patch_model(IndividualProfileInput, "IndividualProfilePatch")
+BusinessProfilePatch = patch_model(BusinessProfileInput, "BusinessProfilePatch")
+ContactPatch = patch_model(ContactInput, "ContactPatch")
 
 
 class CustomerPatch(Request):
-    profile: ProfilePatch | None = None
-    contact: ContactPatch | None = None
+    """`profile` keys are those of the customer's own type. `id`, `type`, `reference_id`,
+    `state`, `products`, `data_requirements` and `created_at` cannot be changed."""
+
+    profile: IndividualProfilePatch | BusinessProfilePatch | None = None  # type: ignore[valid-type]
+    contact: ContactPatch | None = None  # type: ignore[valid-type]
 
 
 class CustomersQuery(Paging):

@@ -156,7 +156,20 @@ EARLIEST_BIRTH = date(1900, 1, 1)
 Amount = amount()
 AmountOrZero = amount(positive=False)
 Currency = text(3, 3, pattern=CURRENCY, pattern_message="Not a valid currency code.")
-Country = text(2, 2, pattern=COUNTRY, pattern_message="Not a valid country code.")
+
+
+def _country_check(value: str) -> str:
+    if not COUNTRY.fullmatch(value):  # whatever its length (5.1)
+        raise contract_failure("Not a valid country code.")
+    return value
+
+
+Country = Annotated[
+    str,
+    Strict(),
+    AfterValidator(_country_check),
+    WithJsonSchema({"type": "string", "pattern": COUNTRY.pattern, "description": "ISO 3166-1 alpha-2"}),
+]
 Email = text(1, 254, pattern=EMAIL, pattern_message="Not a valid email address.")
 Phone = text(1, 16, pattern=PHONE, pattern_message="Not a valid phone number.")
 Text = text()
