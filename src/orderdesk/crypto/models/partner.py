@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, RootModel, Strict, ValidationInfo, create_model, field_validator
+from pydantic import BaseModel, Field, RootModel, Strict, ValidationInfo, create_model, field_validator
 
 from orderdesk.crypto import vocabulary as v
 from orderdesk.crypto.models.common import Answer, CustomerMoney, Order, Paging, Request
@@ -12,15 +12,18 @@ from orderdesk.crypto.models.types import (
     Amount,
     AmountOrZero,
     BirthDate,
+    CatalogueNetwork,
     Country,
     Currency,
     Email,
     Hex32,
+    NonEmpty,
     OutAmount,
     OutTimestamp,
     Phone,
     ReferenceId,
     Text,
+    WebhookUrl,
     check_places,
     choice,
     out_choice,
@@ -414,8 +417,10 @@ class AuthorizationDecision(Request):
 
 
 class NewEntry(Request):
-    address: text(1, 1_048_576)  # type: ignore[valid-type]
-    network: Text
+    """`beneficiary_full_name` is required with `ownership_type` `third_party`."""
+
+    address: text(0, 1_048_576)  # type: ignore[valid-type]  # its shape for the network is judged after (7)
+    network: CatalogueNetwork
     label: Text | None = None
     ownership_type: choice(v.OWNERSHIP_TYPES) | None = None  # type: ignore[valid-type]
     beneficiary_full_name: Text | None = None
@@ -439,16 +444,18 @@ class Entries(Answer):
 
 # --------------------------------------------------------------------------- webhooks (9)
 
-MAX_URL_LENGTH = 2048
-
 
 class NewSubscription(Request):
-    url: text(1, MAX_URL_LENGTH)  # type: ignore[valid-type]
-    events: list[choice(v.WEBHOOK_ACTIONS)] | None = None  # type: ignore[valid-type]
+    """`events` omitted or null: all seven; duplicates are removed."""
+
+    url: WebhookUrl
+    events: Annotated[list[choice(v.WEBHOOK_ACTIONS)], NonEmpty, Field(min_length=1)] | None = None  # type: ignore[valid-type]
 
 
 class NewSubscriptions(Request):
-    subscriptions: list[NewSubscription]
+    """All or none."""
+
+    subscriptions: Annotated[list[NewSubscription], NonEmpty, Field(min_length=1)]
 
 
 class Subscription(Answer):

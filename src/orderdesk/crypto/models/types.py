@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Strict, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -36,6 +37,7 @@ NOT_DECIMAL = "Not a valid decimal."
 NOT_POSITIVE = "Must be greater than 0."
 NOT_DATE = "Not a valid date."
 NOT_PRINTABLE = "Must contain printable ASCII characters only."
+AT_LEAST_ONE = "Must contain at least one item."
 
 
 def contract_failure(message: str) -> PydanticCustomError:
@@ -179,6 +181,61 @@ BirthDate = Annotated[
     Strict(),
     AfterValidator(_date_check),
     WithJsonSchema({"type": "string", "format": "date", "description": "YYYY-MM-DD, 1900-01-01 to today"}),
+]
+
+
+def _non_empty(items: list[Any]) -> list[Any]:
+    if not items:
+        raise contract_failure(AT_LEAST_ONE)
+    return items
+
+
+NonEmpty = AfterValidator(
+    _non_empty
+)  # Annotated[list[X], NonEmpty, Field(min_length=1)]: `Must contain at least one item.`
+
+
+def is_http_url(value: str) -> bool:
+    """An absolute http(s) URL with a host, printable ASCII only (percent-encode the rest)."""
+    if not all("\x21" <= ch <= "\x7e" for ch in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _url_check(value: str, info: ValidationInfo) -> str:
+    """9.1: an absolute http(s) URL; https only in production (validation context)."""
+    if not is_http_url(value):
+        raise contract_failure("Not a valid URL.")
+    if (info.context or {}).get("production") and urlsplit(value).scheme != "https":
+        raise contract_failure("Must use https.")
+    return value
+
+
+MAX_URL_LENGTH = 2048
+WebhookUrl = Annotated[
+    str,
+    Strict(),
+    AfterValidator(_text_check(1, MAX_URL_LENGTH, None, "", False)),
+    AfterValidator(_url_check),
+    WithJsonSchema({"type": "string", "format": "uri", "maxLength": MAX_URL_LENGTH}),
+]
+
+
+def _network_check(value: str, info: ValidationInfo) -> str:
+    """A network of some catalogue asset (the validation context's current `networks`)."""
+    networks = (info.context or {}).get("networks")
+    if networks is not None and value not in networks:
+        raise contract_failure(one_of(networks))
+    return value
+
+
+CatalogueNetwork = Annotated[
+    str, Strict(), AfterValidator(_network_check), WithJsonSchema({"type": "string", "description": "e.g. bitcoin"})
 ]
 
 # Output-only annotations: what a response field looks like (never used to read input).
