@@ -7,16 +7,18 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
+from pydantic import TypeAdapter
 
-from orderdesk.crypto import catalogue, errors
-from orderdesk.crypto.catalogue import OPERATIONS
-from orderdesk.crypto.validation import CURRENCY, Fields, Node, one_of
+from orderdesk.crypto import catalogue, contract_errors, errors
+from orderdesk.crypto.models.operator import PriceInput
+from orderdesk.crypto.validation import Fields, Node, one_of
+from orderdesk.crypto.vocabulary import ASSET_OPERATIONS as OPERATIONS
 from orderdesk.platform.runtime import Runtime
 
 ASSET_CODE = re.compile(r"^[A-Z0-9]{2,16}$")
 NETWORK_NAME = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 MAX_PLACES = 18
-PRICE_PLACES = 8
+PRICE = TypeAdapter(PriceInput)
 
 
 def asset_input(data: dict[str, Any], currency: str, default_max_order_value: Decimal) -> dict[str, Any]:
@@ -132,25 +134,16 @@ async def put_asset(runtime: Runtime, currency: str, values: dict[str, Any]) -> 
 
 
 def price_input(data: dict[str, Any]) -> tuple[str, Decimal, Decimal]:
-    fields = Fields()
-    node = fields.root(data, ("quote_currency", "bid", "ask"))
-    quote = fields.string(
-        node,
-        "quote_currency",
-        required=True,
-        max_length=3,
-        min_length=3,
-        pattern=CURRENCY,
-        pattern_message="Not a valid currency code.",
-    )
-    label = quote or "the quote currency"
-    bid = fields.amount(node, "bid", required=True, currency=label, places=PRICE_PLACES)
-    ask = fields.amount(node, "ask", required=True, currency=label, places=PRICE_PLACES)
-    if bid is not None and ask is not None and bid > ask:
-        fields.add(("bid",), "Must be less than or equal to ask.")
-    fields.raise_if_any()
-    assert quote is not None and bid is not None and ask is not None
-    return quote, bid, ask
+    """(quote currency, bid, ask); `bid > ask` is refused with the other field errors."""
+    tree: dict[Any, Any] = {}
+    body = contract_errors.collect(PRICE, data, tree)
+    valid = ("bid" not in tree and "ask" not in tree) and isinstance(data.get("bid"), str)
+    if valid and Decimal(data["bid"]) > Decimal(data["ask"]):
+        contract_errors.add(tree, ("bid",), "Must be less than or equal to ask.")
+    if tree:
+        raise errors.field_errors(tree)
+    assert body is not None
+    return body.quote_currency, Decimal(body.bid), Decimal(body.ask)
 
 
 async def names_an_investment(runtime: Runtime, currency: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Strict
+from pydantic import Field, Strict, ValidationInfo, field_validator
 
 from orderdesk.crypto import vocabulary as v
 from orderdesk.crypto.models.common import Answer, Limit, Request
@@ -15,11 +15,15 @@ from orderdesk.crypto.models.types import (
     Amount,
     AmountOrZero,
     Currency,
+    CurrencyCode,
     Hex32,
+    NonEmpty,
     OutAmount,
     OutSignedAmount,
     OutTimestamp,
+    RsaPublicKey,
     Text,
+    check_places,
     choice,
     out_choice,
     text,
@@ -37,17 +41,19 @@ class PartnerInput(Request):
     """POST: `name` and `public_key_pem` required. PATCH: every field optional, plus `active`."""
 
     name: text(1, 200) | None = None  # type: ignore[valid-type]
-    public_key_pem: text(1, 16384) | None = None  # type: ignore[valid-type]
+    public_key_pem: RsaPublicKey | None = None
     scopes: list[choice(v.SCOPES)] | None = None  # type: ignore[valid-type]
-    settlement_currencies: list[Currency] | None = None
+    settlement_currencies: Annotated[list[CurrencyCode], NonEmpty, Field(min_length=1)] | None = None
     products: list[choice(v.PRODUCTS)] | None = None  # type: ignore[valid-type]
     security_code_operations: list[choice(v.CREATABLE_OPERATIONS)] | None = None  # type: ignore[valid-type]
     redemption_commission_enabled: StrictBool | None = None
 
 
 class NewPartner(PartnerInput):
+    """Defaults: all scopes, `["USD"]`, all products, `["send"]`, redemption commission enabled."""
+
     name: text(1, 200)  # type: ignore[valid-type]
-    public_key_pem: text(1, 16384)  # type: ignore[valid-type]
+    public_key_pem: RsaPublicKey
 
 
 class PartnerPatch(PartnerInput):
@@ -99,10 +105,21 @@ class AssetDefinition(Request):
     max_order_value: Amount | None = None
 
 
+PRICE_PLACES = 8
+
+
 class PriceInput(Request):
+    """`bid` must not exceed `ask`."""
+
     quote_currency: Currency
     bid: Amount
     ask: Amount
+
+    @field_validator("bid", "ask")
+    @classmethod
+    def _places(cls, value: str, info: ValidationInfo) -> str:
+        check_places(value, info.data.get("quote_currency") or "the quote currency", PRICE_PLACES)
+        return value
 
 
 class PriceAnswer(Answer):

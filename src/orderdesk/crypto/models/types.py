@@ -14,6 +14,8 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from pydantic import AfterValidator, Strict, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -165,6 +167,42 @@ def _country_check(value: str) -> str:
         raise contract_failure("Not a valid country code.")
     return value
 
+
+def _currency_check(value: str) -> str:
+    if not CURRENCY.fullmatch(value):
+        raise contract_failure("Not a valid currency code.")
+    return value
+
+
+# A settlement currency in a list (11.2): judged by its pattern alone, whatever its length.
+CurrencyCode = Annotated[
+    str, Strict(), AfterValidator(_currency_check), WithJsonSchema({"type": "string", "pattern": CURRENCY.pattern})
+]
+
+MIN_KEY_BITS = 2048
+
+
+def valid_rsa_public_key(pem: str) -> bool:
+    try:
+        key = load_pem_public_key(pem.encode())
+    except (ValueError, TypeError):
+        return False
+    return isinstance(key, RSAPublicKey) and key.key_size >= MIN_KEY_BITS
+
+
+def _rsa_check(value: str) -> str:
+    if not valid_rsa_public_key(value):
+        raise contract_failure("Not a valid RSA public key.")
+    return value
+
+
+RsaPublicKey = Annotated[
+    str,
+    Strict(),
+    AfterValidator(_text_check(1, 16384, None, "", False)),
+    AfterValidator(_rsa_check),
+    WithJsonSchema({"type": "string", "maxLength": 16384, "description": "RSA public key (PEM), at least 2048 bits"}),
+]
 
 Country = Annotated[
     str,
