@@ -17,8 +17,8 @@ from pydantic import TypeAdapter
 
 from orderdesk.crypto import addresses, catalogue, contract_errors, customers, errors, formats
 from orderdesk.crypto.auth import Partner
+from orderdesk.crypto.http_input import Page
 from orderdesk.crypto.models import partner as m
-from orderdesk.crypto.requests import Page
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection, UniqueViolation
 from orderdesk.platform.errors import ApiError

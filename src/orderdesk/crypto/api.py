@@ -9,20 +9,23 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import TypeAdapter
 from starlette.responses import Response
 
-from orderdesk.crypto import customers, errors, kyc, ledger, partners
+from orderdesk.crypto import customers, kyc, ledger, partners
 from orderdesk.crypto import openapi as doc
 from orderdesk.crypto.auth import Partner, authenticate, require_scope
+from orderdesk.crypto.http_input import json_body, page_of, query, refuse_declared_oversize
 from orderdesk.crypto.models import partner as m
-from orderdesk.crypto.openapi import OrderObject, operation, path, query
+from orderdesk.crypto.openapi import OrderObject, operation, path, query_parameters
 from orderdesk.crypto.orders import authorizations, confirm, create, reads
-from orderdesk.crypto.requests import json_body, page, refuse_declared_oversize
 from orderdesk.platform.errors import PayloadTooLarge
 from orderdesk.platform.http import json_response, read_body
 from orderdesk.platform.runtime import Runtime
 
 router = APIRouter()
+CUSTOMERS_QUERY = TypeAdapter(m.CustomersQuery)
+ORDERS_QUERY = TypeAdapter(m.OrdersQuery)
 CUSTOMER = path("customer_id")
 ORDER_PATH = [CUSTOMER, path("order_id")]
 
@@ -63,7 +66,9 @@ router.add_api_route(
     methods=["GET"],
     summary="Indicative prices",
     openapi_extra=operation(
-        (200, m.Rates, doc.RATES_EXAMPLE, "Rates"), "invalid_settlement_currency", parameters=query(m.RatesQuery)
+        (200, m.Rates, doc.RATES_EXAMPLE, "Rates"),
+        "invalid_settlement_currency",
+        parameters=query_parameters(m.RatesQuery),
     ),
 )
 router.add_api_route("/v1/exchange-rates", _exchange_rates, methods=["GET"], include_in_schema=False)
@@ -96,18 +101,14 @@ async def create_customer(request: Request) -> Response:
     openapi_extra=operation(
         (200, m.Customers, {"customers": [doc.CUSTOMER_EXAMPLE], "total": 1}, "Customers, newest first"),
         "invalid_parameters",
-        parameters=query(m.CustomersQuery),
+        parameters=query_parameters(m.CustomersQuery),
     ),
 )
 async def list_customers(request: Request) -> Response:
     runtime, partner = await admit(request)
-    tree: dict[Any, Any] = {}
-    state = customers.state_filter(request.query_params.get("state"), tree)
-    paging = page(request, tree)
-    if tree:
-        raise errors.field_errors(tree)
+    asked = query(request, CUSTOMERS_QUERY)
     return json_response(
-        await customers.list_customers(runtime, partner, request.query_params.get("reference_id"), state, paging)
+        await customers.list_customers(runtime, partner, asked.reference_id, asked.state, page_of(asked))
     )
 
 
@@ -196,7 +197,7 @@ async def get_accounts(request: Request) -> Response:
         (200, m.Orders, {"orders": [doc.RECEIVE_EXAMPLE], "total": 1}, "Orders, newest first"),
         "not_found",
         "invalid_parameters",
-        parameters=[CUSTOMER, *query(m.OrdersQuery)],
+        parameters=[CUSTOMER, *query_parameters(m.OrdersQuery)],
     ),
 )
 async def list_orders(request: Request) -> Response:
@@ -204,12 +205,9 @@ async def list_orders(request: Request) -> Response:
     customer_id = request.path_params["customer_id"]
     async with runtime.db.transaction(write=False) as conn:
         await customers.require(conn, customer_id, partner.id)
-    tree: dict[Any, Any] = {}
-    filters = reads.list_filters(request.query_params, tree)
-    paging = page(request, tree)
-    if tree:
-        raise errors.field_errors(tree)
-    return json_response(await reads.list_orders(runtime, partner, customer_id, filters, paging))
+    asked = query(request, ORDERS_QUERY)
+    filters = {"state": asked.state, "operation": asked.operation, "reference_id": asked.reference_id}
+    return json_response(await reads.list_orders(runtime, partner, customer_id, filters, page_of(asked)))
 
 
 @router.get(

@@ -10,9 +10,9 @@ from starlette.responses import Response
 
 from orderdesk.crypto import address_book, customers
 from orderdesk.crypto.api import admit, admit_json
+from orderdesk.crypto.http_input import page
 from orderdesk.crypto.models import partner as m
 from orderdesk.crypto.openapi import PAGING, operation, path
-from orderdesk.crypto.requests import page
 from orderdesk.platform.http import json_response
 
 router = APIRouter()

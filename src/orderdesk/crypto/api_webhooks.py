@@ -10,9 +10,9 @@ from starlette.responses import Response
 
 from orderdesk.crypto import subscriptions, webhooks
 from orderdesk.crypto.api import admit, admit_json
+from orderdesk.crypto.http_input import refuse_declared_oversize
 from orderdesk.crypto.models import partner as m
 from orderdesk.crypto.openapi import PUBLIC_COMMON, operation, path
-from orderdesk.crypto.requests import refuse_declared_oversize
 from orderdesk.platform.http import json_response
 from orderdesk.platform.runtime import Runtime
 

@@ -10,22 +10,21 @@ from typing import Any
 import orjson
 from pydantic import TypeAdapter
 
-from orderdesk.crypto import contract_errors, errors, events, formats, partners
+from orderdesk.crypto import contract_errors, errors, events, formats, partners, vocabulary
 from orderdesk.crypto.auth import Partner
 from orderdesk.crypto.errors import CANNOT_CHANGE
+from orderdesk.crypto.http_input import Page
 from orderdesk.crypto.models import partner as m
 from orderdesk.crypto.models.common import Answer, Request
 from orderdesk.crypto.models.operator import CustomerStateInput
-from orderdesk.crypto.requests import Page
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection, UniqueViolation
 from orderdesk.platform.runtime import Runtime
 from orderdesk.settings import Settings
 
-TYPES = ("individual", "business")
-STATES = ("active", "closing", "closed", "banned")
-NATIONAL_ID_TYPES = ("passport", "driver_license", "national_id", "other")
-DOCUMENT_TYPES = ("id_front", "id_back", "proof_of_address")
+TYPES = vocabulary.CUSTOMER_TYPES
+STATES = vocabulary.CUSTOMER_STATES
+DOCUMENT_TYPES = vocabulary.DOCUMENT_TYPES
 IMMUTABLE = ("id", "type", "reference_id", "state", "products", "data_requirements", "created_at")
 
 
@@ -109,13 +108,6 @@ def patch_input(data: dict[str, Any], customer_type: str, today: date) -> tuple[
 
 def _changes(patch: Request | None) -> dict[str, Any]:
     return {key: getattr(patch, key) for key in patch.model_fields_set} if patch is not None else {}
-
-
-def state_filter(value: str | None, tree: dict[Any, Any]) -> str | None:
-    if value is not None and value not in STATES:
-        tree["state"] = ["Must be one of: " + ", ".join(STATES) + "."]
-        return None
-    return value
 
 
 # --------------------------------------------------------------------------- the object

@@ -121,7 +121,7 @@ def path(name: str, description: str | None = None) -> dict[str, Any]:
     return parameter
 
 
-def query(model: type[BaseModel]) -> list[dict[str, Any]]:
+def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     """One optional query parameter per field of `model` (all query parameters are optional)."""
     properties = model.model_json_schema()["properties"]
     parameters = []
@@ -131,7 +131,7 @@ def query(model: type[BaseModel]) -> list[dict[str, Any]]:
     return parameters
 
 
-PAGING = query(Paging)
+PAGING = query_parameters(Paging)
 
 
 def operation(

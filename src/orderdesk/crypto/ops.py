@@ -3,19 +3,19 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import TypeAdapter
 from starlette.responses import Response
 
 from orderdesk.crypto import assets, customers, errors, formats, investments, kyc, ledger, partners
 from orderdesk.crypto import openapi as doc
+from orderdesk.crypto.http_input import json_body, query, refuse_declared_oversize
 from orderdesk.crypto.models import operator as om
 from orderdesk.crypto.models.partner import Asset, Customer, Investment
-from orderdesk.crypto.openapi import OrderObject, operator_operation, path, query
+from orderdesk.crypto.openapi import OrderObject, operator_operation, path, query_parameters
 from orderdesk.crypto.orders import deposits, send_stages
-from orderdesk.crypto.requests import json_body, refuse_declared_oversize
 from orderdesk.platform import mail
 from orderdesk.platform.http import json_response
 from orderdesk.platform.ids import is_hex32
@@ -26,6 +26,7 @@ router = APIRouter(dependencies=[Depends(require_operator)])
 PARTNER = path("partner_id")
 CURRENCY = path("currency")
 CUSTOMER = path("customer_id")
+MAIL_QUERY = TypeAdapter(om.MailQuery)
 
 
 def admit(request: Request) -> Runtime:
@@ -264,18 +265,14 @@ async def ledger_check(request: Request) -> Response:
     "/mail",
     summary="The mail outbox, newest first",
     openapi_extra=operator_operation(
-        (200, om.Mailbox, doc.MAIL_EXAMPLE, "Messages"), "invalid_parameters", parameters=query(om.MailQuery)
+        (200, om.Mailbox, doc.MAIL_EXAMPLE, "Messages"), "invalid_parameters", parameters=query_parameters(om.MailQuery)
     ),
 )
 async def mail_outbox(request: Request) -> Response:
     runtime = admit(request)
-    limit_text = request.query_params.get("limit", "50")
-    if not re.fullmatch(r"-?[0-9]{1,18}", limit_text):
-        raise errors.field_error(("limit",), "Not a valid integer.")
-    if not 1 <= int(limit_text) <= 100:
-        raise errors.field_error(("limit",), "Must be between 1 and 100.")
+    asked = query(request, MAIL_QUERY)
     async with runtime.db.transaction(write=False) as conn:
-        messages = await mail.list_messages(conn, request.query_params.get("to") or None, int(limit_text))
+        messages = await mail.list_messages(conn, asked.to or None, int(asked.limit))
     return json_response(
         {
             "messages": [

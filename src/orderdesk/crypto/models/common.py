@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from orderdesk.crypto import vocabulary as v
-from orderdesk.crypto.models.types import Hex32, OutAmount, OutTimestamp, out_choice
+from orderdesk.crypto.models.types import Hex32, OutAmount, OutTimestamp, out_choice, query_integer
 
 
 class Request(BaseModel):
@@ -32,18 +32,23 @@ class ErrorEnvelope(Answer):
     requested_amount: OutAmount | None = None
 
 
+class Query(BaseModel):
+    """A query string: every value arrives as text; unknown parameters are ignored (3.6)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
 # --------------------------------------------------------------------------- pagination (3.6)
 
-QUERY_INTEGER = r"^-?[0-9]{1,18}$"
-Limit = Annotated[
-    str, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 100, "default": 50, "description": "1-100"})
-]
-Offset = Annotated[str, WithJsonSchema({"type": "integer", "minimum": 0, "default": 0})]
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+Limit = query_integer(1, MAX_LIMIT, "Must be between 1 and 100.", default=DEFAULT_LIMIT)
+Offset = query_integer(0, None, "Must be greater than or equal to 0.", default=0)
 
 
-class Paging(Request):
-    limit: Limit | None = None
-    offset: Offset | None = None
+class Paging(Query):
+    limit: Limit = DEFAULT_LIMIT  # type: ignore[valid-type]
+    offset: Offset = 0  # type: ignore[valid-type]
 
 
 # --------------------------------------------------------------------------- the order object (8.1)

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, Strict, ValidationInfo, field_validator
 
 from orderdesk.crypto import vocabulary as v
-from orderdesk.crypto.models.common import Answer, Limit, Request
+from orderdesk.crypto.models.common import DEFAULT_LIMIT, Answer, Limit, Query, Request
 from orderdesk.crypto.models.partner import Asset, Investment, Limits
 from orderdesk.crypto.models.types import (
     Amount,
@@ -208,9 +208,11 @@ class LedgerCheck(Answer):
     mismatches: list[PostingUnbalanced | NegativeBalance | BalanceDrift]
 
 
-class MailQuery(Request):
+class MailQuery(Query):
+    """`to` matches exactly, ignoring case; newest first."""
+
     to: str | None = None
-    limit: Limit | None = None
+    limit: Limit = DEFAULT_LIMIT  # type: ignore[valid-type]
 
 
 class MailMessage(Answer):

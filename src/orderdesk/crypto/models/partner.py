@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import BaseModel, Field, RootModel, Strict, ValidationInfo, create_model, field_validator
 
 from orderdesk.crypto import vocabulary as v
-from orderdesk.crypto.models.common import Answer, CustomerMoney, Order, Paging, Request
+from orderdesk.crypto.models.common import Answer, CustomerMoney, Order, Paging, Query, Request
 from orderdesk.crypto.models.types import (
     Amount,
     AmountOrZero,
@@ -94,7 +94,7 @@ class PartnerView(Answer):
     available_investments: list[Investment]
 
 
-class RatesQuery(Request):
+class RatesQuery(Query):
     quote_currency: str | None = None
 
 

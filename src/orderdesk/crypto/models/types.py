@@ -276,6 +276,26 @@ CatalogueNetwork = Annotated[
     str, Strict(), AfterValidator(_network_check), WithJsonSchema({"type": "string", "description": "e.g. bitcoin"})
 ]
 
+_QUERY_INTEGER = re.compile(r"^-?[0-9]{1,18}$")
+
+
+def query_integer(low: int, high: int | None, range_message: str, *, default: int) -> Any:
+    """An integer query parameter (text on the wire): `Not a valid integer.`, then the range."""
+
+    def check(value: str) -> int:
+        if not _QUERY_INTEGER.fullmatch(value):
+            raise contract_failure("Not a valid integer.")
+        number = int(value)
+        if number < low or (high is not None and number > high):
+            raise contract_failure(range_message)
+        return number
+
+    schema: dict[str, Any] = {"type": "integer", "minimum": low, "default": default}
+    if high is not None:
+        schema["maximum"] = high
+    return Annotated[str, Strict(), AfterValidator(check), WithJsonSchema(schema)]
+
+
 # Output-only annotations: what a response field looks like (never used to read input).
 OutAmount = Annotated[str, WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN})]
 OutSignedAmount = Annotated[str, WithJsonSchema({"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"})]

@@ -25,12 +25,11 @@ from orderdesk.crypto.orders.operation import (
 )
 from orderdesk.crypto.orders.send_stages import check_receiver, destination_of
 from orderdesk.crypto.validation import Fields
+from orderdesk.crypto.vocabulary import DESTINATION_TYPES
 from orderdesk.platform.db import Connection
 from orderdesk.settings import Settings
 
-ADDRESS, ADDRESS_BOOK, CUSTOMER = "crypto_currency_address", "address_book", "lirium_customer"
-DESTINATION_TYPES = (ADDRESS, ADDRESS_BOOK, CUSTOMER)
-VALUE_MAX = 255  # longer values are not addresses, entry ids or customer ids (step 10 says which)
+ADDRESS, ADDRESS_BOOK, CUSTOMER = DESTINATION_TYPES
 
 
 class Send(Operation):
