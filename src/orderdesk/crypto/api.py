@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from pydantic import TypeAdapter
 from starlette.responses import Response
 
-from orderdesk.crypto import customers, kyc, ledger, partners
+from orderdesk.crypto import customers, kyc, partners
 from orderdesk.crypto import openapi as doc
 from orderdesk.crypto.auth import Partner, authenticate, require_scope
 from orderdesk.crypto.http_input import json_body, page_of, query, refuse_declared_oversize
@@ -161,11 +161,9 @@ async def upload_document(request: Request) -> Response:
         raw = await read_body(request, settings.crypto_document_max_bytes + kyc.REQUEST_OVERHEAD)
     except PayloadTooLarge:
         raise kyc.document_too_large(settings) from None
-    customer_id = request.path_params["customer_id"]
-    async with runtime.db.transaction(write=False) as conn:
-        await customers.require(conn, customer_id, partner.id)
-    upload = await kyc.parse_upload(request.headers, raw, settings)
-    return json_response(await kyc.upload_document(runtime, partner, customer_id, upload), status=201)
+    return json_response(
+        await kyc.upload(runtime, partner, request.path_params["customer_id"], request.headers, raw), status=201
+    )
 
 
 # --------------------------------------------------------------------------- accounts and orders
@@ -178,16 +176,7 @@ async def upload_document(request: Request) -> Response:
 )
 async def get_accounts(request: Request) -> Response:
     runtime, partner = await admit(request)
-    customer_id = request.path_params["customer_id"]
-    async with runtime.db.transaction(write=False) as conn:
-        await customers.require(conn, customer_id, partner.id)
-        rows = await ledger.customer_accounts(conn, customer_id)
-        places = await partners.currency_places(conn)
-    accounts = [
-        {"currency": row["currency"], "amount": partners.format_amount(row["currency"], row["balance"], places)}
-        for row in sorted(rows, key=lambda r: r["currency"].encode())
-    ]
-    return json_response({"accounts": accounts})
+    return json_response(await customers.accounts(runtime, partner, request.path_params["customer_id"]))
 
 
 @router.get(
@@ -203,8 +192,7 @@ async def get_accounts(request: Request) -> Response:
 async def list_orders(request: Request) -> Response:
     runtime, partner = await admit(request)
     customer_id = request.path_params["customer_id"]
-    async with runtime.db.transaction(write=False) as conn:
-        await customers.require(conn, customer_id, partner.id)
+    await customers.check_exists(runtime, partner, customer_id)  # path resources before query errors (3.10)
     asked = query(request, ORDERS_QUERY)
     filters = {"state": asked.state, "operation": asked.operation, "reference_id": asked.reference_id}
     return json_response(await reads.list_orders(runtime, partner, customer_id, filters, page_of(asked)))

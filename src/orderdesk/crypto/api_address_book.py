@@ -72,8 +72,7 @@ async def create_entry(request: Request) -> Response:
 async def list_entries(request: Request) -> Response:
     runtime, partner = await admit(request)
     customer_id = request.path_params["customer_id"]
-    async with runtime.db.transaction(write=False) as conn:  # path resources before query errors (3.10)
-        await customers.require(conn, customer_id, partner.id)
+    await customers.check_exists(runtime, partner, customer_id)  # path resources before query errors (3.10)
     return json_response(await address_book.list_entries(runtime, partner, customer_id, page(request)))
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from pydantic import TypeAdapter
 
-from orderdesk.crypto import contract_errors, errors, events, formats, partners, vocabulary
+from orderdesk.crypto import contract_errors, errors, events, formats, ledger, partners, vocabulary
 from orderdesk.crypto.auth import Partner
 from orderdesk.crypto.errors import CANNOT_CHANGE
 from orderdesk.crypto.http_input import Page
@@ -300,6 +300,26 @@ async def patch_customer(runtime: Runtime, partner: Partner, customer_id: str, d
             },
         )
         return await snapshot(conn, customer_id, runtime.settings, partner.products)
+
+
+async def check_exists(runtime: Runtime, partner: Partner, customer_id: str) -> None:
+    """404 `Customer not found` unless the partner has this customer."""
+    async with runtime.db.transaction(write=False) as conn:
+        await require(conn, customer_id, partner.id)
+
+
+async def accounts(runtime: Runtime, partner: Partner, customer_id: str) -> dict[str, Any]:
+    """GET …/accounts (6.1): every account of the customer, by currency (byte order)."""
+    async with runtime.db.transaction(write=False) as conn:
+        await require(conn, customer_id, partner.id)
+        rows = await ledger.customer_accounts(conn, customer_id)
+        places = await partners.currency_places(conn)
+    return {
+        "accounts": [
+            {"currency": row["currency"], "amount": partners.format_amount(row["currency"], row["balance"], places)}
+            for row in sorted(rows, key=lambda r: r["currency"].encode())
+        ]
+    }
 
 
 # --------------------------------------------------------------------------- operator use cases

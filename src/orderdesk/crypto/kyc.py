@@ -141,6 +141,13 @@ async def set_flag(conn: Connection, runtime: Runtime, customer: Any, value: boo
 # --------------------------------------------------------------------------- use cases
 
 
+async def upload(runtime: Runtime, partner: Partner, customer_id: str, headers: Headers, body: bytes) -> dict[str, Any]:
+    """POST …/documents after the request-size check: the customer (404), then the form (5.6)."""
+    async with runtime.db.transaction(write=False) as conn:
+        await customers.require(conn, customer_id, partner.id)
+    return await upload_document(runtime, partner, customer_id, await parse_upload(headers, body, runtime.settings))
+
+
 async def upload_document(runtime: Runtime, partner: Partner, customer_id: str, upload: Upload) -> dict[str, Any]:
     now = runtime.clock.now()
     requirement_id = f"document_{upload.document_type}"

@@ -79,12 +79,7 @@ async def create_partner(request: Request) -> Response:
 )
 async def patch_partner(request: Request) -> Response:
     runtime, body = await admit_json(request)
-    partner_id = _partner_id(request)
-    async with runtime.db.transaction(write=False) as conn:
-        if await partners.load(conn, partner_id) is None:
-            raise errors.not_found("Partner not found")
-    values = partners.partner_input(body, creating=False)
-    return json_response(await partners.patch_partner(runtime, partner_id, values))
+    return json_response(await partners.change_partner(runtime, _partner_id(request), body))
 
 
 @router.get(
@@ -256,9 +251,7 @@ async def fail_send(request: Request) -> Response:
     openapi_extra=operator_operation((200, om.LedgerCheck, doc.LEDGER_EXAMPLE, "Ledger check")),
 )
 async def ledger_check(request: Request) -> Response:
-    runtime = admit(request)
-    async with runtime.db.transaction(write=False) as conn:
-        return json_response(await ledger.check(conn))
+    return json_response(await ledger.check_ledger(admit(request)))
 
 
 @router.get(
@@ -271,13 +264,11 @@ async def ledger_check(request: Request) -> Response:
 async def mail_outbox(request: Request) -> Response:
     runtime = admit(request)
     asked = query(request, MAIL_QUERY)
+    return json_response(await mail_messages(runtime, asked.to or None, int(asked.limit)))
+
+
+async def mail_messages(runtime: Runtime, to: str | None, limit: int) -> dict[str, Any]:
+    """The shared mail outbox (11.11), newest first, with crypto timestamps."""
     async with runtime.db.transaction(write=False) as conn:
-        messages = await mail.list_messages(conn, asked.to or None, int(asked.limit))
-    return json_response(
-        {
-            "messages": [
-                {**m, "sent_at": formats.timestamp(m["sent_at"])}  # type: ignore[arg-type]
-                for m in messages
-            ]
-        }
-    )
+        messages = await mail.list_messages(conn, to, limit)
+    return {"messages": [{**m, "sent_at": formats.timestamp(m["sent_at"])} for m in messages]}  # type: ignore[arg-type]

@@ -119,6 +119,14 @@ async def create_partner(runtime: Runtime, values: dict[str, Any]) -> dict[str, 
     return {**view, "api_key": api_key}
 
 
+async def change_partner(runtime: Runtime, partner_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """PATCH (11.2): the partner (404) before its fields."""
+    async with runtime.db.transaction(write=False) as conn:
+        if await load(conn, partner_id) is None:
+            raise errors.not_found("Partner not found")
+    return await patch_partner(runtime, partner_id, partner_input(body, creating=False))
+
+
 async def patch_partner(runtime: Runtime, partner_id: str, values: dict[str, Any]) -> dict[str, Any]:
     async with runtime.db.transaction() as conn:
         if await load(conn, partner_id, lock=True) is None:
