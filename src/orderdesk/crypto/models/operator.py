@@ -23,6 +23,7 @@ from orderdesk.crypto.models.types import (
     OutTimestamp,
     RsaPublicKey,
     Text,
+    bounded_int,
     check_places,
     choice,
     out_choice,
@@ -98,11 +99,24 @@ class NetworkInput(Request):
     send_fee: AmountOrZero
 
 
+MAX_PLACES = 18
+
+
 class AssetDefinition(Request):
-    decimal_places: StrictInt
+    """Network names are unique; `send_fee` within the asset's decimals; `max_order_value` in
+    USD (default ORDERDESK_CRYPTO_DEFAULT_MAX_ORDER_VALUE_USD). `decimal_places` cannot change
+    once the asset exists."""
+
+    decimal_places: bounded_int(0, MAX_PLACES)  # type: ignore[valid-type]
     allowed_operations: list[choice(v.ASSET_OPERATIONS)]  # type: ignore[valid-type]
-    networks: list[NetworkInput]
+    networks: Annotated[list[NetworkInput], NonEmpty, Field(min_length=1)]
     max_order_value: Amount | None = None
+
+    @field_validator("max_order_value")
+    @classmethod
+    def _usd_places(cls, value: str | None) -> str | None:
+        check_places(value, "USD", v.FIAT_PLACES)
+        return value
 
 
 PRICE_PLACES = 8

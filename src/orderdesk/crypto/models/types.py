@@ -276,6 +276,20 @@ CatalogueNetwork = Annotated[
     str, Strict(), AfterValidator(_network_check), WithJsonSchema({"type": "string", "description": "e.g. bitcoin"})
 ]
 
+
+def bounded_int(low: int, high: int) -> Any:
+    """A JSON integer (not a boolean) within `low`-`high`: `Must be between <low> and <high>.`"""
+
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise contract_failure(f"Must be between {low} and {high}.")
+        return value
+
+    return Annotated[
+        int, Strict(), AfterValidator(check), WithJsonSchema({"type": "integer", "minimum": low, "maximum": high})
+    ]
+
+
 _QUERY_INTEGER = re.compile(r"^-?[0-9]{1,18}$")
 
 
