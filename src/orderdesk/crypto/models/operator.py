@@ -155,12 +155,17 @@ class InvestmentFeeInput(Request):
 
 
 class InvestmentDefinition(Request):
+    """`quote_asset` an existing asset and `network` one of its networks; limits within its
+    decimals (max 0 = no maximum, else ≥ min); fee value 0 ≤ v < 100 and apy 0-100, at most 4
+    decimals. `enabled` defaults to true, `decimal_places` to the quote asset's; `quote_asset`
+    and `decimal_places` cannot change later."""
+
     name: Text
     quote_asset: text(1, 64)  # type: ignore[valid-type]
     network: text(1, 32)  # type: ignore[valid-type]
     provider_id: Text
     enabled: StrictBool | None = None
-    decimal_places: StrictInt | None = None
+    decimal_places: bounded_int(0, MAX_PLACES) | None = None  # type: ignore[valid-type]
     subscription: LimitsInput
     redemption: LimitsInput
     fee: InvestmentFeeInput
