@@ -70,9 +70,9 @@ def new_customer_input(data: dict[str, Any], today: date) -> NewCustomer:
     """One validation pass: the body, then the profile of its `type` (absent or null: individual)."""
     tree: dict[Any, Any] = {}
     body = contract_errors.collect(NEW_CUSTOMER, data, tree)
-    customer_type = data.get("type") or "individual"
+    customer_type = "individual" if data.get("type") is None else data["type"]
     profile = None
-    if customer_type in PROFILES and isinstance(data.get("profile"), dict):
+    if isinstance(customer_type, str) and customer_type in PROFILES and isinstance(data.get("profile"), dict):
         profile = _profile(data["profile"], PROFILES[customer_type], today, tree)
     if tree:
         raise errors.field_errors(tree)
