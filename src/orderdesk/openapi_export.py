@@ -31,6 +31,8 @@ class Document:
 DOCUMENTS: tuple[Document, ...] = (
     Document("auto.json", "/auto/v1/openapi.json", "/auto/docs"),
     Document("ops-auto.json", "/ops/v1/auto/docs/openapi.json", "/ops/v1/auto/docs"),
+    Document("crypto.json", "/crypto/v1/openapi.json", "/crypto/docs"),
+    Document("ops-crypto.json", "/ops/v1/openapi.json", "/ops/v1/docs"),
 )
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "docs" / "openapi"
 

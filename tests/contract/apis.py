@@ -32,7 +32,9 @@ class PublishedApi:
     name: str
     document: Document
     prefix: str  # the document's paths are relative to base_url + prefix
-    prepare: Callable[[str], Caller]  # base_url of a fresh server → its caller
+    # base_url of a fresh server → its caller; None where the product fuzzes its API itself
+    # (crypto signs a fresh JWT per request: tests/crypto/test_schemathesis.py).
+    prepare: Callable[[str], Caller] | None
     # A small partner program against the models generated from the document (module `models`):
     # it must type-check (mypy) and run; its `check(document)` gets the document as a dict.
     client_program: str
@@ -126,7 +128,40 @@ def check(document: dict[str, Any]) -> None:
     assert new_partner_body("Harbor") == '{"name":"Harbor"}'
 """
 
+CRYPTO_CLIENT = """
+from typing import Any
+
+from models import Customer, ErrorEnvelope
+
+
+def check(document: dict[str, Any]) -> None:
+    answers = document["paths"]["/v1/customers/{customer_id}"]["get"]["responses"]
+    customer = Customer.model_validate(answers["200"]["content"]["application/json"]["example"])
+    created: str = customer.created_at
+    assert created.endswith("+00:00")
+    for named in answers["404"]["content"]["application/json"]["examples"].values():
+        code: str = ErrorEnvelope.model_validate(named["value"]).error_code
+        assert code
+"""
+
+OPS_CRYPTO_CLIENT = """
+from typing import Any
+
+from models import CreatedPartner, LedgerCheck
+
+
+def check(document: dict[str, Any]) -> None:
+    paths = document["paths"]
+    created = paths["/crypto/partners"]["post"]["responses"]["201"]["content"]["application/json"]["example"]
+    partner = CreatedPartner.model_validate(created)
+    assert partner.id
+    checked = paths["/crypto/ledger/check"]["get"]["responses"]["200"]["content"]["application/json"]["example"]
+    LedgerCheck.model_validate(checked)
+"""
+
 APIS: tuple[PublishedApi, ...] = (
     PublishedApi("auto", _document("auto.json"), "/auto", prepare_auto_partner, AUTO_CLIENT),
     PublishedApi("ops-auto", _document("ops-auto.json"), "/ops/v1/auto", prepare_auto_operator, OPS_AUTO_CLIENT),
+    PublishedApi("crypto", _document("crypto.json"), "/crypto", None, CRYPTO_CLIENT),
+    PublishedApi("ops-crypto", _document("ops-crypto.json"), "/ops/v1", None, OPS_CRYPTO_CLIENT),
 )

@@ -13,19 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from orderdesk.crypto import addresses, catalogue, customers, errors, formats
+from pydantic import TypeAdapter
+
+from orderdesk.crypto import addresses, catalogue, contract_errors, customers, errors, formats
 from orderdesk.crypto.auth import Partner
-from orderdesk.crypto.requests import Page
-from orderdesk.crypto.validation import Fields
+from orderdesk.crypto.http_input import Page
+from orderdesk.crypto.models import partner as m
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection, UniqueViolation
 from orderdesk.platform.errors import ApiError
 from orderdesk.platform.runtime import Runtime
 
-OWNERSHIP_TYPES = ("self", "third_party")
-FIELDS = ("address", "network", "label", "ownership_type", "beneficiary_full_name")
 COLUMNS = "id, customer_id, address, network, label, ownership_type, beneficiary_full_name, created, last_used"
-MAX_ADDRESS_INPUT = 1_048_576  # the shape check (7) bounds real addresses; this only keeps `string()` quiet
+NEW_ENTRY = TypeAdapter(m.NewEntry)
 
 
 @dataclass(frozen=True)
@@ -85,17 +85,15 @@ async def current_networks(conn: Connection) -> list[str]:
 def entry_input(data: dict[str, Any], networks: list[str]) -> NewEntry:
     """Field errors together (400 invalid_parameters), then the address's shape for its
     network (400 invalid_crypto_currency_address)."""
-    fields = Fields()
-    body = fields.root(data, FIELDS)
-    address = fields.string(body, "address", required=True, min_length=0, max_length=MAX_ADDRESS_INPUT)
-    network = fields.choice(body, "network", networks, required=True)
-    label = fields.string(body, "label")
-    ownership_type = fields.choice(body, "ownership_type", OWNERSHIP_TYPES)
-    beneficiary = fields.string(body, "beneficiary_full_name", required=ownership_type == "third_party")
-    fields.raise_if_any()
-    assert address is not None and network is not None
-    addresses.check_address(network, address)
-    return NewEntry(address, network, label, ownership_type, beneficiary)
+    tree: dict[Any, Any] = {}
+    entry = contract_errors.collect(NEW_ENTRY, data, tree, {"networks": networks})
+    if data.get("ownership_type") == "third_party" and data.get("beneficiary_full_name") is None:
+        contract_errors.add(tree, ("beneficiary_full_name",), errors.REQUIRED)
+    if tree:
+        raise errors.field_errors(tree)
+    assert entry is not None
+    addresses.check_address(entry.network, entry.address)
+    return NewEntry(entry.address, entry.network, entry.label, entry.ownership_type, entry.beneficiary_full_name)
 
 
 # --------------------------------------------------------------------------- lookups (also for the send flow)

@@ -16,7 +16,8 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 
-FIAT_PLACES = 2
+from orderdesk.crypto.vocabulary import FIAT_PLACES
+
 PERCENT_PLACES = 4
 MAX_AMOUNT_CHARS = 40
 

@@ -9,19 +9,25 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import TypeAdapter
 from starlette.responses import Response
 
-from orderdesk.crypto import customers, errors, kyc, ledger, partners
+from orderdesk.crypto import customers, kyc, partners
 from orderdesk.crypto import openapi as doc
 from orderdesk.crypto.auth import Partner, authenticate, require_scope
-from orderdesk.crypto.openapi import PAGING, extra, path, query, responses
+from orderdesk.crypto.http_input import json_body, page_of, query, refuse_declared_oversize
+from orderdesk.crypto.models import partner as m
+from orderdesk.crypto.openapi import OrderObject, operation, path, query_parameters
 from orderdesk.crypto.orders import authorizations, confirm, create, reads
-from orderdesk.crypto.requests import json_body, page, refuse_declared_oversize
 from orderdesk.platform.errors import PayloadTooLarge
 from orderdesk.platform.http import json_response, read_body
 from orderdesk.platform.runtime import Runtime
 
 router = APIRouter()
+CUSTOMERS_QUERY = TypeAdapter(m.CustomersQuery)
+ORDERS_QUERY = TypeAdapter(m.OrdersQuery)
+CUSTOMER = path("customer_id")
+ORDER_PATH = [CUSTOMER, path("order_id")]
 
 
 async def admit(request: Request) -> tuple[Runtime, Partner]:
@@ -42,8 +48,7 @@ async def admit_json(request: Request) -> tuple[Runtime, Partner, dict[str, Any]
 @router.get(
     "/v1/partner",
     summary="The calling partner, its products and catalogue",
-    responses=responses(200, doc.PARTNER_EXAMPLE, "Partner"),
-    openapi_extra=extra(),
+    openapi_extra=operation((200, m.PartnerView, doc.PARTNER_EXAMPLE, "Partner")),
 )
 async def get_partner(request: Request) -> Response:
     runtime, partner = await admit(request)
@@ -60,8 +65,11 @@ router.add_api_route(
     _exchange_rates,
     methods=["GET"],
     summary="Indicative prices",
-    responses=responses(200, doc.RATES_EXAMPLE, "Rates", "invalid_settlement_currency"),
-    openapi_extra=extra(query("quote_currency", "a settlement currency of the partner")),
+    openapi_extra=operation(
+        (200, m.Rates, doc.RATES_EXAMPLE, "Rates"),
+        "invalid_settlement_currency",
+        parameters=query_parameters(m.RatesQuery),
+    ),
 )
 router.add_api_route("/v1/exchange-rates", _exchange_rates, methods=["GET"], include_in_schema=False)
 
@@ -73,8 +81,13 @@ router.add_api_route("/v1/exchange-rates", _exchange_rates, methods=["GET"], inc
     "/v1/customers",
     status_code=201,
     summary="Create a customer",
-    responses=responses(201, doc.CUSTOMER_EXAMPLE, "Customer", "body_parse_error", "invalid_parameters", "conflict"),
-    openapi_extra=extra(body=doc.NEW_CUSTOMER),
+    openapi_extra=operation(
+        (201, m.Customer, doc.CUSTOMER_EXAMPLE, "Customer"),
+        "body_parse_error",
+        "invalid_parameters",
+        "conflict",
+        body=(m.NewCustomer, doc.NEW_CUSTOMER),
+    ),
 )
 async def create_customer(request: Request) -> Response:
     runtime, partner, body = await admit_json(request)
@@ -85,30 +98,24 @@ async def create_customer(request: Request) -> Response:
 @router.get(
     "/v1/customers",
     summary="List customers",
-    responses=responses(
-        200, {"customers": [doc.CUSTOMER_EXAMPLE], "total": 1}, "Customers, newest first", "invalid_parameters"
-    ),
-    openapi_extra=extra(
-        query("reference_id", "exact, case-insensitive"), query("state", "active, closing, closed or banned"), *PAGING
+    openapi_extra=operation(
+        (200, m.Customers, {"customers": [doc.CUSTOMER_EXAMPLE], "total": 1}, "Customers, newest first"),
+        "invalid_parameters",
+        parameters=query_parameters(m.CustomersQuery),
     ),
 )
 async def list_customers(request: Request) -> Response:
     runtime, partner = await admit(request)
-    tree: dict[Any, Any] = {}
-    state = customers.state_filter(request.query_params.get("state"), tree)
-    paging = page(request, tree)
-    if tree:
-        raise errors.field_errors(tree)
+    asked = query(request, CUSTOMERS_QUERY)
     return json_response(
-        await customers.list_customers(runtime, partner, request.query_params.get("reference_id"), state, paging)
+        await customers.list_customers(runtime, partner, asked.reference_id, asked.state, page_of(asked))
     )
 
 
 @router.get(
     "/v1/customers/{customer_id}",
     summary="Get a customer",
-    responses=responses(200, doc.CUSTOMER_EXAMPLE, "Customer", "not_found"),
-    openapi_extra=extra(path("customer_id")),
+    openapi_extra=operation((200, m.Customer, doc.CUSTOMER_EXAMPLE, "Customer"), "not_found", parameters=[CUSTOMER]),
 )
 async def get_customer(request: Request) -> Response:
     runtime, partner = await admit(request)
@@ -118,8 +125,14 @@ async def get_customer(request: Request) -> Response:
 @router.patch(
     "/v1/customers/{customer_id}",
     summary="Update a customer's profile and contact",
-    responses=responses(200, doc.CUSTOMER_EXAMPLE, "Customer", "body_parse_error", "not_found", "invalid_parameters"),
-    openapi_extra=extra(path("customer_id"), body=doc.PATCH_EXAMPLE),
+    openapi_extra=operation(
+        (200, m.Customer, doc.CUSTOMER_EXAMPLE, "Customer"),
+        "body_parse_error",
+        "not_found",
+        "invalid_parameters",
+        parameters=[CUSTOMER],
+        body=(m.CustomerPatch, doc.PATCH_EXAMPLE),
+    ),
 )
 async def patch_customer(request: Request) -> Response:
     runtime, partner, body = await admit_json(request)
@@ -130,8 +143,15 @@ async def patch_customer(request: Request) -> Response:
     "/v1/customers/{customer_id}/documents",
     status_code=201,
     summary="Upload a KYC document",
-    responses=responses(201, doc.CUSTOMER_EXAMPLE, "Customer", "not_found", "invalid_parameters", "invalid_state"),
-    openapi_extra=extra(path("customer_id"), body=doc.DOCUMENT_FORM, multipart=True),
+    openapi_extra=operation(
+        (201, m.Customer, doc.CUSTOMER_EXAMPLE, "Customer"),
+        "not_found",
+        "invalid_parameters",
+        "invalid_state",
+        parameters=[CUSTOMER],
+        body=(m.DocumentForm, doc.DOCUMENT_FORM),
+        multipart=True,
+    ),
 )
 async def upload_document(request: Request) -> Response:
     partner = await authenticate(request)
@@ -141,11 +161,9 @@ async def upload_document(request: Request) -> Response:
         raw = await read_body(request, settings.crypto_document_max_bytes + kyc.REQUEST_OVERHEAD)
     except PayloadTooLarge:
         raise kyc.document_too_large(settings) from None
-    customer_id = request.path_params["customer_id"]
-    async with runtime.db.transaction(write=False) as conn:
-        await customers.require(conn, customer_id, partner.id)
-    upload = await kyc.parse_upload(request.headers, raw, settings)
-    return json_response(await kyc.upload_document(runtime, partner, customer_id, upload), status=201)
+    return json_response(
+        await kyc.upload(runtime, partner, request.path_params["customer_id"], request.headers, raw), status=201
+    )
 
 
 # --------------------------------------------------------------------------- accounts and orders
@@ -154,55 +172,36 @@ async def upload_document(request: Request) -> Response:
 @router.get(
     "/v1/customers/{customer_id}/accounts",
     summary="The customer's balances",
-    responses=responses(200, doc.ACCOUNTS_EXAMPLE, "Accounts", "not_found"),
-    openapi_extra=extra(path("customer_id")),
+    openapi_extra=operation((200, m.Accounts, doc.ACCOUNTS_EXAMPLE, "Accounts"), "not_found", parameters=[CUSTOMER]),
 )
 async def get_accounts(request: Request) -> Response:
     runtime, partner = await admit(request)
-    customer_id = request.path_params["customer_id"]
-    async with runtime.db.transaction(write=False) as conn:
-        await customers.require(conn, customer_id, partner.id)
-        rows = await ledger.customer_accounts(conn, customer_id)
-        places = await partners.currency_places(conn)
-    accounts = [
-        {"currency": row["currency"], "amount": partners.format_amount(row["currency"], row["balance"], places)}
-        for row in sorted(rows, key=lambda r: r["currency"].encode())
-    ]
-    return json_response({"accounts": accounts})
+    return json_response(await customers.accounts(runtime, partner, request.path_params["customer_id"]))
 
 
 @router.get(
     "/v1/customers/{customer_id}/orders",
     summary="List a customer's orders",
-    responses=responses(
-        200, {"orders": [doc.RECEIVE_EXAMPLE], "total": 1}, "Orders, newest first", "not_found", "invalid_parameters"
-    ),
-    openapi_extra=extra(
-        path("customer_id"),
-        query("state", "effective state"),
-        query("operation", "one of the seven operations"),
-        query("reference_id", "exact, case-sensitive"),
-        *PAGING,
+    openapi_extra=operation(
+        (200, m.Orders, {"orders": [doc.RECEIVE_EXAMPLE], "total": 1}, "Orders, newest first"),
+        "not_found",
+        "invalid_parameters",
+        parameters=[CUSTOMER, *query_parameters(m.OrdersQuery)],
     ),
 )
 async def list_orders(request: Request) -> Response:
     runtime, partner = await admit(request)
     customer_id = request.path_params["customer_id"]
-    async with runtime.db.transaction(write=False) as conn:
-        await customers.require(conn, customer_id, partner.id)
-    tree: dict[Any, Any] = {}
-    filters = reads.list_filters(request.query_params, tree)
-    paging = page(request, tree)
-    if tree:
-        raise errors.field_errors(tree)
-    return json_response(await reads.list_orders(runtime, partner, customer_id, filters, paging))
+    await customers.check_exists(runtime, partner, customer_id)  # path resources before query errors (3.10)
+    asked = query(request, ORDERS_QUERY)
+    filters = {"state": asked.state, "operation": asked.operation, "reference_id": asked.reference_id}
+    return json_response(await reads.list_orders(runtime, partner, customer_id, filters, page_of(asked)))
 
 
 @router.get(
     "/v1/customers/{customer_id}/orders/{order_id}",
     summary="Get an order",
-    responses=responses(200, doc.RECEIVE_EXAMPLE, "Order", "not_found"),
-    openapi_extra=extra(path("customer_id"), path("order_id")),
+    openapi_extra=operation((200, OrderObject, doc.RECEIVE_EXAMPLE, "Order"), "not_found", parameters=ORDER_PATH),
 )
 async def get_order(request: Request) -> Response:
     runtime, partner = await admit(request)
@@ -218,10 +217,8 @@ ORDER_ERRORS = ("body_parse_error", "not_found", "invalid_parameters", "forbidde
     "/v1/customers/{customer_id}/orders",
     status_code=201,
     summary="Initiate an order",
-    responses=responses(
-        201,
-        doc.BUY_EXAMPLE,
-        "The pending order with its locked quote",
+    openapi_extra=operation(
+        (201, OrderObject, doc.BUY_EXAMPLE, "The pending order with its locked quote"),
         *ORDER_ERRORS,
         "quote_amount_too_high",
         "insufficient_funds",
@@ -229,8 +226,9 @@ ORDER_ERRORS = ("body_parse_error", "not_found", "invalid_parameters", "forbidde
         "invalid_settlement_currency",
         "full_amount_required",
         "reference_id_already_used",
+        parameters=[CUSTOMER],
+        body=(m.NewOrder, doc.NEW_BUY),
     ),
-    openapi_extra=extra(path("customer_id"), body=doc.NEW_BUY),
 )
 async def create_order(request: Request) -> Response:
     runtime, partner, body = await admit_json(request)
@@ -241,10 +239,8 @@ async def create_order(request: Request) -> Response:
 @router.post(
     "/v1/customers/{customer_id}/orders/{order_id}/confirm",
     summary="Confirm an order",
-    responses=responses(
-        200,
-        doc.CONFIRMED_EXAMPLE,
-        "The executed (or processing) order",
+    openapi_extra=operation(
+        (200, OrderObject, doc.CONFIRMED_EXAMPLE, "The executed (or processing) order"),
         *ORDER_ERRORS,
         "invalid_order_state",
         "expired_order",
@@ -253,8 +249,10 @@ async def create_order(request: Request) -> Response:
         "operation_forbidden",
         "insufficient_funds",
         "reference_id_already_used",
+        parameters=ORDER_PATH,
+        body=(m.Confirmation, doc.CONFIRM_BODY),
+        optional_body=True,
     ),
-    openapi_extra=extra(path("customer_id"), path("order_id"), body=doc.CONFIRM_BODY),
 )
 async def confirm_order(request: Request) -> Response:
     partner = await authenticate(request)
@@ -270,10 +268,15 @@ async def confirm_order(request: Request) -> Response:
 @router.post(
     "/v1/customers/{customer_id}/orders/{order_id}/resend_code",
     summary="Mail a new security code",
-    responses=responses(
-        200, doc.BUY_EXAMPLE, "The order, unchanged", *ORDER_ERRORS, "invalid_order_state", "expired_order"
+    openapi_extra=operation(
+        (200, OrderObject, doc.BUY_EXAMPLE, "The order, unchanged"),
+        *ORDER_ERRORS,
+        "invalid_order_state",
+        "expired_order",
+        parameters=ORDER_PATH,
+        body=(m.ResendCode, {}),
+        optional_body=True,
     ),
-    openapi_extra=extra(path("customer_id"), path("order_id")),
 )
 async def resend_code(request: Request) -> Response:
     partner = await authenticate(request)
@@ -289,17 +292,16 @@ async def resend_code(request: Request) -> Response:
 @router.patch(
     "/v1/customers/{customer_id}/orders/{order_id}/authorizations/{authorization_id}",
     summary="Approve or reject a send's partner authorization",
-    responses=responses(
-        200,
-        doc.SEND_PROCESSING_EXAMPLE,
-        "The send",
+    openapi_extra=operation(
+        (200, OrderObject, doc.SEND_PROCESSING_EXAMPLE, "The send"),
         "body_parse_error",
         "not_found",
         "invalid_parameters",
         "forbidden",
         "invalid_state",
+        parameters=[*ORDER_PATH, path("authorization_id")],
+        body=(m.AuthorizationDecision, doc.AUTHORIZATION_BODY),
     ),
-    openapi_extra=extra(path("customer_id"), path("order_id"), path("authorization_id"), body=doc.AUTHORIZATION_BODY),
 )
 async def decide_authorization(request: Request) -> Response:
     partner = await authenticate(request)

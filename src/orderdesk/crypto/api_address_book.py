@@ -10,8 +10,9 @@ from starlette.responses import Response
 
 from orderdesk.crypto import address_book, customers
 from orderdesk.crypto.api import admit, admit_json
-from orderdesk.crypto.openapi import PAGING, extra, path, responses
-from orderdesk.crypto.requests import page
+from orderdesk.crypto.http_input import page
+from orderdesk.crypto.models import partner as m
+from orderdesk.crypto.openapi import PAGING, operation, path
 from orderdesk.platform.http import json_response
 
 router = APIRouter()
@@ -33,23 +34,24 @@ NEW_ENTRY = {
     "ownership_type": "self",
 }
 ENTRY_PATH = "/v1/customers/{customer_id}/address_book/{entry_id}"
+CUSTOMER = path("customer_id")
+ENTRY_PARAMETERS = [CUSTOMER, path("entry_id")]
 
 
 @router.post(
     "/v1/customers/{customer_id}/address_book",
     status_code=201,
     summary="Add an address-book entry",
-    responses=responses(
-        201,
-        ENTRY_EXAMPLE,
-        "Entry",
+    openapi_extra=operation(
+        (201, m.Entry, ENTRY_EXAMPLE, "Entry"),
         "body_parse_error",
         "not_found",
         "invalid_parameters",
         "invalid_crypto_currency_address",
         "conflict",
+        parameters=[CUSTOMER],
+        body=(m.NewEntry, NEW_ENTRY),
     ),
-    openapi_extra=extra(path("customer_id"), body=NEW_ENTRY),
 )
 async def create_entry(request: Request) -> Response:
     runtime, partner, body = await admit_json(request)
@@ -60,24 +62,24 @@ async def create_entry(request: Request) -> Response:
 @router.get(
     "/v1/customers/{customer_id}/address_book",
     summary="List the customer's address book",
-    responses=responses(
-        200, {"address_book": [ENTRY_EXAMPLE], "total": 1}, "Entries, newest first", "not_found", "invalid_parameters"
+    openapi_extra=operation(
+        (200, m.Entries, {"address_book": [ENTRY_EXAMPLE], "total": 1}, "Entries, newest first"),
+        "not_found",
+        "invalid_parameters",
+        parameters=[CUSTOMER, *PAGING],
     ),
-    openapi_extra=extra(path("customer_id"), *PAGING),
 )
 async def list_entries(request: Request) -> Response:
     runtime, partner = await admit(request)
     customer_id = request.path_params["customer_id"]
-    async with runtime.db.transaction(write=False) as conn:  # path resources before query errors (3.10)
-        await customers.require(conn, customer_id, partner.id)
+    await customers.check_exists(runtime, partner, customer_id)  # path resources before query errors (3.10)
     return json_response(await address_book.list_entries(runtime, partner, customer_id, page(request)))
 
 
 @router.get(
     ENTRY_PATH,
     summary="Get an address-book entry",
-    responses=responses(200, ENTRY_EXAMPLE, "Entry", "not_found"),
-    openapi_extra=extra(path("customer_id"), path("entry_id")),
+    openapi_extra=operation((200, m.Entry, ENTRY_EXAMPLE, "Entry"), "not_found", parameters=ENTRY_PARAMETERS),
 )
 async def get_entry(request: Request) -> Response:
     runtime, partner = await admit(request)
@@ -90,8 +92,7 @@ async def get_entry(request: Request) -> Response:
     ENTRY_PATH,
     status_code=204,
     summary="Delete an address-book entry",
-    responses={**responses(204, None, "Deleted", "not_found"), 204: {"description": "Deleted"}},
-    openapi_extra=extra(path("customer_id"), path("entry_id")),
+    openapi_extra=operation((204, None, None, "Deleted"), "not_found", parameters=ENTRY_PARAMETERS),
 )
 async def delete_entry(request: Request) -> Response:
     runtime, partner = await admit(request)

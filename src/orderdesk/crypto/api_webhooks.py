@@ -10,12 +10,15 @@ from starlette.responses import Response
 
 from orderdesk.crypto import subscriptions, webhooks
 from orderdesk.crypto.api import admit, admit_json
-from orderdesk.crypto.openapi import extra, path, responses
-from orderdesk.crypto.requests import refuse_declared_oversize
+from orderdesk.crypto.http_input import refuse_declared_oversize
+from orderdesk.crypto.models import partner as m
+from orderdesk.crypto.openapi import PUBLIC_COMMON, operation, path
 from orderdesk.platform.http import json_response
 from orderdesk.platform.runtime import Runtime
 
 router = APIRouter()
+SUBSCRIPTION = path("subscription_id")
+
 
 SUBSCRIPTION_EXAMPLE: dict[str, Any] = {
     "id": "1c1a379212064c45b27bf79bd17a97a3",
@@ -37,8 +40,12 @@ PUBLIC_KEY_EXAMPLE = {
     summary="Subscribe to webhook events",
     description='One subscription `{"url", "events"}`, or several at once (all or none) as '
     '`{"subscriptions": [{"url", "events"}, …]}`, answered as `{"subscriptions": [...]}`.',
-    responses=responses(201, SUBSCRIPTION_EXAMPLE, "Subscription", "body_parse_error", "invalid_parameters"),
-    openapi_extra=extra(body=NEW_SUBSCRIPTION),
+    openapi_extra=operation(
+        (201, m.SubscriptionCreated, SUBSCRIPTION_EXAMPLE, "Subscription (the batch form: Subscriptions)"),
+        "body_parse_error",
+        "invalid_parameters",
+        body=(m.SubscriptionRequest, NEW_SUBSCRIPTION),
+    ),
 )
 async def create_subscription(request: Request) -> Response:
     runtime, partner, body = await admit_json(request)
@@ -48,8 +55,9 @@ async def create_subscription(request: Request) -> Response:
 @router.get(
     "/v1/webhooks/subscriptions",
     summary="List webhook subscriptions",
-    responses=responses(200, {"subscriptions": [SUBSCRIPTION_EXAMPLE]}, "Subscriptions, oldest first"),
-    openapi_extra=extra(),
+    openapi_extra=operation(
+        (200, m.Subscriptions, {"subscriptions": [SUBSCRIPTION_EXAMPLE]}, "Subscriptions, oldest first")
+    ),
 )
 async def list_subscriptions(request: Request) -> Response:
     runtime, partner = await admit(request)
@@ -59,8 +67,9 @@ async def list_subscriptions(request: Request) -> Response:
 @router.get(
     "/v1/webhooks/subscriptions/{subscription_id}",
     summary="Get a webhook subscription",
-    responses=responses(200, SUBSCRIPTION_EXAMPLE, "Subscription", "not_found"),
-    openapi_extra=extra(path("subscription_id")),
+    openapi_extra=operation(
+        (200, m.Subscription, SUBSCRIPTION_EXAMPLE, "Subscription"), "not_found", parameters=[SUBSCRIPTION]
+    ),
 )
 async def get_subscription(request: Request) -> Response:
     runtime, partner = await admit(request)
@@ -71,8 +80,7 @@ async def get_subscription(request: Request) -> Response:
     "/v1/webhooks/subscriptions/{subscription_id}",
     status_code=204,
     summary="Delete a webhook subscription; its undelivered events are dropped",
-    responses={**responses(204, None, "Deleted", "not_found"), 204: {"description": "Deleted"}},
-    openapi_extra=extra(path("subscription_id")),
+    openapi_extra=operation((204, None, None, "Deleted"), "not_found", parameters=[SUBSCRIPTION]),
 )
 async def delete_subscription(request: Request) -> Response:
     runtime, partner = await admit(request)
@@ -83,10 +91,9 @@ async def delete_subscription(request: Request) -> Response:
 @router.get(
     "/v1/webhooks/public_key",
     summary="The key that verifies webhook signatures (public)",
-    responses={
-        200: {"description": "Public key", "content": {"application/json": {"example": PUBLIC_KEY_EXAMPLE}}}
-    },  # public: no 401 / 429
-    openapi_extra={"security": []},
+    openapi_extra=operation(
+        (200, m.PublicKey, PUBLIC_KEY_EXAMPLE, "Public key"), security=None, common=PUBLIC_COMMON
+    ),  # public: no 401 / 429
 )
 async def public_key(request: Request) -> Response:
     refuse_declared_oversize(request)

@@ -7,90 +7,54 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
+from pydantic import TypeAdapter
 
-from orderdesk.crypto import catalogue, errors
-from orderdesk.crypto.catalogue import OPERATIONS
-from orderdesk.crypto.validation import CURRENCY, Fields, Node, one_of
+from orderdesk.crypto import catalogue, contract_errors, errors, formats
+from orderdesk.crypto.models.operator import MAX_PLACES, AssetDefinition, PriceInput
+from orderdesk.crypto.models.types import too_many_places
+from orderdesk.crypto.vocabulary import ASSET_OPERATIONS as OPERATIONS
 from orderdesk.platform.runtime import Runtime
 
 ASSET_CODE = re.compile(r"^[A-Z0-9]{2,16}$")
-NETWORK_NAME = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
-MAX_PLACES = 18
-PRICE_PLACES = 8
+PRICE = TypeAdapter(PriceInput)
+ASSET = TypeAdapter(AssetDefinition)
 
 
 def asset_input(data: dict[str, Any], currency: str, default_max_order_value: Decimal) -> dict[str, Any]:
-    fields = Fields()
-    node = fields.root(data, ("decimal_places", "allowed_operations", "networks", "max_order_value"))
-    places = fields.integer(node, "decimal_places", required=True)
-    if places is not None and not 0 <= places <= MAX_PLACES:
-        fields.add(("decimal_places",), f"Must be between 0 and {MAX_PLACES}.")
-        places = None
-    operations = _operations(fields, node)
-    networks = _networks(fields, node, currency, places)
-    max_value = fields.amount(node, "max_order_value", currency="USD", places=2)
-    fields.raise_if_any()
+    """The body by its model, then what depends on the whole list: unique network names and
+    each `send_fee` within the asset's decimals (18 while `decimal_places` is refused)."""
+    tree: dict[Any, Any] = {}
+    body = contract_errors.collect(ASSET, data, tree)
+    places = data["decimal_places"] if "decimal_places" not in tree else MAX_PLACES
+    seen: set[str] = set()
+    for position, item in enumerate(data.get("networks") or [] if isinstance(data.get("networks"), list) else []):
+        if not isinstance(item, dict) or _refused(tree, ("networks", position)):
+            continue
+        name, fee = str(item.get("network")), str(item.get("send_fee"))  # strings when not refused
+        if not _refused(tree, ("networks", position, "network")):
+            if name in seen:
+                contract_errors.add(tree, ("networks", position, "network"), "Must be unique.")
+            seen.add(name)
+        if not _refused(tree, ("networks", position, "send_fee")) and formats.places_of(fee) > places:
+            contract_errors.add(tree, ("networks", position, "send_fee"), too_many_places(currency, places))
+    if tree:
+        raise errors.field_errors(tree)
+    assert body is not None
     return {
-        "decimal_places": places,
-        "allowed_operations": operations,
-        "networks": networks,
-        "max_order_value": max_value if max_value is not None else default_max_order_value,
+        "decimal_places": body.decimal_places,
+        "allowed_operations": [op for op in OPERATIONS if op in body.allowed_operations],  # catalogue order
+        "networks": [{"network": n.network, "send_fee": format(Decimal(n.send_fee), "f")} for n in body.networks],
+        "max_order_value": Decimal(body.max_order_value) if body.max_order_value else default_max_order_value,
     }
 
 
-def _operations(fields: Fields, node: Node) -> list[str] | None:
-    items = fields.list(node, "allowed_operations", required=True)
-    if items is None:
-        return None
-    chosen: set[str] = set()
-    for position, item in enumerate(items):
-        if not isinstance(item, str):
-            fields.add(("allowed_operations", position), "Not a valid string.")
-        elif item not in OPERATIONS:
-            fields.add(("allowed_operations", position), one_of(OPERATIONS))
-        else:
-            chosen.add(item)
-    return [operation for operation in OPERATIONS if operation in chosen]  # catalogue order
-
-
-def _networks(fields: Fields, node: Node, currency: str, places: int | None) -> list[dict[str, str]] | None:
-    items = fields.list(node, "networks", required=True)
-    if items is None:
-        return None
-    if not items:
-        fields.add(("networks",), "Must contain at least one item.")
-        return None
-    networks: list[dict[str, str]] = []
-    seen: set[str] = set()
-    for position, item in enumerate(items):
-        if not isinstance(item, dict):
-            fields.add(("networks", position), "Not a valid object.")
-            continue
-        entry = Node(item, ("networks", position))
-        fields.unknown(entry, ("network", "send_fee"))
-        name = fields.string(
-            entry,
-            "network",
-            required=True,
-            max_length=32,
-            pattern=NETWORK_NAME,
-            pattern_message="Not a valid network name.",
-        )
-        fee = fields.amount(
-            entry,
-            "send_fee",
-            required=True,
-            positive=False,
-            currency=currency,
-            places=places if places is not None else MAX_PLACES,
-        )
-        if name is not None and name in seen:
-            fields.add(("networks", position, "network"), "Must be unique.")
-        elif name is not None:
-            seen.add(name)
-        if name is not None and fee is not None and not fields.has_errors_under(("networks", position)):
-            networks.append({"network": name, "send_fee": format(fee, "f")})
-    return networks
+def _refused(tree: dict[Any, Any], path: tuple[Any, ...]) -> bool:
+    node: Any = tree
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return False
+        node = node[key]
+    return True
 
 
 async def put_asset(runtime: Runtime, currency: str, values: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -132,25 +96,16 @@ async def put_asset(runtime: Runtime, currency: str, values: dict[str, Any]) -> 
 
 
 def price_input(data: dict[str, Any]) -> tuple[str, Decimal, Decimal]:
-    fields = Fields()
-    node = fields.root(data, ("quote_currency", "bid", "ask"))
-    quote = fields.string(
-        node,
-        "quote_currency",
-        required=True,
-        max_length=3,
-        min_length=3,
-        pattern=CURRENCY,
-        pattern_message="Not a valid currency code.",
-    )
-    label = quote or "the quote currency"
-    bid = fields.amount(node, "bid", required=True, currency=label, places=PRICE_PLACES)
-    ask = fields.amount(node, "ask", required=True, currency=label, places=PRICE_PLACES)
-    if bid is not None and ask is not None and bid > ask:
-        fields.add(("bid",), "Must be less than or equal to ask.")
-    fields.raise_if_any()
-    assert quote is not None and bid is not None and ask is not None
-    return quote, bid, ask
+    """(quote currency, bid, ask); `bid > ask` is refused with the other field errors."""
+    tree: dict[Any, Any] = {}
+    body = contract_errors.collect(PRICE, data, tree)
+    valid = ("bid" not in tree and "ask" not in tree) and isinstance(data.get("bid"), str)
+    if valid and Decimal(data["bid"]) > Decimal(data["ask"]):
+        contract_errors.add(tree, ("bid",), "Must be less than or equal to ask.")
+    if tree:
+        raise errors.field_errors(tree)
+    assert body is not None
+    return body.quote_currency, Decimal(body.bid), Decimal(body.ask)
 
 
 async def names_an_investment(runtime: Runtime, currency: str) -> bool:

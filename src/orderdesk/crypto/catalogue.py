@@ -13,8 +13,6 @@ import orjson
 from orderdesk.crypto import formats, pricing
 from orderdesk.platform.db import Connection
 
-OPERATIONS = ("buy", "sell", "send", "receive", "transfer")
-PRODUCTS = ("crypto_buy_sell", "crypto_swap", "crypto_send", "crypto_transfer", "crypto_receive", "investments")
 SECONDS_PER_YEAR = Decimal(31536000)
 TOKEN_PRICE_PLACES = 18
 

@@ -8,60 +8,25 @@ from datetime import date
 from typing import Any
 
 import orjson
+from pydantic import TypeAdapter
 
-from orderdesk.crypto import errors, events, formats, partners
+from orderdesk.crypto import contract_errors, errors, events, formats, ledger, partners, vocabulary
 from orderdesk.crypto.auth import Partner
-from orderdesk.crypto.requests import Page
-from orderdesk.crypto.validation import COUNTRY, EMAIL, PHONE, Fields, Node
+from orderdesk.crypto.errors import CANNOT_CHANGE
+from orderdesk.crypto.http_input import Page
+from orderdesk.crypto.models import partner as m
+from orderdesk.crypto.models.common import Answer, Request
+from orderdesk.crypto.models.operator import CustomerStateInput
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection, UniqueViolation
 from orderdesk.platform.runtime import Runtime
 from orderdesk.settings import Settings
 
-TYPES = ("individual", "business")
-STATES = ("active", "closing", "closed", "banned")
-NATIONAL_ID_TYPES = ("passport", "driver_license", "national_id", "other")
-DOCUMENT_TYPES = ("id_front", "id_back", "proof_of_address")
+TYPES = vocabulary.CUSTOMER_TYPES
+STATES = vocabulary.CUSTOMER_STATES
+DOCUMENT_TYPES = vocabulary.DOCUMENT_TYPES
 IMMUTABLE = ("id", "type", "reference_id", "state", "products", "data_requirements", "created_at")
 
-# (key, kind, required) in the order the object shows them; kind: text | country | date | national_id_type | bool
-PROFILE_FIELDS: dict[str, tuple[tuple[str, str, bool], ...]] = {
-    "individual": (
-        ("label", "text", False),
-        ("first_name", "text", True),
-        ("middle_name", "text", False),
-        ("last_name", "text", True),
-        ("date_of_birth", "date", True),
-        ("national_id_country", "country", True),
-        ("national_id_type", "national_id_type", True),
-        ("national_id", "text", True),
-        ("citizenship", "country", True),
-        ("address_line1", "text", True),
-        ("address_line2", "text", False),
-        ("city", "text", True),
-        ("state", "text", True),
-        ("country", "country", True),
-        ("zip_code", "text", True),
-        ("tax_country", "country", True),
-        ("tax_id", "text", True),
-        ("is_pep", "bool", False),
-    ),
-    "business": (
-        ("label", "text", False),
-        ("name", "text", True),
-        ("first_name", "text", True),
-        ("last_name", "text", True),
-        ("address_line1", "text", False),
-        ("address_line2", "text", False),
-        ("city", "text", False),
-        ("state", "text", False),
-        ("country", "country", False),
-        ("zip_code", "text", False),
-        ("tax_country", "country", True),
-        ("tax_id", "text", True),
-    ),
-}
-EARLIEST_BIRTH = date(1900, 1, 1)
 
 # spec 11.6: allowed operator transitions
 TRANSITIONS = {"active": ("closing", "banned"), "closing": ("active", "banned", "closed"), "banned": ("active",)}
@@ -69,89 +34,28 @@ TRANSITIONS = {"active": ("closing", "banned"), "closing": ("active", "banned", 
 
 # --------------------------------------------------------------------------- input
 
-
-def _profile_value(fields: Fields, node: Node, key: str, kind: str, required: bool, today: date) -> Any:
-    if kind == "bool":
-        return fields.boolean(node, key, required=required)
-    if kind == "date":
-        return fields.date(node, key, required=required, earliest=EARLIEST_BIRTH, latest=today)
-    if kind == "country":
-        return fields.string(
-            node,
-            key,
-            required=required,
-            max_length=2,
-            min_length=2,
-            pattern=COUNTRY,
-            pattern_message="Not a valid country code.",
-        )
-    if kind == "national_id_type":
-        return fields.choice(node, key, NATIONAL_ID_TYPES, required=required)
-    return fields.string(node, key, required=required)
+PROFILES: dict[str, type[Request]] = {"individual": m.IndividualProfileInput, "business": m.BusinessProfileInput}
+PROFILE_PATCHES: dict[str, type[Request]] = {"individual": m.IndividualProfilePatch, "business": m.BusinessProfilePatch}
+PROFILE_ANSWERS: dict[str, type[Answer]] = {"individual": m.IndividualProfile, "business": m.BusinessProfile}
 
 
-def _country_length_fix(fields: Fields) -> None:
-    """Country codes answer `Not a valid country code.` whatever their length."""
-    for holder in _leaves(fields.tree):
-        for position, message in enumerate(holder):
-            if message == "Length must be between 2 and 2.":
-                holder[position] = "Not a valid country code."
+class _NewCustomerEnvelope(m.NewCustomer):
+    """`NewCustomer` with `profile` read as an object: its model depends on `type` (5.1)."""
+
+    profile: dict[str, Any]  # type: ignore[assignment]
 
 
-def _leaves(node: Any) -> list[list[str]]:
-    if isinstance(node, list):
-        return [node]
-    found: list[list[str]] = []
-    for child in node.values():
-        found.extend(_leaves(child))
-    return found
+class _PatchEnvelope(m.CustomerPatch):
+    profile: dict[str, Any] | None = None  # type: ignore[assignment]
 
 
-def read_profile(fields: Fields, node: Node, customer_type: str, today: date, *, partial: bool) -> dict[str, Any]:
-    """Values of the keys present. `partial` (PATCH): null clears an optional key and is
-    reported as missing on a required one; otherwise absent required keys are missing."""
-    spec = PROFILE_FIELDS[customer_type]
-    fields.unknown(node, [key for key, _, _ in spec])
-    values: dict[str, Any] = {}
-    for key, kind, required in spec:
-        if partial and key not in node.data:
-            continue
-        if partial and node.data[key] is None:
-            if required:
-                fields.add((*node.path, key), errors.REQUIRED)
-            else:
-                values[key] = None
-            continue
-        value = _profile_value(fields, node, key, kind, required, today)
-        if value is not None:
-            values[key] = value
-    return values
+NEW_CUSTOMER = TypeAdapter(_NewCustomerEnvelope)
+PATCH = TypeAdapter(_PatchEnvelope)
+_ADAPTERS = {model: TypeAdapter(model) for model in (*PROFILES.values(), *PROFILE_PATCHES.values(), m.ContactPatch)}
 
 
-def read_contact(fields: Fields, node: Node, *, partial: bool) -> dict[str, Any]:
-    fields.unknown(node, ("email", "cellphone"))
-    values: dict[str, Any] = {}
-    if partial and "email" in node.data and node.data["email"] is None:
-        fields.add((*node.path, "email"), errors.REQUIRED)
-    elif not partial or "email" in node.data:
-        email = fields.string(
-            node, "email", required=True, max_length=254, pattern=EMAIL, pattern_message="Not a valid email address."
-        )
-        if email is not None:
-            values["email"] = email
-    if "cellphone" in node.data:
-        if node.data["cellphone"] is None:
-            values["cellphone"] = None
-        else:
-            values["cellphone"] = fields.string(
-                node,
-                "cellphone",
-                max_length=16,
-                min_length=1,
-                pattern=PHONE,
-                pattern_message="Not a valid phone number.",
-            )
-    return values
+def _profile(data: Any, model: type[Request], today: date, tree: dict[Any, Any]) -> Any:
+    return contract_errors.collect(_ADAPTERS[model], data, tree, {"today": today}, at=("profile",))
 
 
 @dataclass(frozen=True)
@@ -163,41 +67,47 @@ class NewCustomer:
 
 
 def new_customer_input(data: dict[str, Any], today: date) -> NewCustomer:
-    fields = Fields()
-    body = fields.root(data, ("type", "reference_id", "profile", "contact"))
-    customer_type = fields.choice(body, "type", TYPES)
-    if "type" not in data or data["type"] is None:
-        customer_type = "individual"
-    reference_id = fields.string(body, "reference_id", required=True, max_length=191, printable=True)
-    profile_node = fields.object(body, "profile", required=True)
-    contact_node = fields.object(body, "contact", required=True)
-    profile: dict[str, Any] = {}
-    if profile_node is not None and customer_type is not None:
-        profile = read_profile(fields, profile_node, customer_type, today, partial=False)
-    contact = read_contact(fields, contact_node, partial=False) if contact_node is not None else {}
-    _country_length_fix(fields)
-    fields.raise_if_any()
-    assert customer_type is not None and reference_id is not None
-    return NewCustomer(customer_type, reference_id, profile, contact)
+    """One validation pass: the body, then the profile of its `type` (absent or null: individual)."""
+    tree: dict[Any, Any] = {}
+    body = contract_errors.collect(NEW_CUSTOMER, data, tree)
+    customer_type = "individual" if data.get("type") is None else data["type"]
+    profile = None
+    if isinstance(customer_type, str) and customer_type in PROFILES and isinstance(data.get("profile"), dict):
+        profile = _profile(data["profile"], PROFILES[customer_type], today, tree)
+    if tree:
+        raise errors.field_errors(tree)
+    assert body is not None and profile is not None
+    return NewCustomer(
+        customer_type,
+        body.reference_id,
+        profile.model_dump(exclude_none=True),
+        body.contact.model_dump(exclude_none=True),
+    )
 
 
 def patch_input(data: dict[str, Any], customer_type: str, today: date) -> tuple[dict[str, Any], dict[str, Any]]:
-    fields = Fields()
-    body = fields.root(data, ("profile", "contact"), immutable=IMMUTABLE)
-    profile_node = fields.object(body, "profile")
-    contact_node = fields.object(body, "contact")
-    profile = read_profile(fields, profile_node, customer_type, today, partial=True) if profile_node else {}
-    contact = read_contact(fields, contact_node, partial=True) if contact_node else {}
-    _country_length_fix(fields)
-    fields.raise_if_any()
-    return profile, contact
+    """The keys to change in the profile and in the contact (`None`: clear the key)."""
+    tree: dict[Any, Any] = {}
+    for key in IMMUTABLE:
+        if key in data:
+            contract_errors.add(tree, (key,), CANNOT_CHANGE)
+    body = contract_errors.collect(PATCH, {k: v for k, v in data.items() if k not in IMMUTABLE}, tree)
+    profile = None
+    if isinstance(data.get("profile"), dict):
+        profile = _profile(data["profile"], PROFILE_PATCHES[customer_type], today, tree)
+        for key in m.missing_in(data["profile"], PROFILES[customer_type]):
+            contract_errors.add(tree, ("profile", key), errors.REQUIRED)
+    if isinstance(data.get("contact"), dict):
+        for key in m.missing_in(data["contact"], m.ContactInput):
+            contract_errors.add(tree, ("contact", key), errors.REQUIRED)
+    contact = body.contact if body is not None else None
+    if tree:
+        raise errors.field_errors(tree)
+    return _changes(profile), _changes(contact)
 
 
-def state_filter(value: str | None, tree: dict[Any, Any]) -> str | None:
-    if value is not None and value not in STATES:
-        tree["state"] = ["Must be one of: " + ", ".join(STATES) + "."]
-        return None
-    return value
+def _changes(patch: Request | None) -> dict[str, Any]:
+    return {key: getattr(patch, key) for key in patch.model_fields_set} if patch is not None else {}
 
 
 # --------------------------------------------------------------------------- the object
@@ -230,7 +140,9 @@ def customer_view(
     row: Any, requirements: list[Any], partner_products: tuple[str, ...], settings: Settings
 ) -> dict[str, Any]:
     stored = orjson.loads(row["profile"])
-    profile = {key: stored.get(key, False if kind == "bool" else None) for key, kind, _ in PROFILE_FIELDS[row["type"]]}
+    profile = {
+        key: stored.get(key, False if key == "is_pep" else None) for key in PROFILE_ANSWERS[row["type"]].model_fields
+    }
     return {
         "id": row["id"],
         "type": row["type"],
@@ -390,16 +302,34 @@ async def patch_customer(runtime: Runtime, partner: Partner, customer_id: str, d
         return await snapshot(conn, customer_id, runtime.settings, partner.products)
 
 
+async def check_exists(runtime: Runtime, partner: Partner, customer_id: str) -> None:
+    """404 `Customer not found` unless the partner has this customer."""
+    async with runtime.db.transaction(write=False) as conn:
+        await require(conn, customer_id, partner.id)
+
+
+async def accounts(runtime: Runtime, partner: Partner, customer_id: str) -> dict[str, Any]:
+    """GET …/accounts (6.1): every account of the customer, by currency (byte order)."""
+    async with runtime.db.transaction(write=False) as conn:
+        await require(conn, customer_id, partner.id)
+        rows = await ledger.customer_accounts(conn, customer_id)
+        places = await partners.currency_places(conn)
+    return {
+        "accounts": [
+            {"currency": row["currency"], "amount": partners.format_amount(row["currency"], row["balance"], places)}
+            for row in sorted(rows, key=lambda r: r["currency"].encode())
+        ]
+    }
+
+
 # --------------------------------------------------------------------------- operator use cases
 
 
+STATE_INPUT = TypeAdapter(CustomerStateInput)
+
+
 def state_input(data: dict[str, Any]) -> str:
-    fields = Fields()
-    body = fields.root(data, ("state",))
-    state = fields.choice(body, "state", STATES, required=True)
-    fields.raise_if_any()
-    assert state is not None
-    return state
+    return contract_errors.validate(STATE_INPUT, data).state
 
 
 async def change_state(runtime: Runtime, customer_id: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -14,18 +14,11 @@ from typing import Any
 import orjson
 
 from orderdesk.crypto import formats, webhooks
+from orderdesk.crypto.vocabulary import WEBHOOK_ACTIONS
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection
 
-ACTIONS = (
-    "order-created",
-    "order-updated",
-    "order-closed",
-    "incoming-funds",
-    "customer-state-changed",
-    "customer-product-changed",
-    "customer-requirement-rejected",
-)
+ACTIONS = WEBHOOK_ACTIONS
 
 
 async def emit(conn: Connection, partner_id: str, action: str, entities: dict[str, Any], now: datetime) -> str:

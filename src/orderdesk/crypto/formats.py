@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from orderdesk.crypto.amounts import floor_to
-
-FIAT_PLACES = 2
+from orderdesk.crypto.vocabulary import FIAT_PLACES
 
 
 def timestamp(value: datetime | None) -> str | None:

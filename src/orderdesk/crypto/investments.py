@@ -11,100 +11,88 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from orderdesk.crypto import catalogue, errors
+from pydantic import TypeAdapter
+
+from orderdesk.crypto import catalogue, contract_errors, errors
 from orderdesk.crypto.amounts import PERCENT_PLACES, PERCENT_RANGE
 from orderdesk.crypto.formats import places_of
-from orderdesk.crypto.validation import Fields, Node, one_of
+from orderdesk.crypto.models.operator import InvestmentDefinition
+from orderdesk.crypto.models.types import one_of, too_many_places
+from orderdesk.crypto.validation import Fields
 from orderdesk.platform.db import Connection
 from orderdesk.platform.runtime import Runtime
 
 INVESTMENT_ID = re.compile(r"^[A-Za-z0-9]{2,32}$")
-FEE_TYPES = ("earnings_percentage",)
-MAX_PLACES = 18
-FIELDS = (
-    "name",
-    "quote_asset",
-    "network",
-    "provider_id",
-    "enabled",
-    "decimal_places",
-    "subscription",
-    "redemption",
-    "fee",
-    "apy",
-)
+INVESTMENT = TypeAdapter(InvestmentDefinition)
 FIXED_LATER = "Cannot be changed once the investment exists."
 
 
-def _limits(fields: Fields, root: Node, key: str, currency: str, places: int | None) -> dict[str, Decimal] | None:
-    node = fields.object(root, key, required=True, allowed=("min_amount", "max_amount"))
-    if node is None:
-        return None
-    minimum = fields.amount(node, "min_amount", required=True, currency=currency, places=places)
-    maximum = fields.amount(node, "max_amount", required=True, positive=False, currency=currency, places=places)
-    if minimum is None or maximum is None:
-        return None
-    if maximum != 0 and maximum < minimum:
-        fields.add((key, "max_amount"), "Must be 0 or greater than or equal to min_amount.")
-        return None
-    return {"min": minimum, "max": maximum}
-
-
-def _percent(
-    fields: Fields, parent: Node, key: str, path: tuple[str, ...], *, upper: Decimal, message: str, inclusive: bool
-) -> Decimal | None:
-    value = fields.amount(parent, key, required=True, positive=False)
-    if value is None:
-        return None
-    if places_of(parent.raw(key)) > PERCENT_PLACES:
-        fields.add(path, f"Too many decimal places (maximum {PERCENT_PLACES}).")
-        return None
-    if value > upper or (value == upper and not inclusive):
-        fields.add(path, message)
-        return None
-    return value
-
-
 async def investment_input(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
-    fields = Fields()
-    root = fields.root(data, FIELDS)
-    values: dict[str, Any] = {
-        "name": fields.string(root, "name", required=True),
-        "provider_id": fields.string(root, "provider_id", required=True),
-        "enabled": fields.boolean(root, "enabled"),
-        "decimal_places": fields.integer(root, "decimal_places"),
-    }
-    places = values["decimal_places"]
-    if places is not None and not 0 <= places <= MAX_PLACES:
-        fields.add(("decimal_places",), f"Must be between 0 and {MAX_PLACES}.")
-    code = fields.string(root, "quote_asset", required=True, max_length=64)
+    """The body by its model, then what needs the catalogue (the quote asset, its network
+    and decimals) and the ranges, reported together."""
+    tree: dict[Any, Any] = {}
+    body = contract_errors.collect(INVESTMENT, data, tree)
+    code = data.get("quote_asset") if not _refused(tree, ("quote_asset",)) else None
     quote_asset = await catalogue.asset(conn, code) if code is not None else None
     if code is not None and quote_asset is None:
-        fields.add(("quote_asset",), f"Unknown currency {code}.")
-    network = fields.string(root, "network", required=True, max_length=32)
-    if network is not None and quote_asset is not None and quote_asset.network(network) is None:
-        fields.add(("network",), one_of(n.network for n in quote_asset.networks))
-    label = quote_asset.id if quote_asset else code or ""
-    quote_places = quote_asset.decimal_places if quote_asset else None
-    values["subscription"] = _limits(fields, root, "subscription", label, quote_places)
-    values["redemption"] = _limits(fields, root, "redemption", label, quote_places)
-    fee = fields.object(root, "fee", required=True, allowed=("type", "value"))
-    if fee is not None:
-        values["fee_type"] = fields.choice(fee, "type", FEE_TYPES, required=True)
-        values["fee_value"] = _percent(
-            fields, fee, "value", ("fee", "value"), upper=Decimal(100), message=PERCENT_RANGE, inclusive=False
-        )
-    values["apy"] = _percent(
-        fields, root, "apy", ("apy",), upper=Decimal(100), message="Must be between 0 and 100.", inclusive=True
-    )
-    fields.raise_if_any()
-    assert quote_asset is not None
-    values.update(quote_asset=quote_asset, network=network)
-    if values["enabled"] is None:
-        values["enabled"] = True
-    if values["decimal_places"] is None:
-        values["decimal_places"] = quote_asset.decimal_places
-    return values
+        contract_errors.add(tree, ("quote_asset",), f"Unknown currency {code}.")
+    network = data.get("network")
+    if quote_asset is not None and not _refused(tree, ("network",)) and quote_asset.network(str(network)) is None:
+        contract_errors.add(tree, ("network",), one_of(n.network for n in quote_asset.networks))
+    for key in ("subscription", "redemption"):
+        _check_limits(tree, data.get(key), key, quote_asset)
+    _check_percent(tree, data.get("fee"), ("fee", "value"), PERCENT_RANGE, inclusive=False)
+    _check_percent(tree, data, ("apy",), "Must be between 0 and 100.", inclusive=True)
+    if tree:
+        raise errors.field_errors(tree)
+    assert body is not None and quote_asset is not None
+    return {
+        "name": body.name,
+        "provider_id": body.provider_id,
+        "enabled": body.enabled if body.enabled is not None else True,
+        "decimal_places": body.decimal_places if body.decimal_places is not None else quote_asset.decimal_places,
+        "quote_asset": quote_asset,
+        "network": body.network,
+        "subscription": {"min": Decimal(body.subscription.min_amount), "max": Decimal(body.subscription.max_amount)},
+        "redemption": {"min": Decimal(body.redemption.min_amount), "max": Decimal(body.redemption.max_amount)},
+        "fee_type": body.fee.type,
+        "fee_value": Decimal(body.fee.value),
+        "apy": Decimal(body.apy),
+    }
+
+
+def _refused(tree: dict[Any, Any], path: tuple[Any, ...]) -> bool:
+    node: Any = tree
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return False
+        node = node[key]
+    return True
+
+
+def _check_limits(tree: dict[Any, Any], limits: Any, key: str, quote_asset: catalogue.Asset | None) -> None:
+    """Both amounts within the quote asset's decimals; a non-zero maximum not below the minimum."""
+    if not isinstance(limits, dict):
+        return
+    names = ("min_amount", "max_amount")
+    if quote_asset is not None:
+        for name in names:
+            if not _refused(tree, (key, name)) and places_of(limits[name]) > quote_asset.decimal_places:
+                contract_errors.add(tree, (key, name), too_many_places(quote_asset.id, quote_asset.decimal_places))
+    if not any(_refused(tree, (key, name)) for name in names):
+        minimum, maximum = Decimal(limits["min_amount"]), Decimal(limits["max_amount"])
+        if maximum != 0 and maximum < minimum:
+            contract_errors.add(tree, (key, "max_amount"), "Must be 0 or greater than or equal to min_amount.")
+
+
+def _check_percent(tree: dict[Any, Any], parent: Any, path: tuple[str, ...], message: str, *, inclusive: bool) -> None:
+    if not isinstance(parent, dict) or _refused(tree, path):
+        return
+    raw = parent[path[-1]]
+    if places_of(raw) > PERCENT_PLACES:
+        contract_errors.add(tree, path, f"Too many decimal places (maximum {PERCENT_PLACES}).")
+    elif Decimal(raw) > 100 or (Decimal(raw) == 100 and not inclusive):
+        contract_errors.add(tree, path, message)
 
 
 async def put_investment(runtime: Runtime, investment_id: str, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -9,20 +9,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import TypeAdapter
 from starlette.datastructures import FormData, Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from orderdesk.crypto import customers, errors, events
+from orderdesk.crypto import contract_errors, customers, errors, events
 from orderdesk.crypto.auth import Partner
-from orderdesk.crypto.validation import REQUIRED, UNKNOWN_FIELD, Fields, one_of
+from orderdesk.crypto.errors import REQUIRED, UNKNOWN_FIELD
+from orderdesk.crypto.models.operator import RequirementReview
+from orderdesk.crypto.validation import one_of
+from orderdesk.crypto.vocabulary import FILE_TYPES
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection
 from orderdesk.platform.runtime import Runtime
 from orderdesk.settings import Settings
 
-FILE_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/gif")
 REQUEST_OVERHEAD = 1_048_576  # a request may exceed the file limit by this much (3 MiB for 2 MiB files)
-REJECTION_REASONS = ("document_not_readable", "document_expired", "document_does_not_match", "document_invalid")
+REVIEW = TypeAdapter(RequirementReview)
 REVIEW_TRANSITIONS = {"approved": ("pending_review",), "rejected": ("pending_review", "approved")}
 _DIGITS = re.compile(r"^[0-9]{1,12}$")
 
@@ -138,6 +141,13 @@ async def set_flag(conn: Connection, runtime: Runtime, customer: Any, value: boo
 # --------------------------------------------------------------------------- use cases
 
 
+async def upload(runtime: Runtime, partner: Partner, customer_id: str, headers: Headers, body: bytes) -> dict[str, Any]:
+    """POST …/documents after the request-size check: the customer (404), then the form (5.6)."""
+    async with runtime.db.transaction(write=False) as conn:
+        await customers.require(conn, customer_id, partner.id)
+    return await upload_document(runtime, partner, customer_id, await parse_upload(headers, body, runtime.settings))
+
+
 async def upload_document(runtime: Runtime, partner: Partner, customer_id: str, upload: Upload) -> dict[str, Any]:
     now = runtime.clock.now()
     requirement_id = f"document_{upload.document_type}"
@@ -178,17 +188,20 @@ async def upload_document(runtime: Runtime, partner: Partner, customer_id: str, 
 
 
 def review_input(data: dict[str, Any]) -> tuple[str, str | None]:
-    fields = Fields()
-    body = fields.root(data, ("status", "rejection_reason"))
-    status = fields.choice(body, "status", ("approved", "rejected"), required=True)
-    reason = None
-    if status == "approved" and body.present("rejection_reason"):
-        fields.add(("rejection_reason",), UNKNOWN_FIELD)
-    elif status == "rejected" or status is None:
-        reason = fields.choice(body, "rejection_reason", REJECTION_REASONS, required=status == "rejected")
-    fields.raise_if_any()
-    assert status is not None
-    return status, reason
+    """`rejection_reason` is required with `rejected` and refused (whatever its value) with `approved`."""
+    tree: dict[Any, Any] = {}
+    refused = data.get("status") == "approved" and data.get("rejection_reason") is not None
+    if refused:
+        contract_errors.add(tree, ("rejection_reason",), UNKNOWN_FIELD)
+    body = contract_errors.collect(
+        REVIEW, {k: v for k, v in data.items() if not (refused and k == "rejection_reason")}, tree
+    )
+    if data.get("status") == "rejected" and data.get("rejection_reason") is None:
+        contract_errors.add(tree, ("rejection_reason",), REQUIRED)
+    if tree:
+        raise errors.field_errors(tree)
+    assert body is not None
+    return body.status, body.rejection_reason
 
 
 async def review_requirement(

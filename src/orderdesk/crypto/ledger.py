@@ -41,6 +41,7 @@ from orderdesk.crypto import postings
 from orderdesk.crypto.postings import Entry
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection
+from orderdesk.platform.runtime import Runtime
 
 NEVER_NEGATIVE = (postings.CUSTOMER,)
 # Balances and sums are exact: an 18-decimal balance easily has more digits than the default
@@ -317,3 +318,9 @@ async def check(conn: Connection) -> dict[str, Any]:
             )
     count = await conn.fetchval("SELECT COUNT(*) FROM crypto_postings")
     return {"balanced": not mismatches, "postings": int(count), "mismatches": mismatches}
+
+
+async def check_ledger(runtime: Runtime) -> dict[str, Any]:
+    """GET /ops/v1/crypto/ledger/check (11.10) in its own read transaction."""
+    async with runtime.db.transaction(write=False) as conn:
+        return await check(conn)

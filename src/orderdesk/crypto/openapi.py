@@ -1,15 +1,26 @@
-"""What the public OpenAPI document says about each partner endpoint (spec/crypto.md 1): its
-success example and every error code it can answer, each with an example envelope."""
+"""The crypto product's published OpenAPI 3.1 documents (spec/crypto.md 1, 11): the partner
+API (`/crypto/v1/openapi.json`) and the operator API (`/ops/v1/openapi.json`). Every schema
+comes from the typed models in `crypto.models`; each operation lists its request schema, its
+success schema with an example, and every error code it can answer with the envelope schema
+and an example envelope. `partner_document(app)` / `operator_document(app)` return them from
+`create_app()`; `python -m orderdesk.crypto.publish` writes the checked-in files."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, RootModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from orderdesk.platform.openapi import path_parameter, query_parameter, responses_with_errors
+from orderdesk.crypto.models.common import ErrorEnvelope, Order, Paging
+from orderdesk.platform.openapi import canonical, nullable_as_type_list
 
 REQUEST_ID = "e904beb3de024fb99ce6e0e68350d815"
+SCHEMAS = "#/components/schemas/"
 
 # error_code → (HTTP status, an example error_msg)
 ERRORS: dict[str, tuple[int, str]] = {
@@ -32,6 +43,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "invalid_reference_id": (400, "reference_id does not match the order's reference_id"),
     "invalid_state": (400, "Requirement document_id_front is already approved"),
     "auth_required": (401, "Invalid token"),
+    "unauthorized": (401, "Missing or invalid operator token"),
     "forbidden": (403, "API key lacks the required scope: operation_buy"),
     "not_found": (404, "Customer not found"),
     "method_not_allowed": (405, "Method not allowed"),
@@ -41,7 +53,38 @@ ERRORS: dict[str, tuple[int, str]] = {
     "rate_limited": (429, "Rate limit exceeded"),
     "internal_error": (500, "Internal server error"),
 }
-COMMON = ("auth_required", "rate_limited", "payload_too_large", "internal_error")
+PARTNER_COMMON = ("auth_required", "rate_limited", "payload_too_large", "internal_error")
+OPERATOR_COMMON = ("unauthorized", "payload_too_large", "internal_error")
+PUBLIC_COMMON = ("payload_too_large", "internal_error")
+
+PARTNER_SECURITY = {
+    "PartnerJWT": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "RS512 JWT signed with the partner's private key; claims iss = API key, "
+        "iat = now (integer seconds)",
+    }
+}
+OPERATOR_SECURITY = {
+    "OperatorToken": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <ORDERDESK_OPS_TOKEN>"}
+}
+
+
+class OrderObject(RootModel[Order]):
+    """An order (8.1): the common fields and exactly one node, named like `operation`."""
+
+
+# Every model an operation refers to, by schema name, with the mode it is documented in.
+_MODELS: dict[str, tuple[type[BaseModel], JsonSchemaMode]] = {}
+
+
+def ref(model: type[BaseModel], *, request: bool = False) -> dict[str, str]:
+    """A reference to `model`'s schema, which joins the components of the documents using it."""
+    known = _MODELS.setdefault(model.__name__, (model, "validation" if request else "serialization"))
+    if known[0] is not model:
+        raise ValueError(f"two models named {model.__name__}")
+    return {"$ref": SCHEMAS + model.__name__}
 
 
 def _error_body(code: str) -> dict[str, Any]:
@@ -51,50 +94,156 @@ def _error_body(code: str) -> dict[str, Any]:
     return body
 
 
-def responses(status: int, example: Any, description: str, *codes: str) -> dict[int | str, dict[str, Any]]:
-    """The success answer with its example, then every error code grouped by HTTP status."""
-    return responses_with_errors(
-        status, example, description, (*codes, *COMMON), lambda code: ERRORS[code][0], _error_body
-    )
+def _responses(
+    success: tuple[int, type[BaseModel] | None, Any, str], codes: tuple[str, ...], also: tuple[int, str] | None
+) -> dict[str, dict[str, Any]]:
+    """The success answer with its schema and example, then every error code grouped by status."""
+    status, model, example, description = success
+    answer: dict[str, dict[str, Any]] = {}
+    for success_status, text in ((status, description), *([also] if also else [])):
+        answer[str(success_status)] = {"description": text}
+        if model is not None:
+            answer[str(success_status)]["content"] = {"application/json": {"schema": ref(model), "example": example}}
+    for code in dict.fromkeys(codes):
+        key = str(ERRORS[code][0])
+        empty = {"description": "", "content": {"application/json": {"schema": ref(ErrorEnvelope), "examples": {}}}}
+        entry = answer.setdefault(key, empty)
+        entry["content"]["application/json"]["examples"][code] = {"value": _error_body(code)}
+        entry["description"] = ", ".join(entry["content"]["application/json"]["examples"])
+    return {key: answer[key] for key in sorted(answer)}
 
 
-query = query_parameter
-path = path_parameter
+def path(name: str, description: str | None = None) -> dict[str, Any]:
+    parameter: dict[str, Any] = {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+    if description:
+        parameter["description"] = description
+    return parameter
 
 
-PAGING = [
-    query("limit", "1–100, default 50", {"type": "integer", "minimum": 1, "maximum": 100}),
-    query("offset", "≥ 0, default 0", {"type": "integer", "minimum": 0}),
-]
+def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """One optional query parameter per field of `model` (all query parameters are optional)."""
+    properties = model.model_json_schema()["properties"]
+    parameters = []
+    for name, schema in properties.items():
+        options = [s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"]
+        parameters.append({"name": name, "in": "query", "required": False, "schema": options[0]})
+    return parameters
 
 
-def extra(*parameters: dict[str, Any], body: Any = None, multipart: bool = False) -> dict[str, Any]:
-    spec: dict[str, Any] = {"parameters": list(parameters), "security": [{"PartnerJWT": []}]}
+PAGING = query_parameters(Paging)
+
+
+def operation(
+    success: tuple[int, type[BaseModel] | None, Any, str],
+    *codes: str,
+    parameters: list[dict[str, Any]] | tuple[dict[str, Any], ...] = (),
+    body: tuple[type[BaseModel], Any] | None = None,
+    multipart: bool = False,
+    optional_body: bool = False,
+    security: str | None = "PartnerJWT",
+    common: tuple[str, ...] = PARTNER_COMMON,
+    also: tuple[int, str] | None = None,
+) -> dict[str, Any]:
+    """The `openapi_extra` of one route: it replaces what FastAPI would infer (our routes read
+    their input themselves, so FastAPI sees no parameters, body or answers of its own)."""
+    spec: dict[str, Any] = {
+        "parameters": list(parameters),
+        "security": [{security: []}] if security else [],
+        "responses": _responses(success, (*codes, *common), also),
+    }
     if body is not None:
+        model, example = body
         content_type = "multipart/form-data" if multipart else "application/json"
-        spec["requestBody"] = {"required": True, "content": {content_type: {"example": body}}}
+        spec["requestBody"] = {
+            "required": not optional_body,
+            "content": {content_type: {"schema": ref(model, request=True), "example": example}},
+        }
     return spec
 
 
-def install_security_scheme(app: FastAPI) -> None:
-    build = app.openapi
+def operator_operation(
+    success: tuple[int, type[BaseModel] | None, Any, str],
+    *codes: str,
+    parameters: list[dict[str, Any]] | tuple[dict[str, Any], ...] = (),
+    body: tuple[type[BaseModel], Any] | None = None,
+    optional_body: bool = False,
+    also: tuple[int, str] | None = None,
+) -> dict[str, Any]:
+    return operation(
+        success,
+        *codes,
+        parameters=parameters,
+        body=body,
+        optional_body=optional_body,
+        security="OperatorToken",
+        common=OPERATOR_COMMON,
+        also=also,
+    )
 
+
+# --------------------------------------------------------------------------- documents
+
+
+def _refs(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"][len(SCHEMAS) :]} if isinstance(node.get("$ref"), str) else set()
+        return found.union(*(_refs(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(value) for value in node))
+    return set()
+
+
+def _components(paths: dict[str, Any]) -> dict[str, Any]:
+    """The schemas of the models `paths` refers to (and of those they use), in name order."""
+    pairs = [_MODELS[name] for name in sorted(_refs(paths))]
+    _, top = models_json_schema(pairs, ref_template=SCHEMAS + "{model}")
+    defs = top.get("$defs", {})
+    return {name: defs[name] for name in sorted(defs)}
+
+
+def build_document(app: FastAPI, security: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """`app`'s document with the model schemas and the security scheme; paths carry `prefix`
+    (the sub-application's mount point), so the document stands alone."""
+    document = get_openapi(
+        title=app.title, version=app.version, openapi_version="3.1.0", description=app.description, routes=app.routes
+    )
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.include_in_schema and route.openapi_extra:
+            for method in route.methods or ():
+                # FastAPI drops None from what it renders; our examples keep their nulls.
+                document["paths"][route.path_format][method.lower()].update(copy.deepcopy(route.openapi_extra))
+    document["servers"] = [{"url": prefix}]
+    components = document.setdefault("components", {})
+    components["schemas"] = _components(document["paths"])
+    components["securitySchemes"] = security
+    return document
+
+
+def install_document(app: FastAPI, security: dict[str, Any], prefix: str) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = build()
-            schema.setdefault("components", {})["securitySchemes"] = {
-                "PartnerJWT": {
-                    "type": "http",
-                    "scheme": "bearer",
-                    "bearerFormat": "JWT",
-                    "description": "RS512 JWT signed with the partner's private key; claims iss = API key, "
-                    "iat = now (integer seconds)",
-                }
-            }
-            app.openapi_schema = schema
+            # The same finish as auto's documents: nullable fields as type lists, keys sorted.
+            app.openapi_schema = canonical(nullable_as_type_list(build_document(app, security, prefix)))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _mounted(root: FastAPI, prefix: str) -> FastAPI:
+    for route in root.routes:
+        if getattr(route, "path", None) == prefix and isinstance(getattr(route, "app", None), FastAPI):
+            return route.app  # type: ignore[attr-defined, no-any-return]
+    raise LookupError(f"nothing mounted at {prefix}")
+
+
+def partner_document(root: FastAPI) -> dict[str, Any]:
+    """The crypto partner API's document as `create_app()` serves it at /crypto/v1/openapi.json."""
+    return _mounted(root, "/crypto").openapi()
+
+
+def operator_document(root: FastAPI) -> dict[str, Any]:
+    """The crypto operator API's document as served at /ops/v1/openapi.json."""
+    return _mounted(root, "/ops/v1").openapi()
 
 
 # --------------------------------------------------------------------------- examples
@@ -285,3 +434,77 @@ SEND_PROCESSING_EXAMPLE = {
     "last_updated_at": "2026-03-02T10:44:19.020554+00:00",
 }
 AUTHORIZATION_BODY = {"state": "approved"}
+
+# --------------------------------------------------------------------------- operator examples (11)
+
+PARTNER_ID = "07533b57ccb04c3e8aac27da65756427"
+NEW_PARTNER = {
+    "name": "Banco Ejemplo",
+    "public_key_pem": "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA…\n"
+    "-----END PUBLIC KEY-----\n",
+    "settlement_currencies": ["USD"],
+}
+OPERATOR_PARTNER_EXAMPLE = {
+    "id": PARTNER_ID,
+    "name": "Banco Ejemplo",
+    "scopes": ["operation_buy", "operation_sell"],
+    "settlement_currencies": ["USD"],
+    "products": ["crypto_buy_sell"],
+    "security_code_operations": ["send"],
+    "redemption_commission_enabled": True,
+    "active": True,
+    "created_at": TS,
+}
+CREATED_PARTNER_EXAMPLE = {**OPERATOR_PARTNER_EXAMPLE, "api_key": "lk_6f1c2d3e4b5a69788796a5b4c3d2e1f0"}
+PARTNER_BALANCES_EXAMPLE = {
+    **OPERATOR_PARTNER_EXAMPLE,
+    "balances": {
+        "settlement": [{"currency": "USD", "amount": "-10000.00"}],
+        "commission": [{"currency": "USD", "amount": "147.79"}],
+    },
+}
+PARTNER_PATCH = {"active": False}
+ASSET_BODY = {
+    "decimal_places": 8,
+    "allowed_operations": ["buy", "sell", "send", "receive", "transfer"],
+    "networks": [{"network": "bitcoin", "send_fee": "0.00005"}],
+    "max_order_value": "100000.00",
+}
+ASSET_EXAMPLE = {"id": "BTC", **ASSET_BODY}
+PRICE_BODY = {"quote_currency": "USD", "bid": "64950.00", "ask": "65050.00"}
+PRICE_EXAMPLE = {"currency": "BTC", **PRICE_BODY, "updated_at": TS}
+INVESTMENT_BODY = {
+    "name": "Aave Ethereum USDC",
+    "quote_asset": "USDC",
+    "network": "ethereum",
+    "provider_id": "aave",
+    "enabled": True,
+    "decimal_places": 6,
+    "subscription": {"min_amount": "1", "max_amount": "200000"},
+    "redemption": {"min_amount": "1", "max_amount": "0"},
+    "fee": {"type": "earnings_percentage", "value": "10"},
+    "apy": "4.00",
+}
+INVESTMENT_EXAMPLE = {
+    "id": "aEthUSDC",
+    **{k: v for k, v in INVESTMENT_BODY.items() if k != "apy"},
+    "rate": {"apy": "4.00", "token_price": "1.019803902718556966", "updated_at": TS},
+}
+DEPOSIT_BODY = {"currency": "USDC", "amount": "1500", "network": "polygon", "fee": "0"}
+CUSTOMER_STATE_BODY = {"state": "closing"}
+REVIEW_BODY = {"status": "rejected", "rejection_reason": "document_not_readable"}
+FAIL_BODY = {"reason": "node rejected the transaction"}
+FAILED_SEND_EXAMPLE = {**SEND_PROCESSING_EXAMPLE, "state": "cancelled", "cancel_reason": "send_failed"}
+LEDGER_EXAMPLE = {"balanced": True, "postings": 1842, "mismatches": []}
+MAIL_EXAMPLE = {
+    "messages": [
+        {
+            "id": "0f9e8d7c6b5a49382716a5b4c3d2e1f0",
+            "to": "ana.gomez@example.com",
+            "subject": "Your security code",
+            "body": "Your security code is 482913.\nIt confirms order 9dde6192626f426e991ed3e2b80ca0e1 "
+            "(buy 0.15145595 BTC) and expires at 2026-03-02T10:16:30.412907+00:00.",
+            "sent_at": "2026-03-02T10:15:30.412907+00:00",
+        }
+    ]
+}

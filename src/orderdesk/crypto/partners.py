@@ -8,105 +8,43 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from pydantic import TypeAdapter
 
-from orderdesk.crypto import catalogue, errors, formats, ledger
+from orderdesk.crypto import catalogue, contract_errors, errors, formats, ledger
 from orderdesk.crypto.auth import PARTNER_COLUMNS, Partner, api_key_hash
-from orderdesk.crypto.catalogue import PRODUCTS
-from orderdesk.crypto.validation import CURRENCY, Fields, Node, one_of
+from orderdesk.crypto.errors import CANNOT_CHANGE
+from orderdesk.crypto.models.operator import NewPartner, PartnerInput, PartnerPatch
+from orderdesk.crypto.vocabulary import PRODUCTS, SCOPES
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection
 from orderdesk.platform.runtime import Runtime
 
-SCOPES = (
-    "operation_buy",
-    "operation_sell",
-    "operation_swap",
-    "operation_send",
-    "operation_subscribe_investment",
-    "operation_redeem_investment",
-    "partner_order_authorization",
-)
-CREATABLE_OPERATIONS = ("buy", "sell", "swap", "send", "subscribe_investment", "redeem_investment")
-MIN_KEY_BITS = 2048
-PARTNER_FIELDS = (
-    "name",
-    "public_key_pem",
-    "scopes",
-    "settlement_currencies",
-    "products",
-    "security_code_operations",
-    "redemption_commission_enabled",
-)
 READ_ONLY = ("id", "api_key", "created_at")
 
 
 # --------------------------------------------------------------------------- input
 
 
-def valid_rsa_public_key(pem: str) -> bool:
-    try:
-        key = load_pem_public_key(pem.encode())
-    except (ValueError, TypeError):
-        return False
-    return isinstance(key, RSAPublicKey) and key.key_size >= MIN_KEY_BITS
-
-
-def _subset(fields: Fields, node: Node, key: str, values: tuple[str, ...]) -> list[str] | None:
-    items = fields.list(node, key)
-    if items is None:
-        return None
-    chosen: list[str] = []
-    for position, item in enumerate(items):
-        if not isinstance(item, str):
-            fields.add((key, position), "Not a valid string.")
-        elif item not in values:
-            fields.add((key, position), one_of(values))
-        elif item not in chosen:
-            chosen.append(item)
-    return chosen
-
-
-def _currencies(fields: Fields, node: Node) -> list[str] | None:
-    items = fields.list(node, "settlement_currencies")
-    if items is None:
-        return None
-    if not items:
-        fields.add(("settlement_currencies",), "Must contain at least one item.")
-        return None
-    chosen: list[str] = []
-    for position, item in enumerate(items):
-        if not isinstance(item, str):
-            fields.add(("settlement_currencies", position), "Not a valid string.")
-        elif not CURRENCY.fullmatch(item):
-            fields.add(("settlement_currencies", position), "Not a valid currency code.")
-        elif item not in chosen:
-            chosen.append(item)
-    return chosen
+NEW_PARTNER: TypeAdapter[PartnerInput] = TypeAdapter(NewPartner)
+PARTNER_PATCH: TypeAdapter[PartnerInput] = TypeAdapter(PartnerPatch)
 
 
 def partner_input(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    """The fields present in a create or patch body, validated (absent keys stay absent)."""
-    fields = Fields()
-    allowed = PARTNER_FIELDS if creating else (*PARTNER_FIELDS, "active")
-    node = fields.root(data, allowed, immutable=() if creating else READ_ONLY)
-    values: dict[str, Any] = {
-        "name": fields.string(node, "name", required=creating, max_length=200),
-        "public_key_pem": fields.string(node, "public_key_pem", required=creating, max_length=16384),
-        "scopes": _subset(fields, node, "scopes", SCOPES),
-        "settlement_currencies": _currencies(fields, node),
-        "products": _subset(fields, node, "products", PRODUCTS),
-        "security_code_operations": _subset(fields, node, "security_code_operations", CREATABLE_OPERATIONS),
-        "redemption_commission_enabled": fields.boolean(node, "redemption_commission_enabled"),
-    }
-    if not creating:
-        values["active"] = fields.boolean(node, "active")
-    pem = values["public_key_pem"]
-    if pem is not None and not valid_rsa_public_key(pem):
-        fields.add(("public_key_pem",), "Not a valid RSA public key.")
-    fields.raise_if_any()
-    return {key: value for key, value in values.items() if value is not None}
+    """The fields present in a create or patch body, validated (absent keys stay absent);
+    lists lose their duplicates. On PATCH, `id`, `api_key` and `created_at` cannot be changed."""
+    tree: dict[Any, Any] = {}
+    read_only = () if creating else READ_ONLY
+    for key in read_only:
+        if key in data:
+            contract_errors.add(tree, (key,), CANNOT_CHANGE)
+    body = {key: value for key, value in data.items() if key not in read_only}
+    adapter: TypeAdapter[PartnerInput] = NEW_PARTNER if creating else PARTNER_PATCH
+    parsed = contract_errors.collect(adapter, body, tree)
+    if tree:
+        raise errors.field_errors(tree)
+    assert parsed is not None
+    values = parsed.model_dump(exclude_none=True)
+    return {key: list(dict.fromkeys(value)) if isinstance(value, list) else value for key, value in values.items()}
 
 
 # --------------------------------------------------------------------------- views
@@ -179,6 +117,14 @@ async def create_partner(runtime: Runtime, values: dict[str, Any]) -> dict[str, 
     assert stored is not None
     view = stored.ops_view()
     return {**view, "api_key": api_key}
+
+
+async def change_partner(runtime: Runtime, partner_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """PATCH (11.2): the partner (404) before its fields."""
+    async with runtime.db.transaction(write=False) as conn:
+        if await load(conn, partner_id) is None:
+            raise errors.not_found("Partner not found")
+    return await patch_partner(runtime, partner_id, partner_input(body, creating=False))
 
 
 async def patch_partner(runtime: Runtime, partner_id: str, values: dict[str, Any]) -> dict[str, Any]:

@@ -8,9 +8,10 @@ from typing import Any
 
 from orderdesk.crypto import errors
 from orderdesk.crypto.customers import kyc_flag
+from orderdesk.crypto.vocabulary import CREATABLE_OPERATIONS
 from orderdesk.settings import Settings
 
-ALL_OPERATIONS = ("buy", "sell", "swap", "send", "subscribe_investment", "redeem_investment")
+ALL_OPERATIONS = CREATABLE_OPERATIONS
 STATE_ALLOWS: dict[str, tuple[str, ...]] = {
     "active": ALL_OPERATIONS,
     "closing": ("sell", "send", "redeem_investment"),  # funds must be withdrawn before closing

@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from orderdesk.crypto import api, api_address_book, api_webhooks, kyc, ledger, ops, webhooks
-from orderdesk.crypto.openapi import install_security_scheme
+from orderdesk.crypto.openapi import OPERATOR_SECURITY, PARTNER_SECURITY, install_document
 from orderdesk.crypto.orders import expiry, send_stages
 from orderdesk.platform.dispatcher import Job, Outcome
 from orderdesk.platform.errors import CRYPTO
@@ -18,6 +18,12 @@ from orderdesk.platform.runtime import Runtime
 PARTNER_DESCRIPTION = (
     "Crypto-as-a-service partner API. Every request except the public ones carries "
     "`Authorization: Bearer <JWT>` (RS512, `iss` = API key, `iat` = now). Errors use the envelope "
+    '`{"error_code", "error_msg", "request_id"}`.'
+)
+
+OPERATOR_DESCRIPTION = (
+    "Crypto operator API and the shared mail outbox. Every request carries "
+    "`Authorization: Bearer <ORDERDESK_OPS_TOKEN>`. Errors use the crypto envelope "
     '`{"error_code", "error_msg", "request_id"}`.'
 )
 
@@ -34,9 +40,17 @@ def mount(root: FastAPI, runtime: Runtime) -> None:
     partner.router.routes.extend(api.router.routes)
     partner.router.routes.extend(api_address_book.router.routes)
     partner.router.routes.extend(api_webhooks.router.routes)
-    install_security_scheme(partner)
-    operator = make_subapp(runtime, CRYPTO, title="Lirium operator API")
-    operator.include_router(ops.router)
+    install_document(partner, PARTNER_SECURITY, "/crypto")
+    operator = make_subapp(
+        runtime,
+        CRYPTO,
+        title="Lirium operator API",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        description=OPERATOR_DESCRIPTION,
+    )
+    operator.router.routes.extend(ops.router.routes)  # the routes carry the router's operator check
+    install_document(operator, OPERATOR_SECURITY, "/ops/v1")
     root.mount("/crypto", partner)
     root.mount("/ops/v1", operator)
 

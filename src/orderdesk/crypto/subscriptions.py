@@ -5,22 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
+from pydantic import TypeAdapter
 
-from orderdesk.crypto import errors, formats, webhooks
+from orderdesk.crypto import contract_errors, errors, formats, webhooks
 from orderdesk.crypto.auth import Partner
 from orderdesk.crypto.events import ACTIONS
-from orderdesk.crypto.validation import NOT_OBJECT, NOT_STRING, Fields, Node, one_of
+from orderdesk.crypto.models import partner as m
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection
 from orderdesk.platform.errors import ApiError
 from orderdesk.platform.runtime import Runtime
 
-MAX_URL_LENGTH = 2048
-SINGLE_FIELDS = ("url", "events")
-AT_LEAST_ONE = "Must contain at least one item."
+SINGLE = TypeAdapter(m.NewSubscription)
+BATCH = TypeAdapter(m.NewSubscriptions)
 COLUMNS = "id, url, events, created_at"
 
 
@@ -37,78 +36,18 @@ def subscription_not_found() -> ApiError:
 # --------------------------------------------------------------------------- input
 
 
-def is_http_url(value: str) -> bool:
-    """An absolute http(s) URL with a host, printable ASCII only (percent-encode the rest)."""
-    if not all("\x21" <= ch <= "\x7e" for ch in value):
-        return False
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises on a malformed port
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
-
-
-def _url(fields: Fields, node: Node, production: bool) -> str | None:
-    value = fields.string(node, "url", required=True, max_length=MAX_URL_LENGTH)
-    if value is None:
-        return None
-    if not is_http_url(value):
-        fields.add((*node.path, "url"), "Not a valid URL.")
-        return None
-    if production and urlsplit(value).scheme != "https":
-        fields.add((*node.path, "url"), "Must use https.")
-        return None
-    return value
-
-
-def _events(fields: Fields, node: Node) -> list[str]:
-    """The actions asked for, duplicates removed in the order given; absent or null = all."""
-    items = fields.list(node, "events")
-    if items is None:
-        return list(ACTIONS)
-    path = (*node.path, "events")
-    if not items:
-        fields.add(path, AT_LEAST_ONE)
-    chosen: list[str] = []
-    for position, item in enumerate(items):
-        if not isinstance(item, str):
-            fields.add((*path, position), NOT_STRING)
-        elif item not in ACTIONS:
-            fields.add((*path, position), one_of(ACTIONS))
-        elif item not in chosen:
-            chosen.append(item)
-    return chosen
-
-
-def _one(fields: Fields, node: Node, production: bool) -> NewSubscription:
-    url = _url(fields, node, production)
-    return NewSubscription(url or "", _events(fields, node))
-
-
 def subscriptions_input(data: dict[str, Any], environment: str) -> tuple[list[NewSubscription], bool]:
     """The subscriptions to create and whether the batch form was used (a body with a
     `subscriptions` key is the batch form; its items are reported under their positions)."""
-    production = environment == "production"
-    fields = Fields()
+    context = {"production": environment == "production"}
     if "subscriptions" not in data:
-        single = _one(fields, fields.root(data, SINGLE_FIELDS), production)
-        fields.raise_if_any()
-        return [single], False
-    root = fields.root(data, ("subscriptions",))
-    items = fields.list(root, "subscriptions", required=True)
-    if items == []:
-        fields.add(("subscriptions",), AT_LEAST_ONE)
-    batch: list[NewSubscription] = []
-    for position, item in enumerate(items or []):
-        if not isinstance(item, dict):
-            fields.add(("subscriptions", position), NOT_OBJECT)
-            continue
-        node = Node(item, ("subscriptions", position))
-        fields.unknown(node, SINGLE_FIELDS)
-        batch.append(_one(fields, node, production))
-    fields.raise_if_any()
-    return batch, True
+        return [_new(contract_errors.validate(SINGLE, data, context))], False
+    return [_new(item) for item in contract_errors.validate(BATCH, data, context).subscriptions], True
+
+
+def _new(item: m.NewSubscription) -> NewSubscription:
+    """Duplicates removed in the order given; absent or null = all actions."""
+    return NewSubscription(item.url, list(dict.fromkeys(item.events)) if item.events is not None else list(ACTIONS))
 
 
 # --------------------------------------------------------------------------- use cases

@@ -8,7 +8,7 @@ reaches a client: not a framework default body, not a stack trace.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -79,7 +79,6 @@ class ErrorProfile:
     payload_too_large_details: bool
     method_not_allowed_details: bool
     nested: bool  # True: {"error": {...}}; False: flat {"error_code", ...}
-    extra_codes: dict[str, str] = field(default_factory=dict)
 
     def new_request_id(self) -> str:
         return self.request_id_prefix + ids.random_hex(self.request_id_hex // 2)

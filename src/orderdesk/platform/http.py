@@ -195,12 +195,17 @@ def error_response(request: Request, error: ApiError) -> Response:
 # --------------------------------------------------------------------------- bodies
 
 
-async def read_body(request: Request, max_bytes: int) -> bytes:
-    """The whole request body, refusing more than `max_bytes` whether the client announced
-    it in Content-Length or just sent it."""
+def refuse_declared_oversize(request: Request, max_bytes: int) -> None:
+    """413 when the announced Content-Length is over `max_bytes` (also for bodies never read)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.strip().isdigit() and int(declared) > max_bytes:
         raise PayloadTooLarge(max_bytes)
+
+
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The whole request body, refusing more than `max_bytes` whether the client announced
+    it in Content-Length or just sent it."""
+    refuse_declared_oversize(request, max_bytes)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():

@@ -9,24 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from orderdesk.crypto import customers, errors
+from pydantic import TypeAdapter
+
+from orderdesk.crypto import contract_errors, customers, errors
 from orderdesk.crypto.auth import Partner
+from orderdesk.crypto.models.partner import AuthorizationDecision
 from orderdesk.crypto.orders import reads, send_stages
 from orderdesk.crypto.orders.confirm import Refusal
-from orderdesk.crypto.validation import Fields
 from orderdesk.platform.runtime import Runtime
 
-DECISIONS = ("approved", "rejected")
+DECISION = TypeAdapter(AuthorizationDecision)
 NOT_PENDING = "Authorization is not pending"
 EXPIRED = "Authorization has expired"
 
 
 def decision_input(data: dict[str, Any]) -> str:
-    fields = Fields()
-    state = fields.choice(fields.root(data, ("state",)), "state", DECISIONS, required=True)
-    fields.raise_if_any()
-    assert state is not None
-    return state
+    return contract_errors.validate(DECISION, data).state
 
 
 async def decide(

@@ -12,17 +12,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from orderdesk.crypto import customers, errors
+from pydantic import TypeAdapter
+
+from orderdesk.crypto import contract_errors, customers, errors
 from orderdesk.crypto.auth import Partner, require_scope
+from orderdesk.crypto.models.partner import Confirmation as ConfirmationBody
+from orderdesk.crypto.models.partner import ResendCode
 from orderdesk.crypto.orders import codes, quotes, reads, states
-from orderdesk.crypto.orders.create import REFERENCE_MAX, check_permissions, reference_taken
+from orderdesk.crypto.orders.create import check_permissions, reference_taken
 from orderdesk.crypto.orders.registry import OPERATIONS
-from orderdesk.crypto.validation import CURRENCY, Fields
 from orderdesk.platform.db import Connection, UniqueViolation
 from orderdesk.platform.errors import ApiError
 from orderdesk.platform.runtime import Runtime
 
-CUSTOMER_AMOUNT_PLACES = 8
+CONFIRMATION = TypeAdapter(ConfirmationBody)
+RESEND_CODE = TypeAdapter(ResendCode)
 WRONG_CODE = "Invalid security code"
 WRONG_CODE_CANCELLED = "Invalid security code; the order has been cancelled"
 CODE_REQUIRED = "confirmation_code is required for this order"
@@ -45,29 +49,14 @@ class Confirmation:
 
 
 def confirmation_input(data: dict[str, Any]) -> Confirmation:
-    fields = Fields()
-    body = fields.root(data, ("confirmation_code", "reference_id", "customer"))
-    code = fields.string(body, "confirmation_code", max_length=64)
-    reference_id = fields.string(body, "reference_id", max_length=REFERENCE_MAX, printable=True)
-    currency = amount = None
-    customer = fields.object(body, "customer", allowed=("currency", "amount"))
-    if customer is not None:
-        currency = fields.string(
-            customer,
-            "currency",
-            required=True,
-            min_length=3,
-            max_length=3,
-            pattern=CURRENCY,
-            pattern_message="Not a valid currency code.",
-        )
-        if (
-            fields.amount(customer, "amount", required=True, currency=currency or "", places=CUSTOMER_AMOUNT_PLACES)
-            is not None
-        ):
-            amount = customer.raw("amount")
-    fields.raise_if_any()
-    return Confirmation(code, reference_id, currency, amount)
+    body = contract_errors.validate(CONFIRMATION, data)
+    money = body.customer
+    return Confirmation(
+        body.confirmation_code,
+        body.reference_id,
+        money.currency if money else None,
+        money.amount if money else None,
+    )
 
 
 async def _locate(conn: Connection, partner: Partner, customer_id: str, order_id: str) -> tuple[Any, Any]:
@@ -216,6 +205,4 @@ async def _resend(
 
 
 def _no_fields(body: dict[str, Any]) -> None:
-    fields = Fields()
-    fields.root(body, ())
-    fields.raise_if_any()
+    contract_errors.validate(RESEND_CODE, body)

@@ -6,23 +6,37 @@ reference_id, the mailed code and the order-created event commit together or not
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import orjson
+from pydantic import TypeAdapter
 
-from orderdesk.crypto import catalogue, customers, errors, events, ledger, permissions, postings, pricing
+from orderdesk.crypto import (
+    catalogue,
+    contract_errors,
+    customers,
+    errors,
+    events,
+    ledger,
+    permissions,
+    postings,
+    pricing,
+)
 from orderdesk.crypto.auth import Partner, require_scope
+from orderdesk.crypto.models.partner import NewOrder
+from orderdesk.crypto.models.types import one_of
 from orderdesk.crypto.orders import codes, quotes, reads
 from orderdesk.crypto.orders.operation import Columns, Draft, Operation
-from orderdesk.crypto.orders.registry import CREATABLE, OPERATIONS
-from orderdesk.crypto.validation import Fields, Node, one_of
+from orderdesk.crypto.orders.registry import OPERATIONS
+from orderdesk.crypto.validation import Fields
+from orderdesk.crypto.vocabulary import CREATABLE_OPERATIONS
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection, UniqueViolation
 from orderdesk.platform.runtime import Runtime
 
-NODE_KEYS = ("buy", "sell", "swap", "send", "subscribe_investment", "redeem_investment")
 NODE_OPTIONAL = ("buy", "sell")
-REFERENCE_MAX = 191
+NEW_ORDER = TypeAdapter(NewOrder)
 
 
 async def create_order(runtime: Runtime, partner: Partner, customer_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -31,10 +45,10 @@ async def create_order(runtime: Runtime, partner: Partner, customer_id: str, bod
         customer = await customers.require(conn, customer_id, partner.id)  # 1
         name = _operation_name(body)  # 2
         require_scope(partner, f"operation_{name}")  # 3
-        node = _node(body, name)  # 4
-        operation = _registered(name)
+        _check_nodes(body, name)  # 4
+        operation = OPERATIONS[name]
         draft = Draft(partner=partner, customer=customer, operation=operation.name, now=now, settings=runtime.settings)
-        _schema(body, node, operation, draft)  # 5
+        _schema(body, operation, draft)  # 5
         operation.check_amounts(draft)  # 6
         await _references(conn, operation, draft)  # 7
         await _reference_unused(conn, partner.id, draft.reference_id)  # 8
@@ -55,43 +69,35 @@ def _operation_name(body: dict[str, Any]) -> str:
         raise errors.field_error(("operation",), errors.REQUIRED)
     if not isinstance(value, str):
         raise errors.field_error(("operation",), "Not a valid string.")
-    if value not in CREATABLE:
-        raise errors.field_error(("operation",), one_of(CREATABLE))
+    if value not in CREATABLE_OPERATIONS:
+        raise errors.field_error(("operation",), one_of(CREATABLE_OPERATIONS))
     return value
 
 
-def _registered(name: str) -> Operation:
-    if name not in OPERATIONS:  # send, until its module registers (8.8 is built on this pipeline)
-        raise errors.operation_forbidden(f"Operation {name} is not available")
-    return OPERATIONS[name]
-
-
-def _node(body: dict[str, Any], operation: str) -> Any:
-    present = [key for key in NODE_KEYS if body.get(key) is not None]
+def _check_nodes(body: dict[str, Any], operation: str) -> None:
+    present = [key for key in CREATABLE_OPERATIONS if body.get(key) is not None]
     if len(present) > 1:
         raise errors.invalid_parameters("Only one operation node is allowed")
     if present and present[0] != operation:
         raise errors.invalid_parameters(f"The operation node name must match the operation value ({operation})")
     if not present and operation not in NODE_OPTIONAL:
         raise errors.invalid_parameters(f"Node '{operation}' is required.")
-    return body.get(operation)
 
 
-def _schema(body: dict[str, Any], node: Any, operation: Operation, draft: Draft) -> None:
-    fields = Fields()
-    root = fields.root(body, ("operation", "asset", "reference_id", *NODE_KEYS))
-    asset = fields.object(root, "asset", required=True, allowed=("currency", "amount"))
-    if asset is not None:
-        draft.asset_currency = fields.string(asset, "currency", required=True, max_length=64) or ""
-        draft.asset_amount = fields.amount(asset, "amount")
-        if draft.asset_amount is not None:
-            draft.asset_amount_raw = asset.raw("amount")
-    draft.reference_id = fields.string(root, "reference_id", max_length=REFERENCE_MAX, printable=True)
-    node_object: Node | None = None
-    if node is not None:
-        node_object = fields.object(root, operation.name, allowed=operation.node_fields)
-    operation.read_node(fields, node_object, draft)
-    fields.raise_if_any()
+def _schema(body: dict[str, Any], operation: Operation, draft: Draft) -> None:
+    """Step 5: the whole body against the `NewOrder` model, and what the operation requires
+    beyond it, as one field-error tree."""
+    tree: dict[Any, Any] = {}
+    order = contract_errors.collect(NEW_ORDER, body, tree)
+    operation.require(body, tree)
+    if tree:
+        raise errors.field_errors(tree)
+    assert order is not None
+    draft.asset_currency = order.asset.currency
+    draft.asset_amount_raw = order.asset.amount
+    draft.asset_amount = Decimal(order.asset.amount) if order.asset.amount is not None else None
+    draft.reference_id = order.reference_id
+    operation.read_node(getattr(order, operation.name), draft)
 
 
 # ---------------------------------------------------------------------- steps 7-9

@@ -8,14 +8,18 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
+from pydantic import TypeAdapter
 
-from orderdesk.crypto import catalogue, customers, errors, events, formats, ledger, postings
+from orderdesk.crypto import catalogue, contract_errors, customers, errors, events, formats, ledger, postings
 from orderdesk.crypto.catalogue import Asset
+from orderdesk.crypto.models.operator import DepositInput
 from orderdesk.crypto.orders import reads
 from orderdesk.crypto.validation import Fields, one_of, too_many_places
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection, UniqueViolation
 from orderdesk.platform.runtime import Runtime
+
+DEPOSIT = TypeAdapter(DepositInput)
 
 
 @dataclass(frozen=True)
@@ -28,17 +32,15 @@ class Deposit:
 
 
 def _schema(data: dict[str, Any]) -> dict[str, Any]:
-    fields = Fields()
-    body = fields.root(data, ("currency", "amount", "network", "tx_hash", "fee"))
-    values = {
-        "currency": fields.string(body, "currency", required=True, max_length=32),
-        "amount": fields.amount(body, "amount", required=True),
-        "network": fields.string(body, "network", max_length=32),
-        "tx_hash": fields.string(body, "tx_hash", max_length=128, printable=True),
-        "fee": fields.amount(body, "fee", positive=False),
+    body = contract_errors.validate(DEPOSIT, data)
+    return {
+        "currency": body.currency,
+        "amount": Decimal(body.amount),
+        "network": body.network,
+        "tx_hash": body.tx_hash,
+        "fee": Decimal(body.fee) if body.fee is not None else None,
+        "raw": data,
     }
-    fields.raise_if_any()
-    return {**values, "raw": data}
 
 
 def resolve_network(fields: Fields, asset: Asset, network: str | None, path: tuple[Any, ...]) -> str | None:

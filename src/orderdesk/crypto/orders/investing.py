@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from orderdesk.crypto import catalogue, errors, ledger, postings, pricing
+from orderdesk.crypto.models.partner import RedeemInput, SubscribeInput
 from orderdesk.crypto.orders.operation import (
     Draft,
     Operation,
@@ -17,7 +18,7 @@ from orderdesk.crypto.orders.operation import (
     read_commission,
     require_usd_asset,
 )
-from orderdesk.crypto.validation import Fields, Node
+from orderdesk.crypto.validation import Fields
 from orderdesk.platform.db import Connection
 
 
@@ -25,16 +26,13 @@ class InvestmentOperation(Operation):
     node_fields = ("investment", "commission")
     investment_fields: tuple[str, ...] = ("id",)
 
-    def read_node(self, fields: Fields, node: Node | None, draft: Draft) -> None:
+    def read_node(self, node: SubscribeInput | RedeemInput | None, draft: Draft) -> None:
         draft.values = {"investment": None, "full_amount": False}
         if node is None:
             return
-        investment = fields.object(node, "investment", required=True, allowed=self.investment_fields)
-        if investment is not None:
-            draft.values["investment"] = fields.string(investment, "id", required=True, max_length=64)
-            if "full_amount" in self.investment_fields:
-                draft.values["full_amount"] = bool(fields.boolean(investment, "full_amount"))
-        read_commission(fields, node, self.commission_types, draft)
+        draft.values["investment"] = node.investment.id
+        draft.values["full_amount"] = bool(getattr(node.investment, "full_amount", False))
+        read_commission(node, draft)
 
     async def resolve(self, conn: Connection, draft: Draft, fields: Fields) -> None:
         code = draft.values["investment"]

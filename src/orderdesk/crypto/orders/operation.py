@@ -7,7 +7,7 @@ of each step. A new operation (send, 8.8) is one more subclass registered in
 
 | step (8.2) | hook |
 |---|---|
-| 5 schema | `read_node` (the node's fields into `draft.values`) |
+| 5 schema | `require` (beyond the `NewOrder` model), `read_node` (the typed node into `draft.values`) |
 | 6 amount presence | `check_amounts` |
 | 7 catalogue references, decimals, percentage range | `resolve` |
 | 9 permissions | `product`, `allowed` (asset operations), `permissions` (the rest) |
@@ -36,11 +36,9 @@ from orderdesk.crypto import catalogue, errors, ledger, postings, pricing
 from orderdesk.crypto.amounts import PERCENT_PLACES, PERCENT_RANGE
 from orderdesk.crypto.auth import Partner
 from orderdesk.crypto.formats import places_of
-from orderdesk.crypto.validation import Fields, Node, too_many_places
+from orderdesk.crypto.validation import Fields, too_many_places
 from orderdesk.platform.db import Connection
 from orderdesk.settings import Settings
-
-PERCENTAGE_TYPES = ("percentage", "fixed")
 
 
 @dataclass
@@ -86,8 +84,6 @@ class Columns:
 class Operation:
     name: str = ""
     node_required: bool = True
-    node_fields: tuple[str, ...] = ()
-    commission_types: tuple[str, ...] = PERCENTAGE_TYPES
 
     @property
     def scope(self) -> str:
@@ -95,7 +91,12 @@ class Operation:
 
     # ------------------------------------------------------------------ initiation (8.2)
 
-    def read_node(self, fields: Fields, node: Node | None, draft: Draft) -> None:
+    def require(self, body: dict[str, Any], tree: dict[Any, Any]) -> None:
+        """Field errors of step 5 the `NewOrder` model cannot know (they depend on `operation`)."""
+        return None
+
+    def read_node(self, node: Any, draft: Draft) -> None:
+        """The validated node model (None when absent) into `draft.values`."""
         raise NotImplementedError
 
     def check_amounts(self, draft: Draft) -> None:
@@ -174,16 +175,12 @@ async def post(
 # ---------------------------------------------------------------------- shared readers
 
 
-def read_commission(fields: Fields, parent: Node, types: tuple[str, ...], draft: Draft) -> None:
-    """`commission: {type, value}` (8.4); value may be 0."""
-    node = fields.object(parent, "commission", allowed=("type", "value"))
-    if node is None:
-        return
-    kind = fields.choice(node, "type", types, required=True)
-    value = fields.amount(node, "value", required=True, positive=False)
-    if kind is not None and value is not None:
-        draft.commission = pricing.Commission(kind, value)
-        draft.commission_raw = node.raw("value")
+def read_commission(node: Any, draft: Draft) -> None:
+    """`commission: {type, value}` (8.4), validated by the model; value may be 0."""
+    commission = getattr(node, "commission", None) if node is not None else None
+    if commission is not None:
+        draft.commission = pricing.Commission(commission.type, Decimal(commission.value))
+        draft.commission_raw = commission.value
 
 
 def check_commission(

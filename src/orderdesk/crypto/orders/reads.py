@@ -7,9 +7,8 @@ from typing import Any
 
 from orderdesk.crypto import customers, errors, partners
 from orderdesk.crypto.auth import Partner
-from orderdesk.crypto.orders.view import CONTROL_COLUMNS, OPERATIONS, ORDER_COLUMNS, STATES, order_view
-from orderdesk.crypto.requests import Page
-from orderdesk.crypto.validation import one_of
+from orderdesk.crypto.http_input import Page
+from orderdesk.crypto.orders.view import CONTROL_COLUMNS, ORDER_COLUMNS, order_view
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection
 from orderdesk.platform.runtime import Runtime
@@ -48,15 +47,6 @@ async def get_order(runtime: Runtime, partner: Partner, customer_id: str, order_
         if row is None:
             raise errors.order_not_found()
         return order_view(row, runtime.clock.now(), await partners.currency_places(conn))
-
-
-def list_filters(query: Any, tree: dict[Any, Any]) -> dict[str, str | None]:
-    state, operation = query.get("state"), query.get("operation")
-    if state is not None and state not in STATES:
-        tree["state"] = [one_of(STATES)]
-    if operation is not None and operation not in OPERATIONS:
-        tree["operation"] = [one_of(OPERATIONS)]
-    return {"state": state, "operation": operation, "reference_id": query.get("reference_id")}
 
 
 def _state_condition(state: str) -> str:

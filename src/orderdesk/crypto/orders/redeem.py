@@ -18,8 +18,6 @@ from orderdesk.settings import Settings
 
 class Redeem(InvestmentOperation):
     name = "redeem_investment"
-    investment_fields = ("id", "full_amount")
-    commission_types = ("earnings_percentage", "percentage", "fixed")
 
     def check_amounts(self, draft: Draft) -> None:
         exactly_one(

@@ -11,6 +11,4 @@ from orderdesk.crypto.orders.send import SEND
 from orderdesk.crypto.orders.subscribe import SUBSCRIBE
 from orderdesk.crypto.orders.swap import SWAP
 
-# In the order of the contract's enumeration (the `Must be one of:` message).
-CREATABLE = ("buy", "sell", "swap", "send", "subscribe_investment", "redeem_investment")
 OPERATIONS: dict[str, Operation] = {op.name: op for op in (BUY, SELL, SWAP, SEND, SUBSCRIBE, REDEEM)}

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from orderdesk.crypto import address_book, addresses, catalogue, customers, formats, pricing
+from orderdesk.crypto.models.partner import SendInput
 from orderdesk.crypto.orders import send_stages
 from orderdesk.crypto.orders.deposits import resolve_network
 from orderdesk.crypto.orders.operation import (
@@ -23,13 +24,12 @@ from orderdesk.crypto.orders.operation import (
     require_usd_asset,
 )
 from orderdesk.crypto.orders.send_stages import check_receiver, destination_of
-from orderdesk.crypto.validation import Fields, Node
+from orderdesk.crypto.validation import Fields
+from orderdesk.crypto.vocabulary import DESTINATION_TYPES
 from orderdesk.platform.db import Connection
 from orderdesk.settings import Settings
 
-ADDRESS, ADDRESS_BOOK, CUSTOMER = "crypto_currency_address", "address_book", "lirium_customer"
-DESTINATION_TYPES = (ADDRESS, ADDRESS_BOOK, CUSTOMER)
-VALUE_MAX = 255  # longer values are not addresses, entry ids or customer ids (step 10 says which)
+ADDRESS, ADDRESS_BOOK, CUSTOMER = DESTINATION_TYPES
 
 
 class Send(Operation):
@@ -38,19 +38,15 @@ class Send(Operation):
 
     # ------------------------------------------------------------------ initiation
 
-    def read_node(self, fields: Fields, node: Node | None, draft: Draft) -> None:
+    def read_node(self, node: SendInput | None, draft: Draft) -> None:
         draft.values = {"network": None, "type": None, "value": None, "amount": None, "amount_raw": None}
         if node is None:
             return
-        draft.values["network"] = fields.string(node, "network", max_length=64)
-        destination = fields.object(node, "destination", required=True, allowed=("type", "value", "amount"))
-        if destination is not None:
-            draft.values["type"] = fields.choice(destination, "type", DESTINATION_TYPES, required=True)
-            draft.values["value"] = fields.string(destination, "value", required=True, max_length=VALUE_MAX)
-            amount = fields.amount(destination, "amount")
-            if amount is not None:
-                draft.values.update(amount=amount, amount_raw=destination.raw("amount"))
-        read_commission(fields, node, self.commission_types, draft)
+        destination = node.destination
+        draft.values.update(network=node.network, type=destination.type, value=destination.value)
+        if destination.amount is not None:
+            draft.values.update(amount=Decimal(destination.amount), amount_raw=destination.amount)
+        read_commission(node, draft)
 
     def check_amounts(self, draft: Draft) -> None:
         exactly_one(draft.asset_amount, draft.values["amount"], "asset.amount or destination.amount")

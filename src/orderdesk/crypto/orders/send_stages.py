@@ -15,13 +15,14 @@ from typing import Any
 
 import orjson
 import structlog
+from pydantic import TypeAdapter
 
-from orderdesk.crypto import address_book, customers, errors, events, formats, postings, pricing
+from orderdesk.crypto import address_book, contract_errors, customers, errors, events, formats, postings, pricing
+from orderdesk.crypto.models.operator import FailSend
 from orderdesk.crypto.orders import quotes, reads, states
 from orderdesk.crypto.orders.operation import post
 from orderdesk.crypto.orders.view import CONTROL_COLUMNS
 from orderdesk.crypto.permissions import can_receive
-from orderdesk.crypto.validation import Fields
 from orderdesk.platform import ids, outbox
 from orderdesk.platform.db import Connection
 from orderdesk.platform.errors import ApiError
@@ -34,6 +35,7 @@ DELIVERY_KIND = "crypto.send_delivery"
 CUSTOMER, ADDRESS_BOOK = "lirium_customer", "address_book"
 AUTHORIZATION_COLUMNS = "id, order_id, state, expires_at, signed_at, created_at"
 BATCH = 100
+FAIL_SEND = TypeAdapter(FailSend)
 
 
 def unable_to_receive() -> ApiError:
@@ -339,9 +341,7 @@ async def fail(runtime: Runtime, order_id: str, body: dict[str, Any]) -> dict[st
             )
         if order is None:
             raise errors.order_not_found()
-        fields = Fields()
-        reason = fields.string(fields.root(body, ("reason",)), "reason", max_length=255)
-        fields.raise_if_any()
+        reason = contract_errors.validate(FAIL_SEND, body).reason
         if order["operation"] != "send":
             raise errors.invalid_order_state("Only send orders can be failed")
         if order["state"] != "processing":

@@ -7,11 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from orderdesk.crypto import errors, formats, pricing
+from orderdesk.crypto import contract_errors, errors, formats, pricing
 from orderdesk.crypto.orders.investing import InvestmentOperation, move_principal
 from orderdesk.crypto.orders.operation import Columns, Draft, post
 from orderdesk.crypto.postings import subscribe_confirmed
-from orderdesk.crypto.validation import Fields, Node
 from orderdesk.platform.db import Connection
 from orderdesk.settings import Settings
 
@@ -19,10 +18,11 @@ from orderdesk.settings import Settings
 class Subscribe(InvestmentOperation):
     name = "subscribe_investment"
 
-    def read_node(self, fields: Fields, node: Node | None, draft: Draft) -> None:
-        super().read_node(fields, node, draft)
-        if draft.asset_amount is None and not fields.has_errors_under(("asset", "amount")):
-            fields.add(("asset", "amount"), errors.REQUIRED)
+    def require(self, body: dict[str, Any], tree: dict[Any, Any]) -> None:
+        """A subscription names what it invests: `asset.amount` is required."""
+        asset = body.get("asset")
+        if not isinstance(asset, dict) or asset.get("amount") is None:
+            contract_errors.add(tree, ("asset", "amount"), errors.REQUIRED)
 
     def check_amounts(self, draft: Draft) -> None:
         return None  # asset.amount is required by the schema (step 5)

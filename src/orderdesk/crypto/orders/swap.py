@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from orderdesk.crypto import catalogue, formats, pricing
+from orderdesk.crypto.models.partner import SwapInput
 from orderdesk.crypto.orders.operation import (
     Columns,
     Draft,
@@ -17,7 +18,7 @@ from orderdesk.crypto.orders.operation import (
     read_commission,
     require_usd_asset,
 )
-from orderdesk.crypto.validation import Fields, Node
+from orderdesk.crypto.validation import Fields
 from orderdesk.platform.db import Connection
 
 
@@ -25,15 +26,14 @@ class Swap(Operation):
     name = "swap"
     node_fields = ("currency", "amount", "commission")
 
-    def read_node(self, fields: Fields, node: Node | None, draft: Draft) -> None:
+    def read_node(self, node: SwapInput | None, draft: Draft) -> None:
         draft.values = {"currency": None, "amount": None, "amount_raw": None}
         if node is None:
             return
-        draft.values["currency"] = fields.string(node, "currency", required=True, max_length=64)
-        amount = fields.amount(node, "amount")
-        if amount is not None:
-            draft.values.update(amount=amount, amount_raw=node.raw("amount"))
-        read_commission(fields, node, self.commission_types, draft)
+        draft.values["currency"] = node.currency
+        if node.amount is not None:
+            draft.values.update(amount=Decimal(node.amount), amount_raw=node.amount)
+        read_commission(node, draft)
 
     def check_amounts(self, draft: Draft) -> None:
         exactly_one(draft.asset_amount, draft.values["amount"], "asset.amount or swap.amount")

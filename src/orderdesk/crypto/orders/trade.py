@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from orderdesk.crypto import catalogue, errors, formats, pricing
-from orderdesk.crypto.amounts import FIAT_PLACES
+from orderdesk.crypto.models.partner import TradeInput
 from orderdesk.crypto.orders.operation import (
     Columns,
     Draft,
@@ -19,32 +19,24 @@ from orderdesk.crypto.orders.operation import (
     read_commission,
     require_usd_asset,
 )
-from orderdesk.crypto.validation import CURRENCY, Fields, Node
+from orderdesk.crypto.validation import Fields
+from orderdesk.crypto.vocabulary import FIAT_PLACES
 from orderdesk.platform.db import Connection
 
 
 class Trade(Operation):
     node_required = False
-    node_fields = ("settlement", "commission")
 
-    def read_node(self, fields: Fields, node: Node | None, draft: Draft) -> None:
+    def read_node(self, node: TradeInput | None, draft: Draft) -> None:
         draft.values = {"settlement_currency": None, "settlement_amount": None, "settlement_amount_raw": None}
-        if node is None:
-            return
-        settlement = fields.object(node, "settlement", allowed=("currency", "amount"))
+        settlement = node.settlement if node is not None else None
         if settlement is not None:
-            draft.values["settlement_currency"] = fields.string(
-                settlement,
-                "currency",
-                max_length=3,
-                min_length=3,
-                pattern=CURRENCY,
-                pattern_message="Not a valid currency code.",
-            )
-            amount = fields.amount(settlement, "amount")
-            if amount is not None:
-                draft.values.update(settlement_amount=amount, settlement_amount_raw=settlement.raw("amount"))
-        read_commission(fields, node, self.commission_types, draft)
+            draft.values["settlement_currency"] = settlement.currency
+            if settlement.amount is not None:
+                draft.values.update(
+                    settlement_amount=Decimal(settlement.amount), settlement_amount_raw=settlement.amount
+                )
+        read_commission(node, draft)
 
     def check_amounts(self, draft: Draft) -> None:
         exactly_one(draft.asset_amount, draft.values["settlement_amount"], "asset.amount or settlement.amount")

@@ -13,10 +13,10 @@ from typing import Any
 
 import orjson
 
-from orderdesk.crypto import formats
+from orderdesk.crypto import formats, vocabulary
 
-OPERATIONS = ("buy", "sell", "swap", "send", "subscribe_investment", "redeem_investment", "receive")
-STATES = ("pending", "processing", "completed", "cancelled")
+OPERATIONS = vocabulary.OPERATIONS
+STATES = vocabulary.ORDER_STATES
 ORDER_COLUMNS = (
     "id, partner_id, customer_id, reference_id, operation, state, cancel_reason, asset_currency,"
     " asset_amount, node, customer_currency, customer_amount, expires_at, requires_confirmation_code,"
