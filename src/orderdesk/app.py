@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from starlette.responses import Response
 
 from orderdesk import __version__, auto, console, crypto
+from orderdesk.openapi_export import DOCUMENTS
 from orderdesk.platform import metrics, tracing
 from orderdesk.platform.clock import Clock
 from orderdesk.platform.db import DatabaseUnavailable
@@ -34,13 +35,9 @@ INDEX = {
     "name": "orderdesk",
     "version": __version__,
     "guides": "docs/README.md in the repository (docs/auto.md and docs/crypto.md for partners)",
-    "api_docs": {"auto": "/auto/docs", "crypto": "/crypto/docs"},
-    "openapi": {
-        "auto": "/auto/v1/openapi.json",
-        "crypto": "/crypto/v1/openapi.json",
-        "ops_auto": "/ops/v1/auto/openapi.json",
-        "ops_crypto": "/ops/v1/openapi.json",
-    },
+    "api_docs": {document.file.removesuffix(".json").replace("-", "_"): document.docs for document in DOCUMENTS},
+    "openapi": {document.file.removesuffix(".json").replace("-", "_"): document.url for document in DOCUMENTS},
+    "console": "/console/",
     "health": {"live": "/healthz", "ready": "/readyz", "metrics": "/metrics"},
 }
 

@@ -13,8 +13,10 @@ async def test_root_is_an_index_whose_links_answer(client: httpx.AsyncClient) ->
     assert index.status_code == 200 and index.headers["content-type"] == "application/json"
     body = index.json()
     assert body["version"] == __version__ and "docs/" in body["guides"]
-    for path in [*body["api_docs"].values(), body["openapi"]["auto"], body["openapi"]["crypto"]]:
+    assert set(body["openapi"]) == {"auto", "ops_auto", "crypto", "ops_crypto"}
+    for path in [*body["api_docs"].values(), *body["openapi"].values()]:
         assert (await client.get(path)).status_code == 200, path
+    assert (await client.get(body["console"])).status_code in (200, 303, 307), body["console"]  # to sign-in
     for path in body["health"].values():
         assert (await client.get(path)).status_code == 200, path
 
