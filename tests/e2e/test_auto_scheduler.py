@@ -50,7 +50,7 @@ def test_auction_starts_at_its_date(serve: ServerFactory) -> None:
     statuses: list[str] = []
     while time.monotonic() < deadline:
         statuses = [ops.get(f"/orders/{order_id}").json()["status"] for order_id in placed]
-        if statuses != ["proceed", "proceed"]:
+        if "proceed" not in statuses:  # the two reads are two requests: wait until both see the start
             break
         time.sleep(0.25)
     assert statuses == ["failed", "acquiring"]
