@@ -1,6 +1,8 @@
-"""Outbound webhook HTTP: one POST attempt with a hard time limit, no redirects.
+"""Outbound HTTP: one POST attempt with a hard time limit, no redirects, through a pool of
+clients; and the retry schedule's next attempt time.
 
-Products sign the request (auto: HMAC; crypto: JWT) and decide what an outcome means.
+Callers sign the request or not (auto's webhooks: HMAC; crypto's: JWT) and decide what an
+outcome means.
 """
 
 from __future__ import annotations
