@@ -52,6 +52,27 @@ def jwt_signature_is_valid(body: bytes, header: str, public_pem: str, issuer: st
     return bool(claims["digest"] == hashlib.sha256(body).hexdigest())
 
 
+async def read_request(conn: h11.Connection, reader: asyncio.StreamReader) -> tuple[Any, bytes]:
+    """The next request on a server connection and its body; (None, b"") when the client closed."""
+    request, body = None, b""
+    while True:
+        event = conn.next_event()
+        if event is h11.NEED_DATA:
+            data = await reader.read(65536)
+            conn.receive_data(data)
+            if not data and request is None:
+                return None, b""
+            continue
+        if isinstance(event, h11.Request):
+            request = event
+        elif isinstance(event, h11.Data):
+            body += event.data
+        elif isinstance(event, h11.EndOfMessage):
+            return request, body
+        elif isinstance(event, h11.ConnectionClosed):
+            return None, b""
+
+
 # a Location on every answer: a redirect the sender followed would show up as a request elsewhere
 _RESPONSE_HEADERS = [
     ("content-length", "2"),
@@ -103,7 +124,7 @@ class Receiver:
         self._writers.add(writer)
         try:
             while True:
-                request, body = await self._read_request(conn, reader)
+                request, body = await read_request(conn, reader)
                 if request is None:
                     return
                 headers = {name.decode().lower(): value.decode() for name, value in request.headers}
@@ -120,25 +141,6 @@ class Receiver:
         finally:
             self._writers.discard(writer)
             writer.close()
-
-    async def _read_request(self, conn: h11.Connection, reader: asyncio.StreamReader) -> tuple[Any, bytes]:
-        request, body = None, b""
-        while True:
-            event = conn.next_event()
-            if event is h11.NEED_DATA:
-                data = await reader.read(65536)
-                conn.receive_data(data)
-                if not data and request is None:
-                    return None, b""
-                continue
-            if isinstance(event, h11.Request):
-                request = event
-            elif isinstance(event, h11.Data):
-                body += event.data
-            elif isinstance(event, h11.EndOfMessage):
-                return request, body
-            elif isinstance(event, h11.ConnectionClosed):
-                return None, b""
 
     async def _respond(self, headers: dict[str, str], body: bytes, path: str) -> int:
         event_id = headers.get("x-lmn-event-id", "")
