@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orderdesk.crypto import errors
+from orderdesk.crypto import contract_errors, errors
 
 Path = tuple[Any, ...]
 
@@ -23,23 +23,10 @@ class Fields:
         self.tree: dict[Any, Any] = {}
 
     def add(self, path: Path, message: str) -> None:
-        node = self.tree
-        for key in path[:-1]:
-            child = node.setdefault(key, {})
-            if not isinstance(child, dict):  # a leaf already holds a message for this path
-                return
-            node = child
-        leaf = node.setdefault(path[-1], [])
-        if isinstance(leaf, list) and message not in leaf:
-            leaf.append(message)
+        contract_errors.add(self.tree, path, message)
 
     def has_errors_under(self, path: Path) -> bool:
-        node: Any = self.tree
-        for key in path:
-            if not isinstance(node, dict) or key not in node:
-                return False
-            node = node[key]
-        return True
+        return contract_errors.has_errors_under(self.tree, path)
 
     def __bool__(self) -> bool:
         return bool(self.tree)
