@@ -84,18 +84,16 @@ def unit(places: int) -> Decimal:
 # ---------------------------------------------------------------- formatting
 
 
-def _plain(value: Decimal) -> str:
+def plain(value: Decimal) -> str:
     """Fixed-point text of `value`, never exponent notation."""
     return format(value, "f")
 
 
-def _strip_fraction(text: str) -> str:
-    """Remove trailing fractional zeros and a trailing point."""
-    if "." not in text:
-        return text
-    whole, fraction = text.split(".")
-    fraction = fraction.rstrip("0")
-    return f"{whole}.{fraction}" if fraction else whole
+def without_trailing_zeros(text: str) -> str:
+    """Fixed-point text without trailing fractional zeros or a trailing point; `"0"` for zero."""
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
 
 
 def _fit(value: Decimal, places: int) -> Decimal:
@@ -108,12 +106,5 @@ def format_amount(value: Decimal, places: int, *, fiat: bool = False) -> str:
     """An amount for output: fiat with exactly two decimals (`"10000.00"`), crypto and
     tokens at most `places` decimals with trailing zeros removed (`"252.6"`, `"0"`)."""
     if fiat:
-        return _plain(_fit(value, FIAT_PLACES))
-    text = _strip_fraction(_plain(_fit(value, places)))
-    return "0" if text in ("-0", "") else text
-
-
-def format_percent(value: Decimal) -> str:
-    """Commission and fee percentages: normalized without padding (`"1.5"`, `"10"`)."""
-    text = _strip_fraction(_plain(value))
-    return "0" if text == "-0" else text
+        return plain(_fit(value, FIAT_PLACES))
+    return without_trailing_zeros(plain(_fit(value, places)))

@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 from typing import Any
 
+from orderdesk.crypto import formats
 from orderdesk.crypto.amounts import (
     FIAT_PLACES,
     ceil_to,
@@ -29,7 +30,6 @@ from orderdesk.crypto.amounts import (
     exactly,
     floor_to,
     format_amount,
-    format_percent,
     fraction_digits,
     from_units,
     to_units,
@@ -129,7 +129,7 @@ class Fee:
     places: int
 
     def to_json(self) -> dict[str, str]:
-        value = format_amount(self.value, self.places) if self.type == FIXED else format_percent(self.value)
+        value = format_amount(self.value, self.places) if self.type == FIXED else formats.percent(self.value)
         return {
             "source": self.source,
             "type": self.type,

@@ -15,7 +15,6 @@ from orderdesk.crypto.amounts import (
     exactly,
     floor_to,
     format_amount,
-    format_percent,
     fraction_digits,
     unit,
 )
@@ -125,7 +124,7 @@ def test_format_price(value: str, text: str) -> None:
     ],
 )
 def test_format_percent(value: str, text: str) -> None:
-    assert format_percent(Decimal(value)) == text
+    assert formats.percent(Decimal(value)) == text
 
 
 @given(st.integers(min_value=0, max_value=10**30), st.integers(min_value=0, max_value=18))
