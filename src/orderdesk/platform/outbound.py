@@ -14,11 +14,22 @@ import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import certifi
 import httpx
 
 USER_AGENT = "orderdesk-webhooks/1"
+
+
+def is_absolute_http_url(value: str) -> bool:
+    """An http(s) URL with a host and, if any, a valid port: somewhere a POST can go."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 @dataclass(frozen=True)
