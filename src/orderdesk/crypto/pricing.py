@@ -24,7 +24,6 @@ from typing import Any
 
 from orderdesk.crypto import formats
 from orderdesk.crypto.amounts import (
-    FIAT_PLACES,
     ceil_to,
     exact,
     exactly,
@@ -34,6 +33,7 @@ from orderdesk.crypto.amounts import (
     from_units,
     to_units,
 )
+from orderdesk.crypto.vocabulary import FIAT_PLACES
 from orderdesk.platform.errors import ApiError
 
 PERCENTAGE = "percentage"
