@@ -12,7 +12,7 @@ import pytest
 
 from orderdesk.platform.clock import ManualClock
 from tests.auto.conftest import DEALER_CAR, NO_BID_CAR, Operator, Partner, assert_error
-from tests.auto.receiver import Receiver, signature_is_valid
+from tests.receiver import Receiver, signature_is_valid
 
 CAR = "glovis-20260512-0418"
 AUCTION_AT = datetime.fromisoformat("2026-05-12T13:30:00+09:00")

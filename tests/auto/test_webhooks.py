@@ -15,7 +15,7 @@ from orderdesk.auto import webhooks
 from orderdesk.platform.clock import ManualClock
 from orderdesk.platform.dispatcher import Dispatcher
 from tests.auto.conftest import Operator, Partner, assert_error, stored_events
-from tests.auto.receiver import Received, Receiver, signature_is_valid
+from tests.receiver import Received, Receiver, signature_is_valid
 
 CAR = "glovis-20260512-0418"
 

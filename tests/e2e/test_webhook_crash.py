@@ -21,9 +21,9 @@ import httpx
 import pytest
 
 from bench.server import free_port, orderdesk_serve
-from tests.auto.receiver import Received, Receiver, signature_is_valid
 from tests.conftest import OPS_HEADERS, OPS_TOKEN, POSTGRES_URL
 from tests.e2e.conftest import ServerFactory
+from tests.receiver import Received, Receiver, signature_is_valid
 
 pytestmark = pytest.mark.slow
 ORDERDESK = str(Path(sys.executable).with_name("orderdesk"))

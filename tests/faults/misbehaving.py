@@ -18,6 +18,7 @@ import h11
 import orjson
 
 from bench.server import free_port
+from tests.receiver import read_request
 
 
 @dataclass
@@ -96,7 +97,7 @@ class MisbehavingReceiver:
         self._writers.add(writer)
         try:
             while True:
-                request, body = await self._read(conn, reader)
+                request, body = await read_request(conn, reader)
                 if request is None:
                     return
                 headers = {k.decode().lower(): v.decode() for k, v in request.headers}
@@ -150,22 +151,3 @@ class MisbehavingReceiver:
             with self._lock:
                 self.in_flight[event_id] -= 1
                 seen.ended = time.monotonic()
-
-    async def _read(self, conn: h11.Connection, reader: asyncio.StreamReader) -> tuple[Any, bytes]:
-        request, body = None, b""
-        while True:
-            event = conn.next_event()
-            if event is h11.NEED_DATA:
-                data = await reader.read(65536)
-                conn.receive_data(data)
-                if not data and request is None:
-                    return None, b""
-                continue
-            if isinstance(event, h11.Request):
-                request = event
-            elif isinstance(event, h11.Data):
-                body += event.data
-            elif isinstance(event, h11.EndOfMessage):
-                return request, body
-            elif isinstance(event, h11.ConnectionClosed):
-                return None, b""

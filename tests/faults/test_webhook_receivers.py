@@ -14,13 +14,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.auto.receiver import signature_is_valid
 from tests.conftest import OPS_HEADERS
 from tests.e2e.conftest import ServerFactory
 from tests.faults.load import auction_car
 from tests.faults.misbehaving import MisbehavingReceiver
 from tests.faults.observe import scrape
 from tests.faults.processes import wait_until
+from tests.receiver import signature_is_valid
 
 pytestmark = pytest.mark.slow
 

@@ -132,9 +132,7 @@ async def admit_key(request: Request, runtime: Runtime, found: repository.FoundK
         address = client_address(request, runtime.settings.trust_proxy_headers)
         if not address_allowed(address, found.ip_allowlist):
             raise errors.ip_not_allowed(address)
-    limit = runtime.settings.rate_limit
-    if limit is not None:
-        await take_rate_limit(request, found.key_id, limit, runtime.clock.now().timestamp(), "auto")
+    await take_rate_limit(request, found.key_id, runtime.settings.rate_limit, runtime.clock.now().timestamp(), "auto")
     return Principal(found.partner_id, found.key_id)
 
 

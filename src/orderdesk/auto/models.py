@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from orderdesk.auto.timefmt import parse_timestamp
+from orderdesk.platform.outbound import is_absolute_http_url
 
 # --------------------------------------------------------------------------- vocabularies
 
@@ -85,12 +86,7 @@ def is_valid_vehicle_id(value: str) -> bool:
 def is_http_url(value: str) -> bool:
     if len(value) > MAX_URL_LENGTH or any(ch.isspace() for ch in value):
         return False
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises on a malformed port
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    return is_absolute_http_url(value)
 
 
 def _http_url(value: str) -> str:

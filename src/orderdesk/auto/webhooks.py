@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from orderdesk.auto import events, repository
-from orderdesk.platform import metrics, outbox, webhooks
+from orderdesk.platform import metrics, outbound, outbox
 from orderdesk.platform.db import Connection, Row
 from orderdesk.platform.dispatcher import Dispatcher, Job, Outcome
 from orderdesk.platform.errors import ApiError
@@ -78,21 +78,21 @@ class WebhookDelivery:
         body = bytes(event["payload"])
         headers = signed_headers(event_id, event["webhook_secret"], int(attempted_at.timestamp()), body)
         async with self.runtime.webhook_clients.client() as client:
-            result = await webhooks.post(
+            result = await outbound.post(
                 client, event["webhook_url"], body, headers, self.runtime.settings.webhook_timeout
             )
         outcome = self._outcome(job, result, attempted_at)
         metrics.observe_webhook("auto", event["partner_id"], WEBHOOK_OUTCOMES[outcome.state])
         return outcome
 
-    def _outcome(self, job: Job, result: webhooks.AttemptResult, attempted_at: datetime) -> Outcome:
+    def _outcome(self, job: Job, result: outbound.AttemptResult, attempted_at: datetime) -> Outcome:
         code = result.status_code
         if result.ok:
             return Outcome.done(data=Attempt(job.ref, events.DELIVERED, code, attempted_at))
         error = result.error or f"HTTP {code}"
         retry_at = None
         if code != GONE:
-            retry_at = webhooks.next_attempt_at(
+            retry_at = outbound.next_attempt_at(
                 self.runtime.settings.webhook_retry_schedule, job.attempts + 1, attempted_at
             )
         if retry_at is None:

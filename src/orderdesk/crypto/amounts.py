@@ -1,58 +1,26 @@
-"""Amounts (spec/crypto.md 3.3): parsing, decimal places, exact rounding, formatting.
+"""Amounts (spec/crypto.md 3.3): decimal places, exact rounding, formatting.
 
 Strings in, strings out, `Decimal` in between, never a float. Rounding goes through exact
 rationals (`fractions.Fraction`), so `floor_to` / `ceil_to` are the true ⌊x⌋ / ⌈x⌉ of the
 formulas in section 8 however many digits the operands carry: no intermediate result is
 ever rounded by a Decimal context.
-
-Validation functions raise `AmountError` with the contract's leaf message; the HTTP layer
-puts it under the field's path (`{'asset': {'amount': [message]}}`).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from decimal import Decimal
 from fractions import Fraction
 
 from orderdesk.crypto.vocabulary import FIAT_PLACES
 
 PERCENT_PLACES = 4
-MAX_AMOUNT_CHARS = 40
-
-NOT_A_STRING = "Not a valid string."
-NOT_A_DECIMAL = "Not a valid decimal."
-NOT_POSITIVE = "Must be greater than 0."
 PERCENT_RANGE = "Must be greater than or equal to 0 and less than 100."
-
-_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 Number = Decimal | Fraction | int
 
 
-class AmountError(ValueError):
-    """A malformed amount; `message` is the contract's leaf message."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-# ---------------------------------------------------------------- parsing and validation
-
-
-def parse_amount(raw: object, *, allow_zero: bool = False) -> Decimal:
-    """A request amount: a JSON string of ASCII digits with an optional fraction, at most 40
-    characters, `> 0` (`>= 0` with `allow_zero`, for commission values)."""
-    if not isinstance(raw, str):
-        raise AmountError(NOT_A_STRING)
-    if len(raw) > MAX_AMOUNT_CHARS or not _AMOUNT.fullmatch(raw):
-        raise AmountError(NOT_A_DECIMAL)
-    value = Decimal(raw)
-    if value == 0 and not allow_zero:
-        raise AmountError(NOT_POSITIVE)
-    return value
+# ---------------------------------------------------------------- places
 
 
 def fraction_digits(value: Decimal) -> int:
@@ -60,25 +28,6 @@ def fraction_digits(value: Decimal) -> int:
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int), "amounts are finite"
     return max(0, -exponent)
-
-
-def too_many_places_message(currency: str, places: int) -> str:
-    return f"Too many decimal places for {currency} (maximum {places})."
-
-
-def check_places(value: Decimal, currency: str, places: int) -> None:
-    """Reject an amount written with more fractional digits than `currency` has."""
-    if fraction_digits(value) > places:
-        raise AmountError(too_many_places_message(currency, places))
-
-
-def check_percentage(value: Decimal) -> None:
-    """A commission or fee percentage: `0 <= value < 100`, at most 4 decimals. Range first:
-    `"100.00001"` is out of range before it is too precise."""
-    if not 0 <= value < 100:
-        raise AmountError(PERCENT_RANGE)
-    if fraction_digits(value) > PERCENT_PLACES:
-        raise AmountError(f"Too many decimal places (maximum {PERCENT_PLACES}).")
 
 
 # ---------------------------------------------------------------- exact rounding
@@ -135,18 +84,16 @@ def unit(places: int) -> Decimal:
 # ---------------------------------------------------------------- formatting
 
 
-def _plain(value: Decimal) -> str:
+def plain(value: Decimal) -> str:
     """Fixed-point text of `value`, never exponent notation."""
     return format(value, "f")
 
 
-def _strip_fraction(text: str, keep: int = 0) -> str:
-    """Remove trailing fractional zeros (keeping `keep` decimals) and a trailing point."""
-    if "." not in text:
-        return text + ("." + "0" * keep if keep else "")
-    whole, fraction = text.split(".")
-    fraction = fraction.rstrip("0").ljust(keep, "0")
-    return f"{whole}.{fraction}" if fraction else whole
+def without_trailing_zeros(text: str) -> str:
+    """Fixed-point text without trailing fractional zeros or a trailing point; `"0"` for zero."""
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
 
 
 def _fit(value: Decimal, places: int) -> Decimal:
@@ -159,21 +106,5 @@ def format_amount(value: Decimal, places: int, *, fiat: bool = False) -> str:
     """An amount for output: fiat with exactly two decimals (`"10000.00"`), crypto and
     tokens at most `places` decimals with trailing zeros removed (`"252.6"`, `"0"`)."""
     if fiat:
-        return _plain(_fit(value, FIAT_PLACES))
-    text = _strip_fraction(_plain(_fit(value, places)))
-    return "0" if text in ("-0", "") else text
-
-
-def format_fiat(value: Decimal) -> str:
-    return format_amount(value, FIAT_PLACES, fiat=True)
-
-
-def format_price(value: Decimal) -> str:
-    """Prices and APY: normalized, keeping at least two decimals (`"65050.00"`, `"0.999"`)."""
-    return _strip_fraction(_plain(value), keep=2)
-
-
-def format_percent(value: Decimal) -> str:
-    """Commission and fee percentages: normalized without padding (`"1.5"`, `"10"`)."""
-    text = _strip_fraction(_plain(value))
-    return "0" if text == "-0" else text
+        return plain(_fit(value, FIAT_PLACES))
+    return without_trailing_zeros(plain(_fit(value, places)))

@@ -28,14 +28,17 @@ def asset_input(data: dict[str, Any], currency: str, default_max_order_value: De
     places = data["decimal_places"] if "decimal_places" not in tree else MAX_PLACES
     seen: set[str] = set()
     for position, item in enumerate(data.get("networks") or [] if isinstance(data.get("networks"), list) else []):
-        if not isinstance(item, dict) or _refused(tree, ("networks", position)):
+        if not isinstance(item, dict) or contract_errors.has_errors_under(tree, ("networks", position)):
             continue
         name, fee = str(item.get("network")), str(item.get("send_fee"))  # strings when not refused
-        if not _refused(tree, ("networks", position, "network")):
+        if not contract_errors.has_errors_under(tree, ("networks", position, "network")):
             if name in seen:
                 contract_errors.add(tree, ("networks", position, "network"), "Must be unique.")
             seen.add(name)
-        if not _refused(tree, ("networks", position, "send_fee")) and formats.places_of(fee) > places:
+        if (
+            not contract_errors.has_errors_under(tree, ("networks", position, "send_fee"))
+            and formats.places_of(fee) > places
+        ):
             contract_errors.add(tree, ("networks", position, "send_fee"), too_many_places(currency, places))
     if tree:
         raise errors.field_errors(tree)
@@ -46,15 +49,6 @@ def asset_input(data: dict[str, Any], currency: str, default_max_order_value: De
         "networks": [{"network": n.network, "send_fee": format(Decimal(n.send_fee), "f")} for n in body.networks],
         "max_order_value": Decimal(body.max_order_value) if body.max_order_value else default_max_order_value,
     }
-
-
-def _refused(tree: dict[Any, Any], path: tuple[Any, ...]) -> bool:
-    node: Any = tree
-    for key in path:
-        if not isinstance(node, dict) or key not in node:
-            return False
-        node = node[key]
-    return True
 
 
 async def put_asset(runtime: Runtime, currency: str, values: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -159,9 +159,7 @@ async def authenticate(request: Request) -> Partner:
     check_times(claims, now, runtime.settings.crypto_jwt_leeway)
     partner = Partner.from_row(row)
     context(request).partner_id = partner.id
-    limit = runtime.settings.crypto_rate_limit
-    if limit is not None:
-        await take_rate_limit(request, f"crypto:{partner.id}", limit, now, "crypto")
+    await take_rate_limit(request, f"crypto:{partner.id}", runtime.settings.crypto_rate_limit, now, "crypto")
     return partner
 
 

@@ -73,6 +73,16 @@ def add(tree: dict[Any, Any], path: tuple[Any, ...], message: str) -> None:
         leaf.append(message)
 
 
+def has_errors_under(tree: dict[Any, Any], path: tuple[Any, ...]) -> bool:
+    """Whether `path` (or a field under it) already holds a message."""
+    node: Any = tree
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return False
+        node = node[key]
+    return True
+
+
 def tree_of(exc: ValidationError) -> dict[Any, Any]:
     tree: dict[Any, Any] = {}
     for error in exc.errors(include_url=False):

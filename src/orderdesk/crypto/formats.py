@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from orderdesk.crypto.amounts import floor_to
+from orderdesk.crypto.amounts import floor_to, plain, without_trailing_zeros
 from orderdesk.crypto.vocabulary import FIAT_PLACES
 
 
@@ -17,16 +17,6 @@ def timestamp(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def _plain(value: Decimal) -> str:
-    return format(value, "f")
-
-
-def _strip(text: str) -> str:
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
-
-
 def quantum(places: int) -> Decimal:
     return Decimal(1).scaleb(-places)
 
@@ -34,24 +24,24 @@ def quantum(places: int) -> Decimal:
 def fiat(value: Decimal) -> str:
     """Fiat amounts: exactly two decimals (`"10000.00"`). Rounding, if ever needed, is exact
     (through rationals): no Decimal context limits the digits of a balance."""
-    return _plain(floor_to(value, FIAT_PLACES))
+    return plain(floor_to(value, FIAT_PLACES))
 
 
 def crypto(value: Decimal, places: int) -> str:
     """Crypto and token amounts: at the currency's places, trailing zeros dropped."""
-    return _strip(_plain(floor_to(value, places)))
+    return without_trailing_zeros(plain(floor_to(value, places)))
 
 
 def price(value: Decimal) -> str:
     """Prices and APY: normalized, but at least two decimals (`"65050.00"`, `"0.999"`)."""
-    text = _strip(_plain(value))
+    text = without_trailing_zeros(plain(value))
     whole, _, fraction = text.partition(".")
     return f"{whole}.{fraction.ljust(2, '0')}"
 
 
 def percent(value: Decimal) -> str:
     """Percentages: normalized without padding (`"1.5"`, `"10"`)."""
-    return _strip(_plain(value))
+    return without_trailing_zeros(plain(value))
 
 
 def places_of(text: str) -> int:

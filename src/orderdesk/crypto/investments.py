@@ -32,12 +32,16 @@ async def investment_input(conn: Connection, data: dict[str, Any]) -> dict[str, 
     and decimals) and the ranges, reported together."""
     tree: dict[Any, Any] = {}
     body = contract_errors.collect(INVESTMENT, data, tree)
-    code = data.get("quote_asset") if not _refused(tree, ("quote_asset",)) else None
+    code = data.get("quote_asset") if not contract_errors.has_errors_under(tree, ("quote_asset",)) else None
     quote_asset = await catalogue.asset(conn, code) if code is not None else None
     if code is not None and quote_asset is None:
         contract_errors.add(tree, ("quote_asset",), f"Unknown currency {code}.")
     network = data.get("network")
-    if quote_asset is not None and not _refused(tree, ("network",)) and quote_asset.network(str(network)) is None:
+    if (
+        quote_asset is not None
+        and not contract_errors.has_errors_under(tree, ("network",))
+        and quote_asset.network(str(network)) is None
+    ):
         contract_errors.add(tree, ("network",), one_of(n.network for n in quote_asset.networks))
     for key in ("subscription", "redemption"):
         _check_limits(tree, data.get(key), key, quote_asset)
@@ -61,15 +65,6 @@ async def investment_input(conn: Connection, data: dict[str, Any]) -> dict[str, 
     }
 
 
-def _refused(tree: dict[Any, Any], path: tuple[Any, ...]) -> bool:
-    node: Any = tree
-    for key in path:
-        if not isinstance(node, dict) or key not in node:
-            return False
-        node = node[key]
-    return True
-
-
 def _check_limits(tree: dict[Any, Any], limits: Any, key: str, quote_asset: catalogue.Asset | None) -> None:
     """Both amounts within the quote asset's decimals; a non-zero maximum not below the minimum."""
     if not isinstance(limits, dict):
@@ -77,16 +72,19 @@ def _check_limits(tree: dict[Any, Any], limits: Any, key: str, quote_asset: cata
     names = ("min_amount", "max_amount")
     if quote_asset is not None:
         for name in names:
-            if not _refused(tree, (key, name)) and places_of(limits[name]) > quote_asset.decimal_places:
+            if (
+                not contract_errors.has_errors_under(tree, (key, name))
+                and places_of(limits[name]) > quote_asset.decimal_places
+            ):
                 contract_errors.add(tree, (key, name), too_many_places(quote_asset.id, quote_asset.decimal_places))
-    if not any(_refused(tree, (key, name)) for name in names):
+    if not any(contract_errors.has_errors_under(tree, (key, name)) for name in names):
         minimum, maximum = Decimal(limits["min_amount"]), Decimal(limits["max_amount"])
         if maximum != 0 and maximum < minimum:
             contract_errors.add(tree, (key, "max_amount"), "Must be 0 or greater than or equal to min_amount.")
 
 
 def _check_percent(tree: dict[Any, Any], parent: Any, path: tuple[str, ...], message: str, *, inclusive: bool) -> None:
-    if not isinstance(parent, dict) or _refused(tree, path):
+    if not isinstance(parent, dict) or contract_errors.has_errors_under(tree, path):
         return
     raw = parent[path[-1]]
     if places_of(raw) > PERCENT_PLACES:

@@ -17,7 +17,7 @@ from orderdesk.crypto import contract_errors, customers, errors, events
 from orderdesk.crypto.auth import Partner
 from orderdesk.crypto.errors import REQUIRED, UNKNOWN_FIELD
 from orderdesk.crypto.models.operator import RequirementReview
-from orderdesk.crypto.validation import one_of
+from orderdesk.crypto.models.types import one_of
 from orderdesk.crypto.vocabulary import FILE_TYPES
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection

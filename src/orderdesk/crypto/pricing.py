@@ -22,18 +22,18 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 from typing import Any
 
+from orderdesk.crypto import formats
 from orderdesk.crypto.amounts import (
-    FIAT_PLACES,
     ceil_to,
     exact,
     exactly,
     floor_to,
     format_amount,
-    format_percent,
     fraction_digits,
     from_units,
     to_units,
 )
+from orderdesk.crypto.vocabulary import FIAT_PLACES
 from orderdesk.platform.errors import ApiError
 
 PERCENTAGE = "percentage"
@@ -129,7 +129,7 @@ class Fee:
     places: int
 
     def to_json(self) -> dict[str, str]:
-        value = format_amount(self.value, self.places) if self.type == FIXED else format_percent(self.value)
+        value = format_amount(self.value, self.places) if self.type == FIXED else formats.percent(self.value)
         return {
             "source": self.source,
             "type": self.type,

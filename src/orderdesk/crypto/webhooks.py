@@ -22,11 +22,10 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from orderdesk.crypto import errors
+from orderdesk.crypto import webhooks_repository as repository
 from orderdesk.crypto.signing import WebhookSigner, generate_private_key_pem
-from orderdesk.platform import ids, metrics, outbox, webhooks
+from orderdesk.platform import ids, metrics, outbound, outbox
 from orderdesk.platform.db import Connection, Database
 from orderdesk.platform.dispatcher import Job, Outcome
 from orderdesk.platform.metrics import WEBHOOK_OUTCOMES
@@ -45,38 +44,17 @@ _SIGNER_LOCK = "crypto.webhook_signer_lock"
 async def fan_out(conn: Connection, partner_id: str, action: str, event_id: str, now: datetime) -> int:
     """Queue the event for every subscription of `partner_id` that listens to `action`, in
     subscription creation order. Returns how many deliveries were queued."""
-    subscriptions = await conn.fetch(
-        "SELECT id, events FROM crypto_webhook_subscriptions WHERE partner_id = :partner_id ORDER BY seq",
-        {"partner_id": partner_id},
-    )
-    queued = 0
-    for subscription in subscriptions:
-        if action not in orjson.loads(subscription["events"]):
-            continue
+    subscription_ids = await repository.listening_subscription_ids(conn, partner_id, action)
+    for subscription_id in subscription_ids:
         delivery_id = ids.new_hex_id()
-        await conn.execute(
-            "INSERT INTO crypto_webhook_deliveries (id, event_id, subscription_id, state, attempts, created_at)"
-            " VALUES (:id, :event_id, :subscription_id, 'pending', 0, :now)",
-            {"id": delivery_id, "event_id": event_id, "subscription_id": subscription["id"], "now": now},
-        )
-        await outbox.enqueue(conn, KIND, ref=delivery_id, due_at=now, now=now, fifo_key=subscription["id"])
-        queued += 1
-    return queued
+        await repository.insert_delivery(conn, delivery_id, event_id, subscription_id, now)
+        await outbox.enqueue(conn, KIND, ref=delivery_id, due_at=now, now=now, fifo_key=subscription_id)
+    return len(subscription_ids)
 
 
 async def drop_pending(conn: Connection, subscription_id: str, now: datetime) -> int:
     """A deleted subscription's undelivered events: marked `dropped`, their outbox rows stopped."""
-    pending = [
-        row["id"]
-        for row in await conn.fetch(
-            "SELECT id FROM crypto_webhook_deliveries WHERE subscription_id = :id AND state = 'pending'",
-            {"id": subscription_id},
-        )
-    ]
-    await conn.execute(
-        "UPDATE crypto_webhook_deliveries SET state = 'dropped' WHERE subscription_id = :id AND state = 'pending'",
-        {"id": subscription_id},
-    )
+    pending = await repository.drop_pending(conn, subscription_id)
     await outbox.drop(conn, KIND, pending, now)
     return len(pending)
 
@@ -85,8 +63,7 @@ async def drop_pending(conn: Connection, subscription_id: str, now: datetime) ->
 
 
 async def stored_key(db: Database) -> str | None:
-    row = await db.fetchrow("SELECT private_key_pem FROM crypto_webhook_keys WHERE name = :name", {"name": KEY_NAME})
-    return None if row is None else str(row["private_key_pem"])
+    return await repository.stored_key(db, KEY_NAME)
 
 
 async def ensure_stored_key(runtime: Runtime) -> str:
@@ -97,15 +74,7 @@ async def ensure_stored_key(runtime: Runtime) -> str:
         return found
     generated = await asyncio.to_thread(generate_private_key_pem)  # ~0.1 s of CPU: off the event loop
     async with runtime.db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO crypto_webhook_keys (name, private_key_pem, created_at) VALUES (:name, :pem, :now)"
-            " ON CONFLICT (name) DO NOTHING",
-            {"name": KEY_NAME, "pem": generated, "now": runtime.clock.now()},
-        )
-        winner: str = await conn.fetchval(
-            "SELECT private_key_pem FROM crypto_webhook_keys WHERE name = :name", {"name": KEY_NAME}
-        )
-    return winner
+        return await repository.insert_key_if_absent(conn, KEY_NAME, generated, runtime.clock.now())
 
 
 async def load_signer(runtime: Runtime) -> None:
@@ -135,34 +104,19 @@ async def signer(runtime: Runtime) -> WebhookSigner:
 
 # --------------------------------------------------------------------------- delivery (the dispatcher's handler)
 
-_LOAD = (
-    "SELECT d.state, d.attempts, e.body, s.url, s.partner_id FROM crypto_webhook_deliveries d"
-    " JOIN crypto_events e ON e.id = d.event_id"
-    " LEFT JOIN crypto_webhook_subscriptions s ON s.id = d.subscription_id"
-    " WHERE d.id = :id"
-)
-
 
 def _settle(
     delivery_id: str, state: str, code: int | None, error: str | None, at: datetime
 ) -> Callable[[Connection], Awaitable[None]]:
     async def record(conn: Connection) -> None:
-        await conn.execute(
-            "UPDATE crypto_webhook_deliveries SET state = :state, attempts = attempts + 1,"
-            " last_response_code = :code, last_error = :error, last_attempt_at = :at"
-            " WHERE id = :id AND state = 'pending'",
-            {"state": state, "code": code, "error": error, "at": at, "id": delivery_id},
-        )
+        await repository.record_attempt(conn, delivery_id, state, code, error, at)
 
     return record
 
 
 def _dropped(delivery_id: str) -> Callable[[Connection], Awaitable[None]]:
     async def record(conn: Connection) -> None:
-        await conn.execute(
-            "UPDATE crypto_webhook_deliveries SET state = 'dropped' WHERE id = :id AND state = 'pending'",
-            {"id": delivery_id},
-        )
+        await repository.mark_dropped(conn, delivery_id)
 
     return record
 
@@ -174,7 +128,7 @@ class Delivery:
         self.runtime = runtime
 
     async def __call__(self, job: Job) -> Outcome:
-        row = await self.runtime.db.fetchrow(_LOAD, {"id": job.ref})
+        row = await repository.delivery_to_attempt(self.runtime.db, job.ref)
         if row is None:
             return Outcome.dead(error="delivery not found")
         if row["state"] != PENDING:
@@ -189,12 +143,13 @@ class Delivery:
         settings = self.runtime.settings
         signing = await signer(self.runtime)
         headers = signing.headers(body, now=self.runtime.clock.now())
-        result = await webhooks.post(self.runtime.http, url, body, headers, settings.crypto_webhook_timeout)
+        async with self.runtime.webhook_clients.client() as client:
+            result = await outbound.post(client, url, body, headers, settings.crypto_webhook_timeout)
         ended_at = self.runtime.clock.now()
         if result.ok:
             return Outcome.done(record=_settle(delivery_id, DELIVERED, result.status_code, None, ended_at))
         error = result.error or f"HTTP {result.status_code}"
-        retry_at = webhooks.next_attempt_at(settings.crypto_webhook_retry_schedule, attempt, ended_at)
+        retry_at = outbound.next_attempt_at(settings.crypto_webhook_retry_schedule, attempt, ended_at)
         if retry_at is None:
             return Outcome.dead(record=_settle(delivery_id, FAILED, result.status_code, error, ended_at), error=error)
         return Outcome.retry(
@@ -221,15 +176,12 @@ async def redeliver(runtime: Runtime, delivery_id: str) -> dict[str, Any]:
     Unknown delivery → 404; any other state → 400 invalid_state."""
     now = runtime.clock.now()
     async with runtime.db.transaction() as conn:
-        row = await conn.fetchrow(
-            "SELECT id, subscription_id, state FROM crypto_webhook_deliveries WHERE id = :id" + conn.for_update,
-            {"id": delivery_id},
-        )
+        row = await repository.lock_delivery(conn, delivery_id)
         if row is None:
             raise errors.not_found("Webhook delivery not found")
         if row["state"] != FAILED:
             raise errors.invalid_state(f"Webhook delivery is {row['state']}; only a failed one is redelivered")
-        await conn.execute("UPDATE crypto_webhook_deliveries SET state = 'pending' WHERE id = :id", {"id": delivery_id})
+        await repository.mark_pending(conn, delivery_id)
         await outbox.enqueue(conn, KIND, ref=delivery_id, due_at=now, now=now, fifo_key=row["subscription_id"])
     runtime.dispatcher.wake()
     return {"id": delivery_id, "state": PENDING}

@@ -61,9 +61,11 @@ class RequestContext:
         structlog.contextvars.bind_contextvars(partner_id=value)
 
 
-async def take_rate_limit(request: Request, key: str, limit: RateLimit, now: float, policy: str) -> None:
-    """Count the request against `limit`; the response carries the quota left (success or
-    error), and a refusal raises RateLimited (429 with Retry-After)."""
+async def take_rate_limit(request: Request, key: str, limit: RateLimit | None, now: float, policy: str) -> None:
+    """Count the request against `limit` (none: unlimited); the response carries the quota
+    left (success or error), and a refusal raises RateLimited (429 with Retry-After)."""
+    if limit is None:
+        return
     quota = await request.app.state.runtime.rate_limiter.take(key, limit, now)
     context(request).rate_limit_headers = quota.headers(policy)
     if quota.retry_after is not None:

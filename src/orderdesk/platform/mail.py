@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlparse
 from orderdesk.platform import ids, outbox
 from orderdesk.platform.db import Connection, Database
 from orderdesk.platform.dispatcher import Job, Outcome
-from orderdesk.platform.webhooks import next_attempt_at
+from orderdesk.platform.outbound import next_attempt_at
 
 KIND = "mail"
 

@@ -6,15 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from fastapi import Request
 
 from orderdesk.platform import mail
 from orderdesk.platform.clock import Clock, SystemClock
 from orderdesk.platform.db import Database, open_database
 from orderdesk.platform.dispatcher import Dispatcher
+from orderdesk.platform.outbound import ClientPool
 from orderdesk.platform.ratelimit import RateLimiter, make_rate_limiter
-from orderdesk.platform.webhooks import ClientPool, make_client
 from orderdesk.settings import Settings
 
 
@@ -25,8 +24,7 @@ class Runtime:
     db: Database
     rate_limiter: RateLimiter
     dispatcher: Dispatcher
-    http: httpx.AsyncClient
-    #: outbound webhook clients, one lent per request in flight (see webhooks.ClientPool)
+    #: outbound HTTP clients (both products' webhooks), one lent per request in flight (see outbound.ClientPool)
     webhook_clients: ClientPool = field(default_factory=ClientPool)
     #: product-owned singletons (e.g. the crypto webhook signing key), by name
     extras: dict[str, Any] = field(default_factory=dict)
@@ -45,7 +43,6 @@ class Runtime:
             dispatcher=Dispatcher(
                 db, clock, interval=settings.dispatch_interval, lease_seconds=settings.dispatch_lease
             ),
-            http=make_client(),
         )
         if settings.smtp_url:
             runtime.dispatcher.register(
@@ -60,7 +57,6 @@ class Runtime:
         await self.db.open()
 
     async def close(self) -> None:
-        await self.http.aclose()
         await self.webhook_clients.aclose()
         await self.rate_limiter.close()
         await self.db.close()

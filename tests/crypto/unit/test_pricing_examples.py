@@ -8,7 +8,7 @@ from decimal import Decimal as D
 import pytest
 
 from orderdesk.crypto import postings
-from orderdesk.crypto.amounts import format_amount, format_fiat
+from orderdesk.crypto.amounts import format_amount
 from orderdesk.crypto.pricing import (
     Commission,
     Position,
@@ -24,6 +24,7 @@ from orderdesk.crypto.pricing import (
     requires_security_code,
     token_price,
 )
+from orderdesk.crypto.vocabulary import FIAT_PLACES
 from orderdesk.platform.errors import ApiError
 from tests.crypto.unit.catalogue import A_ETH_USDC, BTC, ETH, USDC
 
@@ -73,9 +74,9 @@ def test_8_3_settlement_amount_at_the_limit_passes_whatever_the_commission() -> 
 
 def test_8_5_buy_asset_amount_with_percentage_commission() -> None:
     quote = quote_buy(BTC, Settlement.usd(BTC), asset_amount=D("0.015"), commission=pct("1"))
-    assert format_fiat(quote.house_amount) == "975.75"  # gross
-    assert format_fiat(quote.commission) == "9.76"
-    assert format_fiat(quote.settlement_amount) == "985.51"
+    assert format_amount(quote.house_amount, FIAT_PLACES, fiat=True) == "975.75"  # gross
+    assert format_amount(quote.commission, FIAT_PLACES, fiat=True) == "9.76"
+    assert format_amount(quote.settlement_amount, FIAT_PLACES, fiat=True) == "985.51"
     assert quote.value_usd == D("975.75")
     assert not code_needed("buy", quote.value_usd)
     assert balanced(postings.buy_confirmed(quote, customer_id=CUSTOMER, partner_id=PARTNER))
@@ -83,10 +84,10 @@ def test_8_5_buy_asset_amount_with_percentage_commission() -> None:
 
 def test_8_5_buy_settlement_amount_with_percentage_commission() -> None:
     quote = quote_buy(BTC, Settlement.usd(BTC), settlement_amount=D("10000.00"), commission=pct("1.5"))
-    assert format_fiat(quote.commission) == "147.79"
-    assert format_fiat(quote.house_amount) == "9852.21"
+    assert format_amount(quote.commission, FIAT_PLACES, fiat=True) == "147.79"
+    assert format_amount(quote.house_amount, FIAT_PLACES, fiat=True) == "9852.21"
     assert format_amount(quote.asset_amount, 8) == "0.15145595"
-    assert format_fiat(quote.settlement_amount) == "10000.00"
+    assert format_amount(quote.settlement_amount, FIAT_PLACES, fiat=True) == "10000.00"
     assert quote.value_usd == D("10000.00")
     assert code_needed("buy", quote.value_usd)
     entries = postings.buy_confirmed(quote, customer_id=CUSTOMER, partner_id=PARTNER)
@@ -102,8 +103,8 @@ def test_8_5_buy_settlement_amount_with_percentage_commission() -> None:
 
 def test_8_6_sell_asset_amount_with_fixed_commission() -> None:
     quote = quote_sell(ETH, Settlement.usd(ETH), asset_amount=D("0.5"), commission=Commission("fixed", D("5.00")))
-    assert format_fiat(quote.gross) == "1597.50"
-    assert format_fiat(quote.settlement_amount) == "1592.50"
+    assert format_amount(quote.gross, FIAT_PLACES, fiat=True) == "1597.50"
+    assert format_amount(quote.settlement_amount, FIAT_PLACES, fiat=True) == "1592.50"
     assert format_amount(quote.asset_amount, 18) == "0.5"
     assert quote.value_usd == D("1597.50")
     assert code_needed("sell", quote.value_usd)
@@ -112,7 +113,7 @@ def test_8_6_sell_asset_amount_with_fixed_commission() -> None:
 
 def test_8_6_sell_settlement_amount_with_percentage_commission() -> None:
     quote = quote_sell(ETH, Settlement.usd(ETH), settlement_amount=D("200.00"), commission=pct("2"))
-    assert format_fiat(quote.commission) == "4.09"
+    assert format_amount(quote.commission, FIAT_PLACES, fiat=True) == "4.09"
     assert format_amount(quote.asset_amount, 18) == "0.06387793427230047"
     assert balanced(postings.sell_confirmed(quote, customer_id=CUSTOMER, partner_id=PARTNER))
 

@@ -21,7 +21,6 @@ from orderdesk.crypto.amounts import (
     ceil_to,
     floor_to,
     format_amount,
-    format_fiat,
     fraction_digits,
     from_units,
     to_units,
@@ -95,7 +94,7 @@ def attempt(call: Callable[[], Q]) -> Q | None:
 def fits(amount: Decimal, places: int, *, fiat: bool = False) -> None:
     assert amount >= 0
     assert fraction_digits(amount) <= places
-    text = format_fiat(amount) if fiat else format_amount(amount, places)
+    text = format_amount(amount, places, fiat=fiat)
     assert Decimal(text) == amount and "E" not in text
 
 

@@ -20,6 +20,7 @@ from pydantic import AfterValidator, Strict, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from orderdesk.crypto.formats import places_of
+from orderdesk.platform.outbound import is_absolute_http_url
 
 CONTRACT = "contract"  # the pydantic error type whose message is already the contract's sentence
 
@@ -237,12 +238,7 @@ def is_http_url(value: str) -> bool:
     """An absolute http(s) URL with a host, printable ASCII only (percent-encode the rest)."""
     if not all("\x21" <= ch <= "\x7e" for ch in value):
         return False
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises on a malformed port
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    return is_absolute_http_url(value)
 
 
 def _url_check(value: str, info: ValidationInfo) -> str:

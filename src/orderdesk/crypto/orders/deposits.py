@@ -13,8 +13,9 @@ from pydantic import TypeAdapter
 from orderdesk.crypto import catalogue, contract_errors, customers, errors, events, formats, ledger, postings
 from orderdesk.crypto.catalogue import Asset
 from orderdesk.crypto.models.operator import DepositInput
+from orderdesk.crypto.models.types import one_of, too_many_places
 from orderdesk.crypto.orders import reads
-from orderdesk.crypto.validation import Fields, one_of, too_many_places
+from orderdesk.crypto.validation import Fields
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection, UniqueViolation
 from orderdesk.platform.runtime import Runtime

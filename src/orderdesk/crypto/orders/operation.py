@@ -36,7 +36,8 @@ from orderdesk.crypto import catalogue, errors, ledger, postings, pricing
 from orderdesk.crypto.amounts import PERCENT_PLACES, PERCENT_RANGE
 from orderdesk.crypto.auth import Partner
 from orderdesk.crypto.formats import places_of
-from orderdesk.crypto.validation import Fields, too_many_places
+from orderdesk.crypto.models.types import too_many_places
+from orderdesk.crypto.validation import Fields
 from orderdesk.platform.db import Connection
 from orderdesk.settings import Settings
 

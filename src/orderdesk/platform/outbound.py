@@ -1,6 +1,8 @@
-"""Outbound webhook HTTP: one POST attempt with a hard time limit, no redirects.
+"""Outbound HTTP: one POST attempt with a hard time limit, no redirects, through a pool of
+clients; and the retry schedule's next attempt time.
 
-Products sign the request (auto: HMAC; crypto: JWT) and decide what an outcome means.
+Callers sign the request or not (auto's webhooks: HMAC; crypto's: JWT) and decide what an
+outcome means.
 """
 
 from __future__ import annotations
@@ -12,11 +14,22 @@ import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import certifi
 import httpx
 
 USER_AGENT = "orderdesk-webhooks/1"
+
+
+def is_absolute_http_url(value: str) -> bool:
+    """An http(s) URL with a host and, if any, a valid port: somewhere a POST can go."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 @dataclass(frozen=True)
