@@ -120,3 +120,76 @@ async def customer_balances(conn: Connection, customer_id: str) -> list[Row]:
     return await conn.fetch(
         "SELECT balance FROM crypto_accounts WHERE kind = 'customer' AND owner = :id", {"id": customer_id}
     )
+
+
+# --------------------------------------------------------------------------- KYC: flag, deadline, documents
+
+
+async def clear_kyc_deadline(conn: Connection, customer_id: str) -> None:
+    await conn.execute("UPDATE crypto_customers SET kyc_deadline = NULL WHERE id = :id", {"id": customer_id})
+
+
+async def set_kyc_deadline(conn: Connection, customer_id: str, deadline: datetime) -> None:
+    await conn.execute(
+        "UPDATE crypto_customers SET kyc_deadline = :deadline WHERE id = :id",
+        {"deadline": deadline, "id": customer_id},
+    )
+
+
+async def set_kyc_flag(conn: Connection, customer_id: str, value: bool, now: datetime) -> None:
+    """Also clears the KYC deadline."""
+    await conn.execute(
+        "UPDATE crypto_customers SET kyc = :kyc, kyc_deadline = NULL, last_updated_at = :now WHERE id = :id",
+        {"kyc": value, "now": now, "id": customer_id},
+    )
+
+
+async def touch_customer(conn: Connection, customer_id: str, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE crypto_customers SET last_updated_at = :now WHERE id = :id", {"now": now, "id": customer_id}
+    )
+
+
+async def requirement_status(conn: Connection, customer_id: str, requirement_id: str) -> Any:
+    """The requirement's status, or None when the customer has no such requirement."""
+    return await conn.fetchval(
+        "SELECT status FROM crypto_requirements WHERE customer_id = :customer_id AND id = :id",
+        {"customer_id": customer_id, "id": requirement_id},
+    )
+
+
+async def insert_document(conn: Connection, document: Mapping[str, Any]) -> None:
+    """`document`: id, customer_id, document_type, file_type, filename, size, sha256, content, now."""
+    await conn.execute(
+        "INSERT INTO crypto_documents (id, customer_id, document_type, file_type, filename, size, sha256,"
+        " content, created_at) VALUES (:id, :customer_id, :document_type, :file_type, :filename, :size,"
+        " :sha256, :content, :now)",
+        document,
+    )
+
+
+async def mark_requirement_submitted(conn: Connection, customer_id: str, requirement_id: str, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE crypto_requirements SET status = 'pending_review', rejection_reason = NULL, submitted_at = :now,"
+        " last_updated_at = :now WHERE customer_id = :customer_id AND id = :id",
+        {"now": now, "customer_id": customer_id, "id": requirement_id},
+    )
+
+
+async def review_requirement(
+    conn: Connection, customer_id: str, requirement_id: str, status: str, reason: str | None, now: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE crypto_requirements SET status = :status, rejection_reason = :reason, last_updated_at = :now"
+        " WHERE customer_id = :customer_id AND id = :id",
+        {"status": status, "reason": reason, "now": now, "customer_id": customer_id, "id": requirement_id},
+    )
+
+
+async def customers_past_kyc_deadline(conn: Connection, now: datetime) -> list[Row]:
+    """At most 100, earliest deadline first."""
+    return await conn.fetch(
+        "SELECT id FROM crypto_customers WHERE kyc_deadline IS NOT NULL AND kyc_deadline <= :now"
+        " ORDER BY kyc_deadline LIMIT 100",
+        {"now": now},
+    )
