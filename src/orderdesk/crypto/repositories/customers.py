@@ -193,3 +193,11 @@ async def customers_past_kyc_deadline(conn: Connection, now: datetime) -> list[R
         " ORDER BY kyc_deadline LIMIT 100",
         {"now": now},
     )
+
+
+async def customer_id_by_reference(conn: Connection, partner_id: str, reference_id: Any) -> Any:
+    """The id of the partner's customer with that (case-insensitive) reference, or None."""
+    return await conn.fetchval(
+        "SELECT id FROM crypto_customers WHERE partner_id = :partner_id AND reference_id_ci = :ref",
+        {"partner_id": partner_id, "ref": reference_id},
+    )

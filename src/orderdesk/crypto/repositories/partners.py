@@ -51,3 +51,20 @@ async def currency_places(conn: Connection) -> list[Row]:
     return await conn.fetch(
         "SELECT id, decimal_places FROM crypto_assets UNION ALL SELECT id, decimal_places FROM crypto_investments"
     )
+
+
+async def first_partner_named(conn: Connection, name: str) -> Any:
+    """The id of the oldest partner called `name`, or None."""
+    return await conn.fetchval(
+        "SELECT id FROM crypto_partners WHERE name = :name ORDER BY created_at LIMIT 1", {"name": name}
+    )
+
+
+async def reactivate_with_credentials(
+    conn: Connection, partner_id: str, api_key_hash: str, public_key_pem: str, now: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE crypto_partners SET api_key_hash = :hash, public_key_pem = :pem, active = TRUE,"
+        " updated_at = :now WHERE id = :id",
+        {"hash": api_key_hash, "pem": public_key_pem, "now": now, "id": partner_id},
+    )
