@@ -89,3 +89,26 @@ async def lock_order_skip_locked(conn: Connection, order_id: str) -> Row | None:
     return await conn.fetchrow(
         f"SELECT {CONTROL_COLUMNS} FROM crypto_orders WHERE id = :id" + conn.skip_locked, {"id": order_id}
     )
+
+
+async def transition_order(
+    conn: Connection,
+    order_id: str,
+    from_state: str,
+    to_state: str,
+    reason: str | None,
+    at: datetime,
+    sets: dict[str, Any],
+) -> int:
+    """Move the order from `from_state` (compare-and-set) and write `sets` (column names checked
+    by the caller); returns the rows changed (0 when the order is no longer in `from_state`)."""
+    assignments = "".join(f", {column} = :{column}" for column in sets)
+    return await conn.execute(
+        f"UPDATE crypto_orders SET state = :to, cancel_reason = :reason, last_updated_at = :at{assignments}"
+        " WHERE id = :id AND state = :from",
+        {"to": to_state, "reason": reason, "at": at, "id": order_id, "from": from_state, **sets},
+    )
+
+
+async def set_code_hash(conn: Connection, order_id: str, code_hash: str) -> None:
+    await conn.execute("UPDATE crypto_orders SET code_hash = :hash WHERE id = :id", {"hash": code_hash, "id": order_id})
