@@ -19,12 +19,13 @@ from orderdesk.crypto import addresses, catalogue, contract_errors, customers, e
 from orderdesk.crypto.auth import Partner
 from orderdesk.crypto.http_input import Page
 from orderdesk.crypto.models import partner as m
+from orderdesk.crypto.repositories import address_book as repo
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection, UniqueViolation
 from orderdesk.platform.errors import ApiError
 from orderdesk.platform.runtime import Runtime
 
-COLUMNS = "id, customer_id, address, network, label, ownership_type, beneficiary_full_name, created, last_used"
+COLUMNS = repo.COLUMNS
 NEW_ENTRY = TypeAdapter(m.NewEntry)
 
 
@@ -103,10 +104,7 @@ async def find(conn: Connection, customer_id: str, entry_id: str) -> Entry | Non
     """The customer's entry, or None (unknown, malformed id, or another customer's)."""
     if not ids.is_hex32(entry_id):
         return None
-    row = await conn.fetchrow(
-        f"SELECT {COLUMNS} FROM crypto_address_book WHERE id = :id AND customer_id = :customer_id",
-        {"id": entry_id, "customer_id": customer_id},
-    )
+    row = await repo.find_entry(conn, customer_id, entry_id)
     return None if row is None else Entry.from_row(row)
 
 
@@ -125,7 +123,7 @@ async def destination(conn: Connection, customer_id: str, entry_id: str, network
 async def mark_used(conn: Connection, entry_id: str, now: datetime) -> None:
     """Stamp `last_used` when a send to the entry is confirmed. An entry deleted since the
     send was initiated is simply not there any more (the order kept its copy)."""
-    await conn.execute("UPDATE crypto_address_book SET last_used = :now WHERE id = :id", {"now": now, "id": entry_id})
+    await repo.mark_entry_used(conn, entry_id, now)
 
 
 # --------------------------------------------------------------------------- partner use cases
@@ -148,10 +146,8 @@ async def create(runtime: Runtime, partner: Partner, customer_id: str, data: dic
                 now,
                 None,
             )
-            await conn.execute(
-                "INSERT INTO crypto_address_book (id, customer_id, address, address_key, network, label,"
-                " ownership_type, beneficiary_full_name, created, last_used) VALUES (:id, :customer_id, :address,"
-                " :address_key, :network, :label, :ownership_type, :beneficiary_full_name, :created, NULL)",
+            await repo.insert_entry(
+                conn,
                 {
                     "id": entry.id,
                     "customer_id": customer_id,
@@ -172,13 +168,8 @@ async def create(runtime: Runtime, partner: Partner, customer_id: str, data: dic
 async def list_entries(runtime: Runtime, partner: Partner, customer_id: str, page: Page) -> dict[str, Any]:
     async with runtime.db.transaction(write=False) as conn:
         await customers.require(conn, customer_id, partner.id)
-        params = {"customer_id": customer_id, "limit": page.limit, "offset": page.offset}
-        total = await conn.fetchval("SELECT COUNT(*) FROM crypto_address_book WHERE customer_id = :customer_id", params)
-        rows = await conn.fetch(
-            f"SELECT {COLUMNS} FROM crypto_address_book WHERE customer_id = :customer_id"
-            " ORDER BY seq DESC LIMIT :limit OFFSET :offset",
-            params,
-        )
+        total = await repo.count_entries(conn, customer_id, page.limit, page.offset)
+        rows = await repo.entries_page(conn, customer_id, page.limit, page.offset)
     return {"address_book": [Entry.from_row(row).view() for row in rows], "total": int(total)}
 
 
@@ -198,4 +189,4 @@ async def get(runtime: Runtime, partner: Partner, customer_id: str, entry_id: st
 async def delete(runtime: Runtime, partner: Partner, customer_id: str, entry_id: str) -> None:
     async with runtime.db.transaction() as conn:
         await _require(conn, partner, customer_id, entry_id)
-        await conn.execute("DELETE FROM crypto_address_book WHERE id = :id", {"id": entry_id})
+        await repo.delete_entry(conn, entry_id)

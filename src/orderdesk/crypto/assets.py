@@ -12,6 +12,7 @@ from pydantic import TypeAdapter
 from orderdesk.crypto import catalogue, contract_errors, errors, formats
 from orderdesk.crypto.models.operator import MAX_PLACES, AssetDefinition, PriceInput
 from orderdesk.crypto.models.types import too_many_places
+from orderdesk.crypto.repositories import catalogue as repo
 from orderdesk.crypto.vocabulary import ASSET_OPERATIONS as OPERATIONS
 from orderdesk.platform.runtime import Runtime
 
@@ -66,24 +67,13 @@ async def put_asset(runtime: Runtime, currency: str, values: dict[str, Any]) -> 
     async with runtime.db.transaction() as conn:
         if await catalogue.investment(conn, currency) is not None:
             raise errors.not_found()
-        existing = await conn.fetchrow(
-            "SELECT decimal_places FROM crypto_assets WHERE id = :id" + conn.for_update, {"id": currency}
-        )
+        existing = await repo.lock_asset_places(conn, currency)
         if existing is None:
-            await conn.execute(
-                "INSERT INTO crypto_assets (id, decimal_places, allowed_operations, networks, max_order_value,"
-                " created_at, updated_at) VALUES (:id, :decimal_places, :allowed_operations, :networks,"
-                " :max_order_value, :now, :now)",
-                row,
-            )
+            await repo.insert_asset(conn, row)
         else:
             if existing["decimal_places"] != values["decimal_places"]:
                 raise errors.field_error(("decimal_places",), "Cannot be changed once the asset exists.")
-            await conn.execute(
-                "UPDATE crypto_assets SET allowed_operations = :allowed_operations, networks = :networks,"
-                " max_order_value = :max_order_value, updated_at = :now WHERE id = :id",
-                row,
-            )
+            await repo.update_asset(conn, row)
         asset = await catalogue.asset(conn, currency)
     assert asset is not None
     return (201 if existing is None else 200), asset.view()
@@ -118,17 +108,9 @@ async def put_price(runtime: Runtime, currency: str, quote: str, bid: Decimal, a
     async with runtime.db.transaction() as conn:
         if await catalogue.asset(conn, currency) is None:
             raise errors.not_found("Asset not found")
-        updated = await conn.execute(
-            "UPDATE crypto_prices SET bid = :bid, ask = :ask, updated_at = :now"
-            " WHERE currency = :currency AND quote_currency = :quote",
-            params,
-        )
+        updated = await repo.update_price(conn, params)
         if not updated:
-            await conn.execute(
-                "INSERT INTO crypto_prices (currency, quote_currency, bid, ask, updated_at)"
-                " VALUES (:currency, :quote, :bid, :ask, :now)",
-                params,
-            )
+            await repo.insert_price(conn, params)
         price = await catalogue.price(conn, currency, quote)
     assert price is not None
     return price.view()

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from orderdesk.crypto import formats, pricing
+from orderdesk.crypto.repositories import catalogue as repo
 from orderdesk.platform.db import Connection
 
 SECONDS_PER_YEAR = Decimal(31536000)
@@ -133,45 +134,36 @@ def token_price(anchor_price: Decimal, anchor_at: datetime, apy: Decimal, at: da
     return pricing.token_price(anchor_price=anchor_price, apy=apy, anchor_at=anchor_at, at=at)
 
 
-ASSET_COLUMNS = "id, decimal_places, allowed_operations, networks, max_order_value"
-INVESTMENT_COLUMNS = ", ".join(Investment.__dataclass_fields__)
+ASSET_COLUMNS = repo.ASSET_COLUMNS
+INVESTMENT_COLUMNS = repo.INVESTMENT_COLUMNS
+assert ", ".join(Investment.__dataclass_fields__) == INVESTMENT_COLUMNS
 
 
 async def assets(conn: Connection) -> list[Asset]:
-    rows = await conn.fetch(f"SELECT {ASSET_COLUMNS} FROM crypto_assets")
+    rows = await repo.all_assets(conn)
     return sorted((Asset.from_row(r) for r in rows), key=lambda a: a.id.encode())
 
 
 async def asset(conn: Connection, currency: str) -> Asset | None:
-    row = await conn.fetchrow(f"SELECT {ASSET_COLUMNS} FROM crypto_assets WHERE id = :id", {"id": currency})
+    row = await repo.find_asset(conn, currency)
     return Asset.from_row(row) if row else None
 
 
 async def prices(conn: Connection, quote_currency: str | None = None) -> list[Price]:
-    where = " WHERE quote_currency = :quote" if quote_currency else ""
-    rows = await conn.fetch(
-        f"SELECT currency, quote_currency, bid, ask, updated_at FROM crypto_prices{where}",
-        {"quote": quote_currency} if quote_currency else None,
-    )
+    rows = await repo.all_prices(conn, quote_currency)
     return [Price(r["currency"], r["quote_currency"], r["bid"], r["ask"], r["updated_at"]) for r in rows]
 
 
 async def price(conn: Connection, currency: str, quote_currency: str) -> Price | None:
-    row = await conn.fetchrow(
-        "SELECT currency, quote_currency, bid, ask, updated_at FROM crypto_prices"
-        " WHERE currency = :currency AND quote_currency = :quote",
-        {"currency": currency, "quote": quote_currency},
-    )
+    row = await repo.find_price(conn, currency, quote_currency)
     return Price(row["currency"], row["quote_currency"], row["bid"], row["ask"], row["updated_at"]) if row else None
 
 
 async def investments(conn: Connection) -> list[Investment]:
-    rows = await conn.fetch(f"SELECT {INVESTMENT_COLUMNS} FROM crypto_investments")
+    rows = await repo.all_investments(conn)
     return sorted((Investment.from_row(r) for r in rows), key=lambda i: i.id.encode())
 
 
 async def investment(conn: Connection, investment_id: str) -> Investment | None:
-    row = await conn.fetchrow(
-        f"SELECT {INVESTMENT_COLUMNS} FROM crypto_investments WHERE id = :id", {"id": investment_id}
-    )
+    row = await repo.find_investment(conn, investment_id)
     return Investment.from_row(row) if row else None

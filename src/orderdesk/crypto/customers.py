@@ -17,6 +17,7 @@ from orderdesk.crypto.http_input import Page
 from orderdesk.crypto.models import partner as m
 from orderdesk.crypto.models.common import Answer, Request
 from orderdesk.crypto.models.operator import CustomerStateInput
+from orderdesk.crypto.repositories import customers as repo
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection, UniqueViolation
 from orderdesk.platform.runtime import Runtime
@@ -112,11 +113,8 @@ def _changes(patch: Request | None) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- the object
 
-CUSTOMER_COLUMNS = (
-    "id, partner_id, type, reference_id, state, profile, email, cellphone, kyc, kyc_deadline,"
-    " created_at, last_updated_at"
-)
-REQUIREMENT_COLUMNS = "id, document_type, status, rejection_reason, created, submitted_at, last_updated_at"
+CUSTOMER_COLUMNS = repo.CUSTOMER_COLUMNS
+REQUIREMENT_COLUMNS = repo.REQUIREMENT_COLUMNS
 
 
 def kyc_flag(row: Any, settings: Settings) -> bool:
@@ -161,11 +159,7 @@ async def find(conn: Connection, customer_id: str, partner_id: str | None, *, lo
     """The customer row, scoped to the partner (None = operator, any partner)."""
     if not ids.is_hex32(customer_id):
         return None
-    scope = "" if partner_id is None else " AND partner_id = :partner_id"
-    return await conn.fetchrow(
-        f"SELECT {CUSTOMER_COLUMNS} FROM crypto_customers WHERE id = :id{scope}" + (conn.for_update if lock else ""),
-        {"id": customer_id, "partner_id": partner_id},
-    )
+    return await repo.find_customer(conn, customer_id, partner_id, lock=lock)
 
 
 async def require(conn: Connection, customer_id: str, partner_id: str | None, *, lock: bool = False) -> Any:
@@ -176,14 +170,11 @@ async def require(conn: Connection, customer_id: str, partner_id: str | None, *,
 
 
 async def requirements_of(conn: Connection, customer_id: str) -> list[Any]:
-    return await conn.fetch(
-        f"SELECT {REQUIREMENT_COLUMNS} FROM crypto_requirements WHERE customer_id = :id ORDER BY position",
-        {"id": customer_id},
-    )
+    return await repo.customer_requirements(conn, customer_id)
 
 
 async def partner_products(conn: Connection, partner_id: str) -> tuple[str, ...]:
-    raw = await conn.fetchval("SELECT products FROM crypto_partners WHERE id = :id", {"id": partner_id})
+    raw = await repo.partner_products_json(conn, partner_id)
     return tuple(orjson.loads(raw))
 
 
@@ -217,16 +208,9 @@ async def create_customer(runtime: Runtime, partner: Partner, new: NewCustomer) 
     }
     try:
         async with runtime.db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO crypto_customers (id, partner_id, type, reference_id, reference_id_ci, state, profile,"
-                " email, cellphone, kyc, kyc_deadline, created_at, last_updated_at) VALUES (:id, :partner_id, :type,"
-                " :reference_id, :reference_id_ci, 'active', :profile, :email, :cellphone, :kyc, NULL, :now, :now)",
-                row,
-            )
-            await conn.executemany(
-                "INSERT INTO crypto_requirements (customer_id, id, document_type, status, rejection_reason, created,"
-                " submitted_at, last_updated_at, position) VALUES (:customer_id, :id, :document_type,"
-                " 'pending_submission', NULL, :now, NULL, :now, :position)",
+            await repo.insert_customer(conn, row)
+            await repo.insert_requirements(
+                conn,
                 [
                     {
                         "customer_id": customer_id,
@@ -252,29 +236,13 @@ async def get_customer(runtime: Runtime, partner: Partner, customer_id: str) -> 
 async def list_customers(
     runtime: Runtime, partner: Partner, reference_id: str | None, state: str | None, page: Page
 ) -> dict[str, Any]:
-    where = "partner_id = :partner_id"
-    params: dict[str, Any] = {"partner_id": partner.id, "limit": page.limit, "offset": page.offset}
-    if reference_id is not None:
-        where += " AND reference_id_ci = :reference_id_ci"
-        params["reference_id_ci"] = reference_id.lower()
-    if state is not None:
-        where += " AND state = :state"
-        params["state"] = state
+    filters = (partner.id, reference_id, state, page.limit, page.offset)
     async with runtime.db.transaction(write=False) as conn:
-        total = await conn.fetchval(f"SELECT COUNT(*) FROM crypto_customers WHERE {where}", params)
-        rows = await conn.fetch(
-            f"SELECT {CUSTOMER_COLUMNS} FROM crypto_customers WHERE {where}"
-            " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset",
-            params,
-        )
+        total = await repo.count_customers(conn, *filters)
+        rows = await repo.customers_page(conn, *filters)
         requirements: dict[str, list[Any]] = {row["id"]: [] for row in rows}
         if rows:
-            marks = ", ".join(f":c{i}" for i in range(len(rows)))
-            for req in await conn.fetch(
-                f"SELECT customer_id, {REQUIREMENT_COLUMNS} FROM crypto_requirements"
-                f" WHERE customer_id IN ({marks}) ORDER BY position",
-                {f"c{i}": row["id"] for i, row in enumerate(rows)},
-            ):
+            for req in await repo.requirements_of_customers(conn, [row["id"] for row in rows]):
                 requirements[req["customer_id"]].append(req)
     return {
         "customers": [customer_view(r, requirements[r["id"]], partner.products, runtime.settings) for r in rows],
@@ -288,16 +256,13 @@ async def patch_customer(runtime: Runtime, partner: Partner, customer_id: str, d
         profile_changes, contact_changes = patch_input(data, row["type"], runtime.clock.now().date())
         profile = {**orjson.loads(row["profile"]), **profile_changes}
         contact = {"email": row["email"], "cellphone": row["cellphone"], **contact_changes}
-        await conn.execute(
-            "UPDATE crypto_customers SET profile = :profile, email = :email, cellphone = :cellphone,"
-            " last_updated_at = :now WHERE id = :id",
-            {
-                "profile": orjson.dumps({k: v for k, v in profile.items() if v is not None}).decode(),
-                "email": contact["email"],
-                "cellphone": contact["cellphone"],
-                "now": runtime.clock.now(),
-                "id": customer_id,
-            },
+        await repo.update_profile(
+            conn,
+            customer_id,
+            orjson.dumps({k: v for k, v in profile.items() if v is not None}).decode(),
+            contact["email"],
+            contact["cellphone"],
+            runtime.clock.now(),
         )
         return await snapshot(conn, customer_id, runtime.settings, partner.products)
 
@@ -343,10 +308,7 @@ async def change_state(runtime: Runtime, customer_id: str, data: dict[str, Any])
                 raise errors.invalid_state(f"Cannot change state from {current} to {target}")
             if target == "closed" and await _holds_balances(conn, customer_id):
                 raise errors.invalid_state("Customer still holds balances")
-            await conn.execute(
-                "UPDATE crypto_customers SET state = :state, last_updated_at = :now WHERE id = :id",
-                {"state": target, "now": now, "id": customer_id},
-            )
+            await repo.update_state(conn, customer_id, target, now)
         customer = await snapshot(conn, customer_id, runtime.settings)
         if target != current:
             await events.emit(conn, row["partner_id"], "customer-state-changed", {"customer": customer}, now)
@@ -354,7 +316,5 @@ async def change_state(runtime: Runtime, customer_id: str, data: dict[str, Any])
 
 
 async def _holds_balances(conn: Connection, customer_id: str) -> bool:
-    rows = await conn.fetch(
-        "SELECT balance FROM crypto_accounts WHERE kind = 'customer' AND owner = :id", {"id": customer_id}
-    )
+    rows = await repo.customer_balances(conn, customer_id)
     return any(row["balance"] != 0 for row in rows)

@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from orderdesk.crypto import customers, partners
 from orderdesk.crypto.auth import api_key_hash
 from orderdesk.crypto.orders import deposits
+from orderdesk.crypto.repositories import customers as customers_repo
+from orderdesk.crypto.repositories import partners as partners_repo
 from orderdesk.platform.runtime import Runtime
 
 PARTNER_NAME = "Demo Bank"
@@ -99,28 +101,21 @@ async def load(runtime: Runtime, base_url: str, key_file: Path | None = None) ->
 
 async def _ensure_partner(runtime: Runtime, public_pem: str) -> tuple[str, str]:
     async with runtime.db.transaction(write=False) as conn:
-        existing = await conn.fetchval(
-            "SELECT id FROM crypto_partners WHERE name = :name ORDER BY created_at LIMIT 1", {"name": PARTNER_NAME}
-        )
+        existing = await partners_repo.first_partner_named(conn, PARTNER_NAME)
     if existing is None:
         created = await partners.create_partner(runtime, {"name": PARTNER_NAME, "public_key_pem": public_pem})
         return created["id"], created["api_key"]
     api_key = secrets.token_hex(16)
     async with runtime.db.transaction() as conn:
-        await conn.execute(
-            "UPDATE crypto_partners SET api_key_hash = :hash, public_key_pem = :pem, active = TRUE,"
-            " updated_at = :now WHERE id = :id",
-            {"hash": api_key_hash(api_key), "pem": public_pem, "now": runtime.clock.now(), "id": existing},
+        await partners_repo.reactivate_with_credentials(
+            conn, existing, api_key_hash(api_key), public_pem, runtime.clock.now()
         )
     return existing, api_key
 
 
 async def _ensure_customer(runtime: Runtime, partner_id: str) -> str:
     async with runtime.db.transaction(write=False) as conn:
-        existing = await conn.fetchval(
-            "SELECT id FROM crypto_customers WHERE partner_id = :partner_id AND reference_id_ci = :ref",
-            {"partner_id": partner_id, "ref": CUSTOMER["reference_id"]},
-        )
+        existing = await customers_repo.customer_id_by_reference(conn, partner_id, CUSTOMER["reference_id"])
         stored = await partners.load(conn, partner_id)
     if existing is not None:
         return str(existing)

@@ -18,6 +18,7 @@ from orderdesk.crypto.amounts import PERCENT_PLACES, PERCENT_RANGE
 from orderdesk.crypto.formats import places_of
 from orderdesk.crypto.models.operator import InvestmentDefinition
 from orderdesk.crypto.models.types import one_of, too_many_places
+from orderdesk.crypto.repositories import catalogue as repo
 from orderdesk.crypto.validation import Fields
 from orderdesk.platform.db import Connection
 from orderdesk.platform.runtime import Runtime
@@ -101,10 +102,7 @@ async def put_investment(runtime: Runtime, investment_id: str, data: dict[str, A
         if await catalogue.asset(conn, investment_id) is not None:
             raise errors.not_found()
         values = await investment_input(conn, data)
-        existing = await conn.fetchrow(
-            f"SELECT {catalogue.INVESTMENT_COLUMNS} FROM crypto_investments WHERE id = :id" + conn.for_update,
-            {"id": investment_id},
-        )
+        existing = await repo.lock_investment(conn, investment_id)
         if existing is None:
             await _insert(conn, investment_id, values, now)
         else:
@@ -135,14 +133,7 @@ def _row(investment_id: str, values: dict[str, Any], now: datetime) -> dict[str,
 
 
 async def _insert(conn: Connection, investment_id: str, values: dict[str, Any], now: datetime) -> None:
-    await conn.execute(
-        "INSERT INTO crypto_investments (id, name, quote_asset, network, provider_id, enabled, decimal_places,"
-        " subscription_min, subscription_max, redemption_min, redemption_max, fee_type, fee_value, apy,"
-        " anchor_price, anchor_at, rate_updated_at, created_at, updated_at) VALUES (:id, :name, :quote_asset,"
-        " :network, :provider_id, :enabled, :decimal_places, :subscription_min, :subscription_max,"
-        " :redemption_min, :redemption_max, :fee_type, :fee_value, :apy, :one, :now, :now, :now, :now)",
-        {**_row(investment_id, values, now), "one": Decimal(1)},
-    )
+    await repo.insert_investment(conn, {**_row(investment_id, values, now), "one": Decimal(1)})
 
 
 async def _replace(conn: Connection, current: catalogue.Investment, values: dict[str, Any], now: datetime) -> None:
@@ -159,11 +150,4 @@ async def _replace(conn: Connection, current: catalogue.Investment, values: dict
     }
     if values["apy"] != current.apy:
         anchor = {"anchor_price": current.token_price(now), "anchor_at": now, "rate_updated_at": now}
-    await conn.execute(
-        "UPDATE crypto_investments SET name = :name, network = :network, provider_id = :provider_id,"
-        " enabled = :enabled, subscription_min = :subscription_min, subscription_max = :subscription_max,"
-        " redemption_min = :redemption_min, redemption_max = :redemption_max, fee_type = :fee_type,"
-        " fee_value = :fee_value, apy = :apy, anchor_price = :anchor_price, anchor_at = :anchor_at,"
-        " rate_updated_at = :rate_updated_at, updated_at = :now WHERE id = :id",
-        {**_row(current.id, values, now), **anchor},
-    )
+    await repo.update_investment(conn, {**_row(current.id, values, now), **anchor})

@@ -18,6 +18,7 @@ from orderdesk.crypto.auth import Partner
 from orderdesk.crypto.errors import REQUIRED, UNKNOWN_FIELD
 from orderdesk.crypto.models.operator import RequirementReview
 from orderdesk.crypto.models.types import one_of
+from orderdesk.crypto.repositories import customers as repo
 from orderdesk.crypto.vocabulary import FILE_TYPES
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection
@@ -118,17 +119,14 @@ async def reevaluate(conn: Connection, runtime: Runtime, customer: Any, now: dat
         return
     statuses = [r["status"] for r in await customers.requirements_of(conn, customer["id"])]
     if customer["kyc_deadline"] is not None and "rejected" not in statuses:
-        await conn.execute("UPDATE crypto_customers SET kyc_deadline = NULL WHERE id = :id", {"id": customer["id"]})
+        await repo.clear_kyc_deadline(conn, customer["id"])
     if not customer["kyc"] and kyc_satisfied(statuses, runtime.settings):
         await set_flag(conn, runtime, customer, True, now)
 
 
 async def set_flag(conn: Connection, runtime: Runtime, customer: Any, value: bool, now: datetime) -> None:
     """Change the flag and fire `customer-product-changed` with the enabled products it moved."""
-    await conn.execute(
-        "UPDATE crypto_customers SET kyc = :kyc, kyc_deadline = NULL, last_updated_at = :now WHERE id = :id",
-        {"kyc": value, "now": now, "id": customer["id"]},
-    )
+    await repo.set_kyc_flag(conn, customer["id"], value, now)
     products = await customers.partner_products(conn, customer["partner_id"])
     snapshot = await customers.snapshot(conn, customer["id"], runtime.settings, products)
     changed = [p["id"] for p in snapshot["products"]]
@@ -153,16 +151,11 @@ async def upload_document(runtime: Runtime, partner: Partner, customer_id: str, 
     requirement_id = f"document_{upload.document_type}"
     async with runtime.db.transaction() as conn:
         customer = await customers.require(conn, customer_id, partner.id, lock=True)
-        status = await conn.fetchval(
-            "SELECT status FROM crypto_requirements WHERE customer_id = :customer_id AND id = :id",
-            {"customer_id": customer_id, "id": requirement_id},
-        )
+        status = await repo.requirement_status(conn, customer_id, requirement_id)
         if status == "approved":
             raise errors.invalid_state(f"Requirement {requirement_id} is already approved")
-        await conn.execute(
-            "INSERT INTO crypto_documents (id, customer_id, document_type, file_type, filename, size, sha256,"
-            " content, created_at) VALUES (:id, :customer_id, :document_type, :file_type, :filename, :size,"
-            " :sha256, :content, :now)",
+        await repo.insert_document(
+            conn,
             {
                 "id": ids.new_hex_id(),
                 "customer_id": customer_id,
@@ -175,14 +168,8 @@ async def upload_document(runtime: Runtime, partner: Partner, customer_id: str, 
                 "now": now,
             },
         )
-        await conn.execute(
-            "UPDATE crypto_requirements SET status = 'pending_review', rejection_reason = NULL, submitted_at = :now,"
-            " last_updated_at = :now WHERE customer_id = :customer_id AND id = :id",
-            {"now": now, "customer_id": customer_id, "id": requirement_id},
-        )
-        await conn.execute(
-            "UPDATE crypto_customers SET last_updated_at = :now WHERE id = :id", {"now": now, "id": customer_id}
-        )
+        await repo.mark_requirement_submitted(conn, customer_id, requirement_id, now)
+        await repo.touch_customer(conn, customer_id, now)
         await reevaluate(conn, runtime, customer, now)
         return await customers.snapshot(conn, customer_id, runtime.settings, partner.products)
 
@@ -210,23 +197,14 @@ async def review_requirement(
     now = runtime.clock.now()
     async with runtime.db.transaction() as conn:
         customer = await customers.require(conn, customer_id, None, lock=True)
-        current = await conn.fetchval(
-            "SELECT status FROM crypto_requirements WHERE customer_id = :customer_id AND id = :id",
-            {"customer_id": customer_id, "id": requirement_id},
-        )
+        current = await repo.requirement_status(conn, customer_id, requirement_id)
         if current is None:
             raise errors.not_found("Requirement not found")
         status, reason = review_input(data)
         if current not in REVIEW_TRANSITIONS[status]:
             raise errors.invalid_state(f"Cannot change requirement from {current} to {status}")
-        await conn.execute(
-            "UPDATE crypto_requirements SET status = :status, rejection_reason = :reason, last_updated_at = :now"
-            " WHERE customer_id = :customer_id AND id = :id",
-            {"status": status, "reason": reason, "now": now, "customer_id": customer_id, "id": requirement_id},
-        )
-        await conn.execute(
-            "UPDATE crypto_customers SET last_updated_at = :now WHERE id = :id", {"now": now, "id": customer_id}
-        )
+        await repo.review_requirement(conn, customer_id, requirement_id, status, reason, now)
+        await repo.touch_customer(conn, customer_id, now)
         if status == "approved":
             await reevaluate(conn, runtime, customer, now)
         else:
@@ -237,10 +215,7 @@ async def review_requirement(
 async def _rejected(conn: Connection, runtime: Runtime, customer: Any, requirement_id: str, now: datetime) -> None:
     if runtime.settings.crypto_require_kyc and customer["kyc"] and customer["kyc_deadline"] is None:
         deadline = now + timedelta(days=runtime.settings.crypto_kyc_grace_days)
-        await conn.execute(
-            "UPDATE crypto_customers SET kyc_deadline = :deadline WHERE id = :id",
-            {"deadline": deadline, "id": customer["id"]},
-        )
+        await repo.set_kyc_deadline(conn, customer["id"], deadline)
     snapshot = await customers.snapshot(conn, customer["id"], runtime.settings)
     requirement = next(r for r in snapshot["data_requirements"] if r["id"] == requirement_id)
     await events.emit(
@@ -256,14 +231,7 @@ async def expire_deadlines(runtime: Runtime, now: datetime) -> int:
     """Sweep (12, KYC deadline): a passed deadline with a requirement still rejected turns the
     flag off. Each customer is locked and re-checked, so racing an upload is harmless."""
     async with runtime.db.transaction(write=False) as conn:
-        due = [
-            r["id"]
-            for r in await conn.fetch(
-                "SELECT id FROM crypto_customers WHERE kyc_deadline IS NOT NULL AND kyc_deadline <= :now"
-                " ORDER BY kyc_deadline LIMIT 100",
-                {"now": now},
-            )
-        ]
+        due = [r["id"] for r in await repo.customers_past_kyc_deadline(conn, now)]
     changed = 0
     for customer_id in due:
         async with runtime.db.transaction() as conn:
@@ -275,7 +243,5 @@ async def expire_deadlines(runtime: Runtime, now: datetime) -> int:
                 await set_flag(conn, runtime, customer, False, now)
                 changed += 1
             else:
-                await conn.execute(
-                    "UPDATE crypto_customers SET kyc_deadline = NULL WHERE id = :id", {"id": customer_id}
-                )
+                await repo.clear_kyc_deadline(conn, customer_id)
     return changed

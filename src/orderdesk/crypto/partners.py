@@ -11,9 +11,10 @@ import orjson
 from pydantic import TypeAdapter
 
 from orderdesk.crypto import catalogue, contract_errors, errors, formats, ledger
-from orderdesk.crypto.auth import PARTNER_COLUMNS, Partner, api_key_hash
+from orderdesk.crypto.auth import Partner, api_key_hash
 from orderdesk.crypto.errors import CANNOT_CHANGE
 from orderdesk.crypto.models.operator import NewPartner, PartnerInput, PartnerPatch
+from orderdesk.crypto.repositories import partners as repo
 from orderdesk.crypto.vocabulary import PRODUCTS, SCOPES
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection
@@ -79,10 +80,7 @@ def products_view(products: tuple[str, ...], active: bool = True) -> list[dict[s
 
 
 async def load(conn: Connection, partner_id: str, *, lock: bool = False) -> StoredPartner | None:
-    row = await conn.fetchrow(
-        f"SELECT {PARTNER_COLUMNS}, created_at FROM crypto_partners WHERE id = :id" + (conn.for_update if lock else ""),
-        {"id": partner_id},
-    )
+    row = await repo.find_partner(conn, partner_id, lock=lock)
     return StoredPartner(Partner.from_row(row), row["created_at"]) if row else None
 
 
@@ -106,13 +104,7 @@ async def create_partner(runtime: Runtime, values: dict[str, Any]) -> dict[str, 
         "now": now,
     }
     async with runtime.db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO crypto_partners (id, name, api_key_hash, public_key_pem, scopes, settlement_currencies,"
-            " products, security_code_operations, redemption_commission_enabled, active, created_at, updated_at)"
-            " VALUES (:id, :name, :api_key_hash, :public_key_pem, :scopes, :settlement_currencies, :products,"
-            " :security_code_operations, :redemption_commission_enabled, TRUE, :now, :now)",
-            row,
-        )
+        await repo.insert_partner(conn, row)
         stored = await load(conn, partner_id)
     assert stored is not None
     view = stored.ops_view()
@@ -142,11 +134,7 @@ async def patch_partner(runtime: Runtime, partner_id: str, values: dict[str, Any
             for key, value in values.items()
         }
         if columns:
-            assignments = ", ".join(f"{key} = :{key}" for key in columns)
-            await conn.execute(
-                f"UPDATE crypto_partners SET {assignments}, updated_at = :now WHERE id = :id",
-                {**columns, "now": runtime.clock.now(), "id": partner_id},
-            )
+            await repo.update_partner(conn, partner_id, columns, runtime.clock.now())
         stored = await load(conn, partner_id)
     assert stored is not None
     return stored.ops_view()
@@ -157,11 +145,7 @@ async def get_partner(runtime: Runtime, partner_id: str) -> dict[str, Any]:
         stored = await load(conn, partner_id)
         if stored is None:
             raise errors.not_found("Partner not found")
-        rows = await conn.fetch(
-            "SELECT id, kind, currency, balance FROM crypto_accounts WHERE owner = :owner"
-            " AND kind IN ('settlement', 'commission')",
-            {"owner": partner_id},
-        )
+        rows = await repo.partner_accounts(conn, partner_id)
         current = await ledger.with_pending(conn, {row["id"]: row["balance"] for row in rows})
         places = await currency_places(conn)
     balances: dict[str, list[dict[str, str]]] = {"settlement": [], "commission": []}
@@ -212,9 +196,7 @@ async def exchange_rates(runtime: Runtime, partner: Partner, quote_currency: str
 
 async def currency_places(conn: Connection) -> dict[str, int]:
     """Decimal places of every asset and investment token (fiat is everything else: 2)."""
-    rows = await conn.fetch(
-        "SELECT id, decimal_places FROM crypto_assets UNION ALL SELECT id, decimal_places FROM crypto_investments"
-    )
+    rows = await repo.currency_places(conn)
     return {row["id"]: row["decimal_places"] for row in rows}
 
 

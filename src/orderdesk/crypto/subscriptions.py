@@ -13,6 +13,7 @@ from orderdesk.crypto import contract_errors, errors, formats, webhooks
 from orderdesk.crypto.auth import Partner
 from orderdesk.crypto.events import ACTIONS
 from orderdesk.crypto.models import partner as m
+from orderdesk.crypto.repositories import subscriptions as repo
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection
 from orderdesk.platform.errors import ApiError
@@ -20,7 +21,7 @@ from orderdesk.platform.runtime import Runtime
 
 SINGLE = TypeAdapter(m.NewSubscription)
 BATCH = TypeAdapter(m.NewSubscriptions)
-COLUMNS = "id, url, events, created_at"
+COLUMNS = repo.COLUMNS
 
 
 @dataclass(frozen=True)
@@ -77,32 +78,21 @@ async def create(runtime: Runtime, partner: Partner, data: dict[str, Any]) -> di
     ]
     async with runtime.db.transaction() as conn:
         for row in rows:  # one by one: `seq` keeps the order they were given in
-            await conn.execute(
-                "INSERT INTO crypto_webhook_subscriptions (id, partner_id, url, events, created_at)"
-                " VALUES (:id, :partner_id, :url, :events, :created_at)",
-                row,
-            )
+            await repo.insert_subscription(conn, row)
     views = [view(row) for row in rows]
     return {"subscriptions": views} if batch else views[0]
 
 
 async def list_all(runtime: Runtime, partner: Partner) -> dict[str, Any]:
     async with runtime.db.transaction(write=False) as conn:
-        rows = await conn.fetch(
-            f"SELECT {COLUMNS} FROM crypto_webhook_subscriptions WHERE partner_id = :partner_id ORDER BY seq",
-            {"partner_id": partner.id},
-        )
+        rows = await repo.partner_subscriptions(conn, partner.id)
     return {"subscriptions": [view(row) for row in rows]}
 
 
 async def _require(conn: Connection, partner: Partner, subscription_id: str, *, lock: bool = False) -> Any:
     row = None
     if ids.is_hex32(subscription_id):
-        row = await conn.fetchrow(
-            f"SELECT {COLUMNS} FROM crypto_webhook_subscriptions WHERE id = :id AND partner_id = :partner_id"
-            + (conn.for_update if lock else ""),
-            {"id": subscription_id, "partner_id": partner.id},
-        )
+        row = await repo.find_subscription(conn, partner.id, subscription_id, lock=lock)
     if row is None:
         raise subscription_not_found()
     return row
@@ -120,4 +110,4 @@ async def delete(runtime: Runtime, partner: Partner, subscription_id: str) -> No
     async with runtime.db.transaction() as conn:
         await _require(conn, partner, subscription_id, lock=True)
         await webhooks.drop_pending(conn, subscription_id, now)
-        await conn.execute("DELETE FROM crypto_webhook_subscriptions WHERE id = :id", {"id": subscription_id})
+        await repo.delete_subscription(conn, subscription_id)

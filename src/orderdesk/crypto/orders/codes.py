@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+from orderdesk.crypto.repositories import orders as repo
 from orderdesk.platform import mail
 from orderdesk.platform.db import Connection
 from orderdesk.settings import Settings
@@ -45,10 +46,7 @@ def mail_body(code: str, order: dict[str, Any]) -> str:
 async def issue(conn: Connection, order: dict[str, Any], email: str, now: datetime, settings: Settings) -> str:
     """Store a fresh code's hash on the order (the previous code stops working) and mail it."""
     code = new_code()
-    await conn.execute(
-        "UPDATE crypto_orders SET code_hash = :hash WHERE id = :id",
-        {"hash": code_hash(order["id"], code), "id": order["id"]},
-    )
+    await repo.set_code_hash(conn, order["id"], code_hash(order["id"], code))
     await mail.send(
         conn, to=email, subject=SUBJECT, body=mail_body(code, order), now=now, deliver=bool(settings.smtp_url)
     )

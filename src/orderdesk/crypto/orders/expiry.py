@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from orderdesk.crypto.orders import states
-from orderdesk.crypto.orders.view import CONTROL_COLUMNS
+from orderdesk.crypto.repositories import orders as repo
 from orderdesk.platform.runtime import Runtime
 
 BATCH = 100
@@ -17,20 +17,11 @@ BATCH = 100
 
 async def expire_due(runtime: Runtime, now: datetime) -> int:
     async with runtime.db.transaction(write=False) as conn:
-        due = [
-            row["id"]
-            for row in await conn.fetch(
-                "SELECT id FROM crypto_orders WHERE state = 'pending' AND expires_at <= :now"
-                " ORDER BY expires_at LIMIT :limit",
-                {"now": now, "limit": BATCH},
-            )
-        ]
+        due = [row["id"] for row in await repo.pending_orders_past_expiry(conn, now, BATCH)]
     expired = 0
     for order_id in due:
         async with runtime.db.transaction() as conn:
-            order = await conn.fetchrow(
-                f"SELECT {CONTROL_COLUMNS} FROM crypto_orders WHERE id = :id" + conn.skip_locked, {"id": order_id}
-            )
+            order = await repo.lock_order_skip_locked(conn, order_id)
             if order is None or order["state"] != "pending" or order["expires_at"] > now:
                 continue  # confirmed, already expired, or being handled by someone else right now
             await states.apply(conn, order, "expire", now, at=order["expires_at"])

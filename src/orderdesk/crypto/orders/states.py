@@ -14,6 +14,7 @@ from typing import Any
 
 from orderdesk.crypto import events
 from orderdesk.crypto.orders import reads
+from orderdesk.crypto.repositories import orders as repo
 from orderdesk.platform.db import Connection
 
 UPDATED, CLOSED = "order-updated", "order-closed"
@@ -66,18 +67,8 @@ async def apply(
     unknown = set(sets) - set(SETTABLE)
     if unknown:
         raise ValueError(f"transition cannot set {sorted(unknown)}")
-    assignments = "".join(f", {column} = :{column}" for column in sets)
-    changed = await conn.execute(
-        f"UPDATE crypto_orders SET state = :to, cancel_reason = :reason, last_updated_at = :at{assignments}"
-        " WHERE id = :id AND state = :from",
-        {
-            "to": step.to,
-            "reason": step.cancel_reason,
-            "at": at or now,
-            "id": order["id"],
-            "from": order["state"],
-            **sets,
-        },
+    changed = await repo.transition_order(
+        conn, order["id"], order["state"], step.to, step.cancel_reason, at or now, sets
     )
     if changed != 1:
         raise IllegalTransition(f"order {order['id']} is no longer {order['state']}")

@@ -1,0 +1,114 @@
+"""SQL of crypto_orders: reads and the expiry sweep's selection."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from orderdesk.crypto.orders.view import CONTROL_COLUMNS, ORDER_COLUMNS
+from orderdesk.platform.db import Connection, Row
+
+# The decimals of the order's asset (or investment token) in the same statement as the order.
+_ASSET_PLACES = (
+    "COALESCE((SELECT decimal_places FROM crypto_assets WHERE id = asset_currency),"
+    " (SELECT decimal_places FROM crypto_investments WHERE id = asset_currency), 18) AS asset_places"
+)
+
+
+async def find_customer_order(conn: Connection, customer_id: str, order_id: str, *, lock: bool) -> Row | None:
+    return await conn.fetchrow(
+        f"SELECT {CONTROL_COLUMNS} FROM crypto_orders WHERE id = :id AND customer_id = :customer_id"
+        + (conn.for_update if lock else ""),
+        {"id": order_id, "customer_id": customer_id},
+    )
+
+
+async def order_with_asset_places(conn: Connection, order_id: str) -> Row | None:
+    """The order's columns plus `asset_places`."""
+    return await conn.fetchrow(
+        f"SELECT {ORDER_COLUMNS}, {_ASSET_PLACES} FROM crypto_orders WHERE id = :id", {"id": order_id}
+    )
+
+
+def _state_condition(state: str) -> str:
+    """SQL for the effective state (8.14): expired pending orders count as cancelled."""
+    if state == "pending":
+        return "state = 'pending' AND expires_at > :now"
+    if state == "cancelled":
+        return "(state = 'cancelled' OR (state = 'pending' AND expires_at <= :now))"
+    return "state = :state"
+
+
+def _order_filter(
+    customer_id: str, filters: dict[str, str | None], limit: int, offset: int, now: datetime
+) -> tuple[str, dict[str, Any]]:
+    where = "customer_id = :customer_id"
+    params: dict[str, Any] = {"customer_id": customer_id, "limit": limit, "offset": offset}
+    if filters["state"] is not None:
+        where += " AND " + _state_condition(filters["state"])
+        params.update(state=filters["state"], now=now)
+    if filters["operation"] is not None:
+        where += " AND operation = :operation"
+        params["operation"] = filters["operation"]
+    if filters["reference_id"] is not None:
+        where += " AND reference_id = :reference_id"
+        params["reference_id"] = filters["reference_id"]
+    return where, params
+
+
+async def count_orders(
+    conn: Connection, customer_id: str, filters: dict[str, str | None], limit: int, offset: int, now: datetime
+) -> Any:
+    """`filters`: state (effective, at `now`), operation, reference_id; None means any."""
+    where, params = _order_filter(customer_id, filters, limit, offset, now)
+    return await conn.fetchval(f"SELECT COUNT(*) FROM crypto_orders WHERE {where}", params)
+
+
+async def orders_page(
+    conn: Connection, customer_id: str, filters: dict[str, str | None], limit: int, offset: int, now: datetime
+) -> list[Row]:
+    """Newest first; `filters` as count_orders."""
+    where, params = _order_filter(customer_id, filters, limit, offset, now)
+    return await conn.fetch(
+        f"SELECT {ORDER_COLUMNS} FROM crypto_orders WHERE {where}"
+        " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset",
+        params,
+    )
+
+
+async def pending_orders_past_expiry(conn: Connection, now: datetime, limit: int) -> list[Row]:
+    """Earliest expiry first."""
+    return await conn.fetch(
+        "SELECT id FROM crypto_orders WHERE state = 'pending' AND expires_at <= :now ORDER BY expires_at LIMIT :limit",
+        {"now": now, "limit": limit},
+    )
+
+
+async def lock_order_skip_locked(conn: Connection, order_id: str) -> Row | None:
+    """The order locked, or None when it is gone or another transaction holds it."""
+    return await conn.fetchrow(
+        f"SELECT {CONTROL_COLUMNS} FROM crypto_orders WHERE id = :id" + conn.skip_locked, {"id": order_id}
+    )
+
+
+async def transition_order(
+    conn: Connection,
+    order_id: str,
+    from_state: str,
+    to_state: str,
+    reason: str | None,
+    at: datetime,
+    sets: dict[str, Any],
+) -> int:
+    """Move the order from `from_state` (compare-and-set) and write `sets` (column names checked
+    by the caller); returns the rows changed (0 when the order is no longer in `from_state`)."""
+    assignments = "".join(f", {column} = :{column}" for column in sets)
+    return await conn.execute(
+        f"UPDATE crypto_orders SET state = :to, cancel_reason = :reason, last_updated_at = :at{assignments}"
+        " WHERE id = :id AND state = :from",
+        {"to": to_state, "reason": reason, "at": at, "id": order_id, "from": from_state, **sets},
+    )
+
+
+async def set_code_hash(conn: Connection, order_id: str, code_hash: str) -> None:
+    await conn.execute("UPDATE crypto_orders SET code_hash = :hash WHERE id = :id", {"hash": code_hash, "id": order_id})
