@@ -8,7 +8,9 @@ import os
 
 import pytest
 
-from tests.e2e.conftest import e2e_database_url, serve  # noqa: F401  (fixtures reused here)
+from bench.server import ServerProcess
+from tests.e2e.conftest import ServerFactory, e2e_database_url  # noqa: F401  (fixture reused here)
+from tests.e2e.conftest import serve as e2e_serve  # noqa: F401  (fixture reused here)
 
 FULL = os.environ.get("ORDERDESK_FAULTS_FULL", "") == "1"
 
@@ -18,6 +20,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if str(item.path).startswith(here):
             item.add_marker(pytest.mark.faults)
+
+
+# Rate limits are not under test here (only test_redis_away sets them): load bursts and the
+# verification's replays of every acknowledged request would meet the limiter, and a 429 there
+# is the limiter doing its job, not a write the fault lost.
+UNLIMITED = {"ORDERDESK_RATE_LIMIT": "", "ORDERDESK_CRYPTO_RATE_LIMIT": ""}
+
+
+@pytest.fixture
+def serve(e2e_serve: ServerFactory) -> ServerFactory:
+    def factory(*args: str, port: int | None = None, **env: str) -> ServerProcess:
+        return e2e_serve(*args, port=port, **{**UNLIMITED, **env})
+
+    return factory
 
 
 def sized(short: int, full: int) -> int:

@@ -24,9 +24,7 @@ pytestmark = pytest.mark.slow
 
 def test_sigkill_under_load_loses_and_doubles_nothing(serve: ServerFactory, e2e_database_url: str) -> None:
     engine = "sqlite" if e2e_database_url.startswith("sqlite") else "postgres"
-    # Rate limits are not under test: verifying replays every acknowledged request in a burst.
-    unlimited = {"ORDERDESK_RATE_LIMIT": "", "ORDERDESK_CRYPTO_RATE_LIMIT": ""}
-    server = serve(**unlimited)
+    server = serve()
     world = build_world(server.base_url)
     totals: Counter[str] = Counter()
     for round_number in range(1, sized(1, 3) + 1):
@@ -36,7 +34,7 @@ def test_sigkill_under_load_loses_and_doubles_nothing(serve: ServerFactory, e2e_
             current.kill()  # SIGKILL to the process group: no shutdown hook runs
 
         attempts = run_load(world, 0.3, stop_early=kill_mid_load)
-        server = serve(port=server.port, **unlimited)
+        server = serve(port=server.port)
         result = verify(world, attempts)
         print(f"\n[kill -9 {engine} round {round_number}] " + ", ".join(f"{k}={v}" for k, v in sorted(result.items())))
         totals.update(result)

@@ -102,7 +102,7 @@ async def soak(world: World, seconds: float, tally: Counter[str]) -> None:
 
 def test_soak(serve: ServerFactory, e2e_database_url: str) -> None:
     engine = "sqlite" if e2e_database_url.startswith("sqlite") else "postgres"
-    server = serve(ORDERDESK_RATE_LIMIT="", ORDERDESK_CRYPTO_RATE_LIMIT="")
+    server = serve()
     assert server.process is not None
     world = build_world(server.base_url, partners=8, vehicles=CONNECTIONS // 8, crypto_partners=2)
     seconds = sized(10, 60)
