@@ -10,6 +10,7 @@ from typing import Any
 from orderdesk.console.forms import number, present, text, text_list
 from orderdesk.crypto import assets, customers, errors, investments, kyc, ledger, partners, webhooks
 from orderdesk.crypto.orders import deposits, reads, send_stages
+from orderdesk.crypto.repositories import ledger as ledger_repo
 from orderdesk.platform import mail
 from orderdesk.platform.ids import is_hex32
 from orderdesk.platform.runtime import Runtime
@@ -143,7 +144,7 @@ async def get_customer(runtime: Runtime, customer_id: str) -> dict[str, Any]:
 
 async def customer_accounts(runtime: Runtime, customer_id: str) -> list[dict[str, Any]]:
     async with runtime.db.transaction(write=False) as conn:
-        rows = await ledger.customer_accounts(conn, customer_id)
+        rows = await ledger_repo.customer_accounts(conn, customer_id)
         places = await partners.currency_places(conn)
     return [
         {"currency": r["currency"], "amount": partners.format_amount(r["currency"], r["balance"], places)}

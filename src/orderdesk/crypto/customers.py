@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from pydantic import TypeAdapter
 
-from orderdesk.crypto import contract_errors, errors, events, formats, ledger, partners, vocabulary
+from orderdesk.crypto import contract_errors, errors, events, formats, partners, vocabulary
 from orderdesk.crypto.auth import Partner
 from orderdesk.crypto.errors import CANNOT_CHANGE
 from orderdesk.crypto.http_input import Page
@@ -18,6 +18,7 @@ from orderdesk.crypto.models import partner as m
 from orderdesk.crypto.models.common import Answer, Request
 from orderdesk.crypto.models.operator import CustomerStateInput
 from orderdesk.crypto.repositories import customers as repo
+from orderdesk.crypto.repositories import ledger as ledger_repo
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection, UniqueViolation
 from orderdesk.platform.runtime import Runtime
@@ -277,7 +278,7 @@ async def accounts(runtime: Runtime, partner: Partner, customer_id: str) -> dict
     """GET …/accounts (6.1): every account of the customer, by currency (byte order)."""
     async with runtime.db.transaction(write=False) as conn:
         await require(conn, customer_id, partner.id)
-        rows = await ledger.customer_accounts(conn, customer_id)
+        rows = await ledger_repo.customer_accounts(conn, customer_id)
         places = await partners.currency_places(conn)
     return {
         "accounts": [

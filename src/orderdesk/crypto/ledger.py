@@ -39,6 +39,7 @@ from typing import Any
 
 from orderdesk.crypto import postings
 from orderdesk.crypto.postings import Entry
+from orderdesk.crypto.repositories import ledger as repo
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection
 from orderdesk.platform.runtime import Runtime
@@ -109,7 +110,7 @@ async def post(conn: Connection, entries: list[Entry], *, kind: str, order_id: s
     kept = check_balanced(entries)
     changes = net_changes(kept)
     labels = sorted(changes)
-    await _create_accounts(conn, [changes[label][0] for label in labels], now)
+    await repo.create_missing_accounts(conn, [changes[label][0] for label in labels], now)
     locked = [label for label in labels if _locked(conn, changes[label][0])]
     unlocked = [label for label in labels if label not in locked]
     balances = await _lock_and_read(conn, locked, unlocked)
@@ -121,83 +122,10 @@ async def post(conn: Connection, entries: list[Entry], *, kind: str, order_id: s
             raise InsufficientFunds(label, entry.currency, balances[label], change)
         new_balances[label] = after
     posting_id = ids.new_hex_id()
-    locked_changes = [label for label in locked if changes[label][1] != 0]
-    deltas = [label for label in unlocked if changes[label][1] != 0]
-    if conn.dialect == "postgresql":
-        await conn.execute(
-            _WRITE_POSTING_PG,
-            {
-                "id": posting_id,
-                "kind": kind,
-                "order_id": order_id,
-                "now": now,
-                "e_accounts": [e.label for e in kept],
-                "e_currencies": [e.currency for e in kept],
-                "e_amounts": [e.amount for e in kept],
-                "u_ids": locked_changes,
-                "u_balances": [new_balances[label] for label in locked_changes],
-                "d_ids": deltas,
-                "d_amounts": [changes[label][1] for label in deltas],
-            },
-        )
-        return Posted(posting_id, new_balances)
-    await conn.execute(
-        "INSERT INTO crypto_postings (id, kind, order_id, created_at) VALUES (:id, :kind, :order_id, :now)",
-        {"id": posting_id, "kind": kind, "order_id": order_id, "now": now},
-    )
-    await conn.executemany(
-        "INSERT INTO crypto_entries (posting_id, account_id, currency, amount)"
-        " VALUES (:posting_id, :account_id, :currency, :amount)",
-        [{"posting_id": posting_id, "account_id": e.label, "currency": e.currency, "amount": e.amount} for e in kept],
-    )
-    await conn.executemany(
-        "UPDATE crypto_accounts SET balance = :balance, updated_at = :now WHERE id = :id",
-        [{"balance": new_balances[label], "now": now, "id": label} for label in locked_changes],
-    )
-    await conn.executemany(
-        "INSERT INTO crypto_balance_deltas (account_id, amount) VALUES (:id, :amount)",
-        [{"id": label, "amount": changes[label][1]} for label in deltas],
-    )
+    locked_changes = {label: new_balances[label] for label in locked if changes[label][1] != 0}
+    deltas = {label: changes[label][1] for label in unlocked if changes[label][1] != 0}
+    await repo.write_posting(conn, posting_id, kind, order_id, now, kept, locked_changes, deltas)
     return Posted(posting_id, new_balances)
-
-
-# The posting, its entries, the new locked balances and the deltas in one statement (one round
-# trip instead of four). The entries' foreign key to the posting is checked at the end of the
-# statement, after the posting's row is in.
-_WRITE_POSTING_PG = (
-    "WITH posting AS (INSERT INTO crypto_postings (id, kind, order_id, created_at)"
-    " VALUES (:id, :kind, :order_id, :now)),"
-    " entries AS (INSERT INTO crypto_entries (posting_id, account_id, currency, amount)"
-    " SELECT :id, t.a, t.c, t.m FROM unnest(:e_accounts::text[], :e_currencies::text[], :e_amounts::numeric[])"
-    " AS t(a, c, m)),"
-    " balances AS (UPDATE crypto_accounts SET balance = t.b, updated_at = :now"
-    " FROM unnest(:u_ids::text[], :u_balances::numeric[]) AS t(i, b) WHERE crypto_accounts.id = t.i),"
-    " deltas AS (INSERT INTO crypto_balance_deltas (account_id, amount)"
-    " SELECT t.i, t.m FROM unnest(:d_ids::text[], :d_amounts::numeric[]) AS t(i, m))"
-    " SELECT 1"
-)
-
-
-async def _create_accounts(conn: Connection, accounts: list[Entry], now: datetime) -> None:
-    """Create the missing accounts, in label order. The NOT EXISTS reads the committed row
-    without waiting: ON CONFLICT alone would wait for whoever holds an existing row's lock."""
-    await conn.executemany(
-        "INSERT INTO crypto_accounts (id, kind, owner, currency, balance, created_at, updated_at)"
-        " SELECT :id, :kind, :owner, :currency, :zero, :now, :now"
-        " WHERE NOT EXISTS (SELECT 1 FROM crypto_accounts WHERE id = :id) ON CONFLICT (id) DO NOTHING",
-        [
-            {"id": a.label, "kind": a.kind, "owner": a.owner, "currency": a.currency, "zero": Decimal(0), "now": now}
-            for a in accounts
-        ],
-    )
-
-
-_LOCK_AND_READ_PG = (
-    "WITH locked AS (SELECT id, balance FROM crypto_accounts WHERE id = ANY(:locked) ORDER BY id FOR UPDATE)"
-    " SELECT id, balance, NULL::numeric[] AS pending FROM locked UNION ALL"
-    " SELECT a.id, a.balance, ARRAY(SELECT d.amount FROM crypto_balance_deltas d WHERE d.account_id = a.id)"
-    " FROM crypto_accounts a WHERE a.id = ANY(:unlocked)"
-)
 
 
 async def _lock_and_read(conn: Connection, locked: list[str], unlocked: list[str]) -> dict[str, Decimal]:
@@ -206,13 +134,9 @@ async def _lock_and_read(conn: Connection, locked: list[str], unlocked: list[str
     here only for customer accounts that exist and are committed, or for another transaction's
     uncommitted creation of the same account, always in ascending order: no cycle can form."""
     if conn.dialect == "postgresql":
-        rows = await conn.fetch(_LOCK_AND_READ_PG, {"locked": locked, "unlocked": unlocked})
+        rows = await repo.lock_and_read_with_pending(conn, locked, unlocked)
         return {row["id"]: _total(row["balance"], row["pending"] or ()) for row in rows}
-    marks = ", ".join(f":a{i}" for i in range(len(locked)))
-    rows = await conn.fetch(
-        f"SELECT id, balance FROM crypto_accounts WHERE id IN ({marks}) ORDER BY id" + conn.for_update,
-        {f"a{i}": label for i, label in enumerate(locked)},
-    )
+    rows = await repo.lock_and_read_balances(conn, locked)
     return {row["id"]: row["balance"] for row in rows}
 
 
@@ -226,37 +150,21 @@ async def roll_up(conn: Connection, limit: int = 5000) -> int:
     """Fold up to `limit` pending deltas into their accounts' stored balances; returns how many.
     The rows deleted here are locked until commit, so two roll-ups never fold one delta twice;
     SKIP LOCKED lets a second one take other deltas instead of waiting."""
-    rows = await conn.fetch(
-        "DELETE FROM crypto_balance_deltas WHERE id IN (SELECT id FROM crypto_balance_deltas ORDER BY id"
-        f" LIMIT :limit{conn.skip_locked}) RETURNING account_id, amount",
-        {"limit": limit},
-    )
+    rows = await repo.take_pending_deltas(conn, limit)
     sums: dict[str, Decimal] = {}
     for row in rows:
         sums[row["account_id"]] = add(sums.get(row["account_id"], Decimal(0)), row["amount"])
     for label in sorted(sums):
-        stored = await conn.fetchval(
-            "SELECT balance FROM crypto_accounts WHERE id = :id" + conn.for_update, {"id": label}
-        )
-        await conn.execute(
-            "UPDATE crypto_accounts SET balance = :balance WHERE id = :id",
-            {"balance": add(stored, sums[label]), "id": label},
-        )
+        stored = await repo.stored_balance(conn, label, lock=True)
+        await repo.set_balance(conn, label, add(stored, sums[label]))
     return len(rows)
 
 
 # --------------------------------------------------------------------------- reads
 
 
-async def customer_accounts(conn: Connection, customer_id: str) -> list[Any]:
-    return await conn.fetch(
-        "SELECT currency, balance FROM crypto_accounts WHERE kind = 'customer' AND owner = :owner",
-        {"owner": customer_id},
-    )
-
-
 async def balance(conn: Connection, label: str) -> Decimal:
-    value = await conn.fetchval("SELECT balance FROM crypto_accounts WHERE id = :id", {"id": label})
+    value = await repo.stored_balance(conn, label, lock=False)
     if value is None:
         return Decimal(0)
     if label.startswith(f"{postings.CUSTOMER}:"):  # locked accounts have no pending deltas
@@ -268,11 +176,7 @@ async def with_pending(conn: Connection, stored: dict[str, Decimal]) -> dict[str
     """Stored balances (label → balance) plus each account's pending deltas: the balances."""
     if not stored:
         return {}
-    marks = ", ".join(f":a{i}" for i in range(len(stored)))
-    rows = await conn.fetch(
-        f"SELECT account_id, amount FROM crypto_balance_deltas WHERE account_id IN ({marks})",
-        {f"a{i}": label for i, label in enumerate(stored)},
-    )
+    rows = await repo.pending_deltas_of(conn, list(stored))
     totals = dict(stored)
     for row in rows:
         totals[row["account_id"]] = add(totals[row["account_id"]], row["amount"])
@@ -285,7 +189,7 @@ async def check(conn: Connection) -> dict[str, Any]:
     mismatches: list[dict[str, Any]] = []
     sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     account_sums: dict[str, Decimal] = defaultdict(Decimal)
-    for row in await conn.fetch("SELECT posting_id, account_id, currency, amount FROM crypto_entries"):
+    for row in await repo.all_entries(conn):
         key = (row["posting_id"], row["currency"])
         sums[key] = add(sums[key], row["amount"])
         account_sums[row["account_id"]] = add(account_sums[row["account_id"]], row["amount"])
@@ -300,9 +204,9 @@ async def check(conn: Connection) -> dict[str, Any]:
                 }
             )
     pending: dict[str, Decimal] = defaultdict(Decimal)
-    for row in await conn.fetch("SELECT account_id, amount FROM crypto_balance_deltas"):
+    for row in await repo.all_pending_deltas(conn):
         pending[row["account_id"]] = add(pending[row["account_id"]], row["amount"])
-    for row in await conn.fetch("SELECT id, kind, balance FROM crypto_accounts ORDER BY id"):
+    for row in await repo.all_accounts(conn):
         current = add(row["balance"], pending.get(row["id"], Decimal(0)))
         if row["kind"] in NEVER_NEGATIVE and current < 0:
             mismatches.append({"type": "negative_balance", "account": row["id"], "balance": format(current, "f")})
@@ -316,7 +220,7 @@ async def check(conn: Connection) -> dict[str, Any]:
                     "entries_sum": format(entries_sum, "f"),
                 }
             )
-    count = await conn.fetchval("SELECT COUNT(*) FROM crypto_postings")
+    count = await repo.count_postings(conn)
     return {"balanced": not mismatches, "postings": int(count), "mismatches": mismatches}
 
 
