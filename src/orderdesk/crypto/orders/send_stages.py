@@ -21,8 +21,10 @@ from orderdesk.crypto import address_book, contract_errors, customers, errors, e
 from orderdesk.crypto.models.operator import FailSend
 from orderdesk.crypto.orders import quotes, reads, states
 from orderdesk.crypto.orders.operation import post
-from orderdesk.crypto.orders.view import CONTROL_COLUMNS
 from orderdesk.crypto.permissions import can_receive
+from orderdesk.crypto.repositories import authorizations as authorizations_repo
+from orderdesk.crypto.repositories import customers as customers_repo
+from orderdesk.crypto.repositories import orders as orders_repo
 from orderdesk.platform import ids, outbox
 from orderdesk.platform.db import Connection
 from orderdesk.platform.errors import ApiError
@@ -33,7 +35,6 @@ log = structlog.get_logger("orderdesk.crypto.send")
 
 DELIVERY_KIND = "crypto.send_delivery"
 CUSTOMER, ADDRESS_BOOK = "lirium_customer", "address_book"
-AUTHORIZATION_COLUMNS = "id, order_id, state, expires_at, signed_at, created_at"
 BATCH = 100
 FAIL_SEND = TypeAdapter(FailSend)
 
@@ -86,16 +87,8 @@ async def stage(
     if destination["type"] == ADDRESS_BOOK:
         await address_book.mark_used(conn, destination["value"], now)
     if _needs_authorization(quote, settings):
-        await conn.execute(
-            f"INSERT INTO crypto_authorizations ({AUTHORIZATION_COLUMNS}) VALUES (:id, :order_id, 'pending',"
-            " :expires_at, NULL, :now)",
-            {
-                "id": ids.new_hex_id(),
-                "order_id": order["id"],
-                "now": now,
-                "expires_at": now + timedelta(seconds=settings.crypto_send_auth_ttl),
-            },
-        )
+        expires_at = now + timedelta(seconds=settings.crypto_send_auth_ttl)
+        await authorizations_repo.insert_pending_authorization(conn, ids.new_hex_id(), order["id"], expires_at, now)
         return {"node": await node_with(conn, order)}
     if destination["type"] == CUSTOMER:
         transfer = {"customer_id": destination["value"], "order_id": ids.new_hex_id()}
@@ -107,7 +100,7 @@ async def stage(
 async def execute(conn: Connection, order: Any, quote: pricing.SendQuote, now: datetime, settings: Settings) -> None:
     """The ledger, last (8.12 step 9-10): to in-transit, or the whole internal transfer."""
     if is_internal(order) and not _needs_authorization(quote, settings):
-        staged = await conn.fetchval("SELECT node FROM crypto_orders WHERE id = :id", {"id": order["id"]})
+        staged = await orders_repo.order_node(conn, order["id"])
         transfer = orjson.loads(staged)["destination"]["lirium_transfer"]
         await _transfer(conn, order, quote, now, from_transit=False, receive_id=transfer["order_id"])
         return
@@ -126,12 +119,7 @@ async def node_with(conn: Connection, order: Any, **destination: Any) -> str:
     """The order's node with its authorizations as stored now and `destination` changes."""
     node = orjson.loads(order["node"])
     node["authorizations"] = [
-        authorization_view(row)
-        for row in await conn.fetch(
-            f"SELECT {AUTHORIZATION_COLUMNS} FROM crypto_authorizations WHERE order_id = :order_id"
-            " ORDER BY created_at, id",
-            {"order_id": order["id"]},
-        )
+        authorization_view(row) for row in await authorizations_repo.authorizations_of_order(conn, order["id"])
     ]
     node["destination"].update(destination)
     return orjson.dumps(node).decode()
@@ -156,9 +144,7 @@ async def _transfer(
     """Credit the receiver and create its completed `receive` order (8.11, origin
     `lirium_transfer`) with its events; returns the send's `lirium_transfer` value."""
     receiver_id = destination_of(order)["value"]
-    receiver_partner = await conn.fetchval(
-        "SELECT partner_id FROM crypto_customers WHERE id = :id", {"id": receiver_id}
-    )
+    receiver_partner = await customers_repo.partner_id_of_customer(conn, receiver_id)
     entries = postings.internal_send_completed(
         quote,
         sender_id=order["customer_id"],
@@ -169,11 +155,8 @@ async def _transfer(
     await post(conn, entries, order, now, kind="send_transferred")
     amount = formats.crypto(quote.destination_amount, quote.places)
     node = {"origin": {"type": "lirium_transfer", "value": order["id"], "amount": amount, "network": None}}
-    await conn.execute(
-        "INSERT INTO crypto_orders (id, partner_id, customer_id, reference_id, operation, state, cancel_reason,"
-        " asset_currency, asset_amount, fee_amount, node, requires_confirmation_code, code_attempts, code_resends,"
-        " created_at, last_updated_at, submitted_at) VALUES (:id, :partner_id, :customer_id, NULL, 'receive',"
-        " 'completed', NULL, :currency, :amount, 0, :node, FALSE, 0, 0, :now, :now, :now)",
+    await orders_repo.insert_transfer_receive_order(
+        conn,
         {
             "id": receive_id,
             "partner_id": receiver_partner,
@@ -211,20 +194,8 @@ def _quote(order: Any) -> pricing.SendQuote:
 # ---------------------------------------------------------------------- authorizations (8.15)
 
 
-async def pending_authorization(conn: Connection, order_id: str) -> bool:
-    return (
-        await conn.fetchval(
-            "SELECT 1 FROM crypto_authorizations WHERE order_id = :id AND state = 'pending'", {"id": order_id}
-        )
-        is not None
-    )
-
-
 async def _sign(conn: Connection, authorization: Any, state: str, now: datetime) -> None:
-    changed = await conn.execute(
-        "UPDATE crypto_authorizations SET state = :state, signed_at = :now WHERE id = :id AND state = 'pending'",
-        {"state": state, "now": now, "id": authorization["id"]},
-    )
+    changed = await authorizations_repo.sign_pending_authorization(conn, authorization["id"], state, now)
     if changed != 1:
         raise states.IllegalTransition(f"authorization {authorization['id']} is no longer pending")
 
@@ -254,10 +225,7 @@ async def reject(conn: Connection, order: Any, authorization: Any, now: datetime
 async def expire(conn: Connection, order: Any, authorization: Any, now: datetime) -> dict[str, Any]:
     """The authorization lapsed: `expired` (never signed), the order cancelled at the
     authorization's `expires_at` (like a quote expiry, 8.16), the debit refunded."""
-    changed = await conn.execute(
-        "UPDATE crypto_authorizations SET state = 'expired' WHERE id = :id AND state = 'pending'",
-        {"id": authorization["id"]},
-    )
+    changed = await authorizations_repo.expire_pending_authorization(conn, authorization["id"])
     if changed != 1:
         raise states.IllegalTransition(f"authorization {authorization['id']} is no longer pending")
     return await refund(conn, order, "authorization_expired", now, at=authorization["expires_at"])
@@ -267,19 +235,11 @@ async def expire_due_authorizations(runtime: Runtime, now: datetime) -> int:
     """The authorization-expiry job (12): each due authorization in its own transaction, its
     order locked first (as every other path does) and everything re-checked."""
     async with runtime.db.transaction(write=False) as conn:
-        due = await conn.fetch(
-            "SELECT a.id, a.order_id FROM crypto_authorizations a JOIN crypto_orders o ON o.id = a.order_id"
-            " WHERE a.state = 'pending' AND a.expires_at <= :now AND o.state = 'processing'"
-            " ORDER BY a.expires_at LIMIT :limit",
-            {"now": now, "limit": BATCH},
-        )
+        due = await authorizations_repo.due_authorizations(conn, now, BATCH)
     expired = 0
     for row in due:
         async with runtime.db.transaction() as conn:
-            order = await conn.fetchrow(
-                f"SELECT {CONTROL_COLUMNS} FROM crypto_orders WHERE id = :id" + conn.skip_locked,
-                {"id": row["order_id"]},
-            )
+            order = await orders_repo.lock_order_skip_locked(conn, row["order_id"])
             if order is None or order["state"] != "processing":
                 continue  # being handled right now, or already decided
             authorization = await find_authorization(conn, order["id"], row["id"])
@@ -293,10 +253,7 @@ async def expire_due_authorizations(runtime: Runtime, now: datetime) -> int:
 async def find_authorization(conn: Connection, order_id: str, authorization_id: str) -> Any:
     if not ids.is_hex32(authorization_id):
         return None
-    return await conn.fetchrow(
-        f"SELECT {AUTHORIZATION_COLUMNS} FROM crypto_authorizations WHERE id = :id AND order_id = :order_id",
-        {"id": authorization_id, "order_id": order_id},
-    )
+    return await authorizations_repo.find_authorization(conn, order_id, authorization_id)
 
 
 # ---------------------------------------------------------------------- delivery (12)
@@ -307,15 +264,13 @@ async def deliver(runtime: Runtime, order_id: str) -> bool:
     its transaction id, its ledger posting and `completed`. Anything else: nothing to do."""
     now = runtime.clock.now()
     async with runtime.db.transaction() as conn:
-        order = await conn.fetchrow(
-            f"SELECT {CONTROL_COLUMNS} FROM crypto_orders WHERE id = :id" + conn.for_update, {"id": order_id}
-        )
+        order = await orders_repo.lock_order(conn, order_id)
         if (
             order is None
             or order["state"] != "processing"
             or order["tx_hash"] is not None
             or is_internal(order)
-            or await pending_authorization(conn, order_id)
+            or await authorizations_repo.has_pending_authorization(conn, order_id)
         ):
             return False
         quote = _quote(order)
@@ -336,9 +291,7 @@ async def fail(runtime: Runtime, order_id: str, body: dict[str, Any]) -> dict[st
     async with runtime.db.transaction() as conn:
         order = None
         if ids.is_hex32(order_id):
-            order = await conn.fetchrow(
-                f"SELECT {CONTROL_COLUMNS} FROM crypto_orders WHERE id = :id" + conn.for_update, {"id": order_id}
-            )
+            order = await orders_repo.lock_order(conn, order_id)
         if order is None:
             raise errors.order_not_found()
         reason = contract_errors.validate(FAIL_SEND, body).reason

@@ -201,3 +201,7 @@ async def customer_id_by_reference(conn: Connection, partner_id: str, reference_
         "SELECT id FROM crypto_customers WHERE partner_id = :partner_id AND reference_id_ci = :ref",
         {"partner_id": partner_id, "ref": reference_id},
     )
+
+
+async def partner_id_of_customer(conn: Connection, customer_id: str) -> Any:
+    return await conn.fetchval("SELECT partner_id FROM crypto_customers WHERE id = :id", {"id": customer_id})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -84,6 +85,16 @@ async def pending_orders_past_expiry(conn: Connection, now: datetime, limit: int
     )
 
 
+async def lock_order(conn: Connection, order_id: str) -> Row | None:
+    return await conn.fetchrow(
+        f"SELECT {CONTROL_COLUMNS} FROM crypto_orders WHERE id = :id" + conn.for_update, {"id": order_id}
+    )
+
+
+async def order_node(conn: Connection, order_id: str) -> Any:
+    return await conn.fetchval("SELECT node FROM crypto_orders WHERE id = :id", {"id": order_id})
+
+
 async def lock_order_skip_locked(conn: Connection, order_id: str) -> Row | None:
     """The order locked, or None when it is gone or another transaction holds it."""
     return await conn.fetchrow(
@@ -112,3 +123,15 @@ async def transition_order(
 
 async def set_code_hash(conn: Connection, order_id: str, code_hash: str) -> None:
     await conn.execute("UPDATE crypto_orders SET code_hash = :hash WHERE id = :id", {"hash": code_hash, "id": order_id})
+
+
+async def insert_transfer_receive_order(conn: Connection, row: Mapping[str, Any]) -> None:
+    """The receiver's completed `receive` order of an internal transfer; `row`: id, partner_id,
+    customer_id, currency, amount, node, now."""
+    await conn.execute(
+        "INSERT INTO crypto_orders (id, partner_id, customer_id, reference_id, operation, state, cancel_reason,"
+        " asset_currency, asset_amount, fee_amount, node, requires_confirmation_code, code_attempts, code_resends,"
+        " created_at, last_updated_at, submitted_at) VALUES (:id, :partner_id, :customer_id, NULL, 'receive',"
+        " 'completed', NULL, :currency, :amount, 0, :node, FALSE, 0, 0, :now, :now, :now)",
+        row,
+    )
