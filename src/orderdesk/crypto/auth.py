@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from fastapi import Request
 
 from orderdesk.crypto import errors
+from orderdesk.crypto.repositories import partners as repo
 from orderdesk.platform.http import context, take_rate_limit
 from orderdesk.platform.runtime import Runtime
 
@@ -55,12 +56,6 @@ class Partner:
             redemption_commission_enabled=bool(row["redemption_commission_enabled"]),
             active=bool(row["active"]),
         )
-
-
-PARTNER_COLUMNS = (
-    "id, name, public_key_pem, scopes, settlement_currencies, products, security_code_operations,"
-    " redemption_commission_enabled, active"
-)
 
 
 def api_key_hash(api_key: str) -> str:
@@ -148,10 +143,7 @@ async def authenticate(request: Request) -> Partner:
     runtime: Runtime = request.app.state.runtime
     token = bearer_token(request)
     claims = unverified_claims(token)
-    row = await runtime.db.fetchrow(
-        f"SELECT {PARTNER_COLUMNS} FROM crypto_partners WHERE api_key_hash = :hash",
-        {"hash": api_key_hash(claims["iss"])},
-    )
+    row = await repo.partner_by_api_key_hash(runtime.db, api_key_hash(claims["iss"]))
     if row is None or not row["active"]:
         raise errors.auth_required(INVALID_TOKEN)
     verify_signature(token, row["public_key_pem"])

@@ -6,8 +6,19 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from orderdesk.crypto.auth import PARTNER_COLUMNS
-from orderdesk.platform.db import Connection, Row
+from orderdesk.platform.db import Connection, Database, Row
+
+PARTNER_COLUMNS = (
+    "id, name, public_key_pem, scopes, settlement_currencies, products, security_code_operations,"
+    " redemption_commission_enabled, active"
+)
+
+
+async def partner_by_api_key_hash(db: Database, digest: str) -> Row | None:
+    """On its own, outside a transaction (the authentication of every request)."""
+    return await db.fetchrow(
+        f"SELECT {PARTNER_COLUMNS} FROM crypto_partners WHERE api_key_hash = :hash", {"hash": digest}
+    )
 
 
 async def find_partner(conn: Connection, partner_id: str, *, lock: bool) -> Row | None:
