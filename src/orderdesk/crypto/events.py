@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from orderdesk.crypto import formats, webhooks
+from orderdesk.crypto.repositories import events as repo
 from orderdesk.crypto.vocabulary import WEBHOOK_ACTIONS
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection
@@ -27,18 +28,12 @@ async def emit(conn: Connection, partner_id: str, action: str, entities: dict[st
         raise ValueError(f"unknown webhook action {action!r}")
     event_id = ids.new_hex_id()
     body = orjson.dumps({"id": event_id, "action": action, "created_at": formats.timestamp(now), **entities})
-    await conn.execute(
-        "INSERT INTO crypto_events (id, partner_id, action, body, created_at)"
-        " VALUES (:id, :partner_id, :action, :body, :now)",
-        {"id": event_id, "partner_id": partner_id, "action": action, "body": body, "now": now},
-    )
+    await repo.insert_event(conn, event_id, partner_id, action, body, now)
     await webhooks.fan_out(conn, partner_id, action, event_id, now)
     return event_id
 
 
 async def recorded(conn: Connection, partner_id: str) -> list[dict[str, Any]]:
     """The partner's events, oldest first, as their bodies (tests)."""
-    rows = await conn.fetch(
-        "SELECT body FROM crypto_events WHERE partner_id = :partner_id ORDER BY seq", {"partner_id": partner_id}
-    )
+    rows = await repo.event_bodies(conn, partner_id)
     return [orjson.loads(row["body"]) for row in rows]
