@@ -19,8 +19,9 @@ from orderdesk.crypto.auth import Partner, require_scope
 from orderdesk.crypto.models.partner import Confirmation as ConfirmationBody
 from orderdesk.crypto.models.partner import ResendCode
 from orderdesk.crypto.orders import codes, quotes, reads, states
-from orderdesk.crypto.orders.create import check_permissions, reference_taken
+from orderdesk.crypto.orders.create import check_permissions
 from orderdesk.crypto.orders.registry import OPERATIONS
+from orderdesk.crypto.repositories import orders as repo
 from orderdesk.platform.db import Connection, UniqueViolation
 from orderdesk.platform.errors import ApiError
 from orderdesk.platform.runtime import Runtime
@@ -142,7 +143,7 @@ async def _reference_for(conn: Connection, order: Any, sent: str | None) -> str 
         if sent == order["reference_id"]:
             raise errors.invalid_parameters(REFERENCE_SET)
         raise errors.invalid_reference_id()
-    if await reference_taken(conn, order["partner_id"], sent):
+    if await repo.reference_taken(conn, order["partner_id"], sent):
         raise errors.reference_id_already_used(sent)
     return sent
 
@@ -157,9 +158,7 @@ async def _security_code(
     if codes.matches(order["id"], code, order["code_hash"]):
         return None
     attempts = order["code_attempts"] + 1
-    await conn.execute(
-        "UPDATE crypto_orders SET code_attempts = :attempts WHERE id = :id", {"attempts": attempts, "id": order["id"]}
-    )
+    await repo.set_code_attempts(conn, order["id"], attempts)
     if attempts >= runtime.settings.crypto_code_max_attempts:
         await states.apply(conn, order, "code_attempts_exhausted", now)
         return Refusal(errors.invalid_security_code(WRONG_CODE_CANCELLED))
@@ -198,7 +197,7 @@ async def _resend(
         raise errors.invalid_order_state("Order does not require a security code")
     if order["code_resends"] >= runtime.settings.crypto_code_max_resends:
         raise errors.invalid_order_state("Security code resend limit reached")
-    await conn.execute("UPDATE crypto_orders SET code_resends = code_resends + 1 WHERE id = :id", {"id": order["id"]})
+    await repo.increment_code_resends(conn, order["id"])
     snapshot = await reads.snapshot(conn, order["id"], now)
     await codes.issue(conn, snapshot, customer["email"], now, runtime.settings)
     return snapshot

@@ -29,6 +29,7 @@ from orderdesk.crypto.models.types import one_of
 from orderdesk.crypto.orders import codes, quotes, reads
 from orderdesk.crypto.orders.operation import Columns, Draft, Operation
 from orderdesk.crypto.orders.registry import OPERATIONS
+from orderdesk.crypto.repositories import orders as repo
 from orderdesk.crypto.validation import Fields
 from orderdesk.crypto.vocabulary import CREATABLE_OPERATIONS
 from orderdesk.platform import ids
@@ -114,18 +115,8 @@ async def _references(conn: Connection, operation: Operation, draft: Draft) -> N
 
 
 async def _reference_unused(conn: Connection, partner_id: str, reference_id: str | None) -> None:
-    if reference_id is not None and await reference_taken(conn, partner_id, reference_id):
+    if reference_id is not None and await repo.reference_taken(conn, partner_id, reference_id):
         raise errors.reference_id_already_used(reference_id)
-
-
-async def reference_taken(conn: Connection, partner_id: str, reference_id: str) -> bool:
-    return (
-        await conn.fetchval(
-            "SELECT 1 FROM crypto_orders WHERE partner_id = :partner_id AND reference_id = :reference_id",
-            {"partner_id": partner_id, "reference_id": reference_id},
-        )
-        is not None
-    )
 
 
 async def check_permissions(
@@ -169,8 +160,8 @@ async def _persist(
     )
     commission = draft.commission
     try:
-        await conn.execute(
-            INSERT_ORDER,
+        await repo.insert_pending_order(
+            conn,
             {
                 "id": order_id,
                 "partner_id": draft.partner.id,
@@ -199,15 +190,3 @@ async def _persist(
 
 def _column_values(cols: Columns) -> dict[str, Any]:
     return {name: getattr(cols, name) for name in Columns.__dataclass_fields__}
-
-
-INSERT_ORDER = (
-    "INSERT INTO crypto_orders (id, partner_id, customer_id, reference_id, operation, state, cancel_reason,"
-    " asset_currency, asset_amount, settlement_currency, settlement_amount, counter_currency, counter_amount,"
-    " commission_type, commission_value, commission_currency, commission_amount, fee_amount, usd_value, quote,"
-    " node, expires_at, requires_confirmation_code, code_attempts, code_resends, network, created_at,"
-    " last_updated_at) VALUES (:id, :partner_id, :customer_id, :reference_id, :operation, 'pending', NULL,"
-    " :currency, :asset_amount, :settlement_currency, :settlement_amount, :counter_currency, :counter_amount,"
-    " :commission_type, :commission_value, :commission_currency, :commission_amount, :fee_amount, :usd_value,"
-    " :quote, :node, :expires_at, :code, 0, 0, :network, :now, :now)"
-)

@@ -15,6 +15,7 @@ from orderdesk.crypto.catalogue import Asset
 from orderdesk.crypto.models.operator import DepositInput
 from orderdesk.crypto.models.types import one_of, too_many_places
 from orderdesk.crypto.orders import reads
+from orderdesk.crypto.repositories import orders as repo
 from orderdesk.crypto.validation import Fields
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection, UniqueViolation
@@ -106,12 +107,8 @@ async def _create_receive(conn: Connection, customer: Any, dep: Deposit, asset: 
             "network": dep.network,
         }
     }
-    await conn.execute(
-        "INSERT INTO crypto_orders (id, partner_id, customer_id, reference_id, operation, state, cancel_reason,"
-        " asset_currency, asset_amount, fee_amount, node, requires_confirmation_code, code_attempts, code_resends,"
-        " tx_hash, network, created_at, last_updated_at, submitted_at) VALUES (:id, :partner_id, :customer_id,"
-        " NULL, 'receive', 'completed', NULL, :currency, :net, :fee, :node, FALSE, 0, 0, :tx_hash, :network,"
-        " :now, :now, :now)",
+    await repo.insert_deposit_receive_order(
+        conn,
         {
             "id": order_id,
             "partner_id": customer["partner_id"],
@@ -126,11 +123,7 @@ async def _create_receive(conn: Connection, customer: Any, dep: Deposit, asset: 
         },
     )
     try:
-        await conn.execute(
-            "INSERT INTO crypto_deposit_hashes (currency, network, tx_hash, order_id)"
-            " VALUES (:currency, :network, :tx_hash, :order_id)",
-            {"currency": dep.currency, "network": dep.network, "tx_hash": dep.tx_hash, "order_id": order_id},
-        )
+        await repo.insert_deposit_hash(conn, dep.currency, dep.network, dep.tx_hash, order_id)
     except UniqueViolation:
         raise errors.conflict(f"tx_hash '{dep.tx_hash}' has already been deposited") from None
     await ledger.post(

@@ -1,4 +1,4 @@
-"""SQL of crypto_orders: reads and the expiry sweep's selection."""
+"""SQL of crypto_orders (and of crypto_deposit_hashes, the deposits' transaction hashes)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,16 @@ _ASSET_PLACES = (
     "COALESCE((SELECT decimal_places FROM crypto_assets WHERE id = asset_currency),"
     " (SELECT decimal_places FROM crypto_investments WHERE id = asset_currency), 18) AS asset_places"
 )
+
+
+async def reference_taken(conn: Connection, partner_id: str, reference_id: str) -> bool:
+    return (
+        await conn.fetchval(
+            "SELECT 1 FROM crypto_orders WHERE partner_id = :partner_id AND reference_id = :reference_id",
+            {"partner_id": partner_id, "reference_id": reference_id},
+        )
+        is not None
+    )
 
 
 async def find_customer_order(conn: Connection, customer_id: str, order_id: str, *, lock: bool) -> Row | None:
@@ -123,6 +133,57 @@ async def transition_order(
 
 async def set_code_hash(conn: Connection, order_id: str, code_hash: str) -> None:
     await conn.execute("UPDATE crypto_orders SET code_hash = :hash WHERE id = :id", {"hash": code_hash, "id": order_id})
+
+
+async def set_code_attempts(conn: Connection, order_id: str, attempts: int) -> None:
+    await conn.execute(
+        "UPDATE crypto_orders SET code_attempts = :attempts WHERE id = :id", {"attempts": attempts, "id": order_id}
+    )
+
+
+async def increment_code_resends(conn: Connection, order_id: str) -> None:
+    await conn.execute("UPDATE crypto_orders SET code_resends = code_resends + 1 WHERE id = :id", {"id": order_id})
+
+
+# --------------------------------------------------------------------------- new orders
+
+
+async def insert_pending_order(conn: Connection, row: Mapping[str, Any]) -> None:
+    """A new pending order (8.2 step 13); `row` holds the columns named in the statement, `code`
+    (requires_confirmation_code) and `now`."""
+    await conn.execute(
+        "INSERT INTO crypto_orders (id, partner_id, customer_id, reference_id, operation, state, cancel_reason,"
+        " asset_currency, asset_amount, settlement_currency, settlement_amount, counter_currency, counter_amount,"
+        " commission_type, commission_value, commission_currency, commission_amount, fee_amount, usd_value, quote,"
+        " node, expires_at, requires_confirmation_code, code_attempts, code_resends, network, created_at,"
+        " last_updated_at) VALUES (:id, :partner_id, :customer_id, :reference_id, :operation, 'pending', NULL,"
+        " :currency, :asset_amount, :settlement_currency, :settlement_amount, :counter_currency, :counter_amount,"
+        " :commission_type, :commission_value, :commission_currency, :commission_amount, :fee_amount, :usd_value,"
+        " :quote, :node, :expires_at, :code, 0, 0, :network, :now, :now)",
+        row,
+    )
+
+
+async def insert_deposit_receive_order(conn: Connection, row: Mapping[str, Any]) -> None:
+    """The completed `receive` order of a deposit (11.5); `row`: id, partner_id, customer_id,
+    currency, net, fee, node, tx_hash, network, now."""
+    await conn.execute(
+        "INSERT INTO crypto_orders (id, partner_id, customer_id, reference_id, operation, state, cancel_reason,"
+        " asset_currency, asset_amount, fee_amount, node, requires_confirmation_code, code_attempts, code_resends,"
+        " tx_hash, network, created_at, last_updated_at, submitted_at) VALUES (:id, :partner_id, :customer_id,"
+        " NULL, 'receive', 'completed', NULL, :currency, :net, :fee, :node, FALSE, 0, 0, :tx_hash, :network,"
+        " :now, :now, :now)",
+        row,
+    )
+
+
+async def insert_deposit_hash(conn: Connection, currency: str, network: str, tx_hash: str, order_id: str) -> None:
+    """UniqueViolation when the hash was deposited before (on that currency and network)."""
+    await conn.execute(
+        "INSERT INTO crypto_deposit_hashes (currency, network, tx_hash, order_id)"
+        " VALUES (:currency, :network, :tx_hash, :order_id)",
+        {"currency": currency, "network": network, "tx_hash": tx_hash, "order_id": order_id},
+    )
 
 
 async def insert_transfer_receive_order(conn: Connection, row: Mapping[str, Any]) -> None:
