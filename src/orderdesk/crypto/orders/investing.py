@@ -18,6 +18,7 @@ from orderdesk.crypto.orders.operation import (
     read_commission,
     require_usd_asset,
 )
+from orderdesk.crypto.repositories import positions as repo
 from orderdesk.crypto.validation import Fields
 from orderdesk.platform.db import Connection
 
@@ -78,10 +79,7 @@ class InvestmentOperation(Operation):
 
 async def position(conn: Connection, customer_id: str, investment_id: str) -> pricing.Position:
     tokens = await ledger.balance(conn, postings.customer(customer_id, investment_id, Decimal(0)).label)
-    principal = await conn.fetchval(
-        "SELECT principal FROM crypto_positions WHERE customer_id = :customer_id AND investment_id = :investment_id",
-        {"customer_id": customer_id, "investment_id": investment_id},
-    )
+    principal = await repo.stored_principal(conn, customer_id, investment_id, lock=False)
     return pricing.Position(tokens, principal if principal is not None else Decimal(0))
 
 
@@ -91,24 +89,11 @@ async def move_principal(
     """Add `change` to the position's principal W. A redemption's `b` was priced against W at
     initiation; should another redemption have run since, W stops at zero, and a position
     without tokens has no principal."""
-    row = await conn.fetchrow(
-        "SELECT principal FROM crypto_positions WHERE customer_id = :customer_id"
-        " AND investment_id = :investment_id" + conn.for_update,
-        {"customer_id": customer_id, "investment_id": investment_id},
-    )
+    stored = await repo.stored_principal(conn, customer_id, investment_id, lock=True)
     tokens = await ledger.balance(conn, postings.customer(customer_id, investment_id, Decimal(0)).label)
-    principal = (row["principal"] if row else Decimal(0)) + change
+    principal = (stored if stored is not None else Decimal(0)) + change
     principal = Decimal(0) if tokens == 0 or principal < 0 else principal
-    params = {"customer_id": customer_id, "investment_id": investment_id, "principal": principal, "now": now}
-    if row is None:
-        await conn.execute(
-            "INSERT INTO crypto_positions (customer_id, investment_id, principal, updated_at)"
-            " VALUES (:customer_id, :investment_id, :principal, :now)",
-            params,
-        )
+    if stored is None:
+        await repo.insert_position(conn, customer_id, investment_id, principal, now)
     else:
-        await conn.execute(
-            "UPDATE crypto_positions SET principal = :principal, updated_at = :now"
-            " WHERE customer_id = :customer_id AND investment_id = :investment_id",
-            params,
-        )
+        await repo.update_principal(conn, customer_id, investment_id, principal, now)
