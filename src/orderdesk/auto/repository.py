@@ -475,6 +475,17 @@ async def skip_deliveries(conn: Connection, event_ids: Sequence[str]) -> None:
     )
 
 
+async def lock_event_delivery(conn: Connection, event_id: str) -> Row | None:
+    """The event's id, order_id and delivery_status, locked."""
+    return await conn.fetchrow(
+        "SELECT id, order_id, delivery_status FROM auto_events WHERE id = :id" + conn.for_update, {"id": event_id}
+    )
+
+
+async def mark_delivery_pending(conn: Connection, event_id: str) -> None:
+    await conn.execute("UPDATE auto_events SET delivery_status = 'pending' WHERE id = :id", {"id": event_id})
+
+
 # --------------------------------------------------------------------------- scheduler
 
 

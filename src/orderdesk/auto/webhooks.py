@@ -121,16 +121,14 @@ async def redeliver(runtime: Runtime, event_id: str) -> dict[str, Any]:
     schedule. Unknown event → 404; a pending or delivered one → 409."""
     now = runtime.clock.now()
     async with runtime.db.transaction() as conn:
-        event = await conn.fetchrow(
-            "SELECT id, order_id, delivery_status FROM auto_events WHERE id = :id" + conn.for_update, {"id": event_id}
-        )
+        event = await repository.lock_event_delivery(conn, event_id)
         if event is None:
             raise ApiError(404, "not_found", "Webhook event not found")
         if event["delivery_status"] not in (events.FAILED, events.DELIVERY_SKIPPED):
             raise ApiError(
                 409, "conflict", f"Webhook event is {event['delivery_status']}; only a failed one is redelivered"
             )
-        await conn.execute("UPDATE auto_events SET delivery_status = 'pending' WHERE id = :id", {"id": event_id})
+        await repository.mark_delivery_pending(conn, event_id)
         await outbox.enqueue(conn, events.WEBHOOK_KIND, ref=event_id, due_at=now, now=now, fifo_key=event["order_id"])
     runtime.dispatcher.wake()
     return {"id": event_id, "order_id": event["order_id"], "delivery_status": events.PENDING}
