@@ -259,6 +259,48 @@ async def test_reupload_clears_the_deadline(make_client, clock) -> None:  # type
     assert actives((await partner.get(f"/customers/{customer['id']}")).json()) == {True}
 
 
+async def test_deadline_sweep_takes_each_customer_at_its_own_first_rejection(  # type: ignore[no-untyped-def]
+    make_client, clock
+) -> None:
+    """12, KYC deadline (5.7; docs/decisions.md [5.7]): a customer's deadline is its first
+    rejection plus the grace days, and a later rejection does not move it. At the deadline the
+    sweep turns off the flag of that customer only, once."""
+    client = await make_client(crypto_require_kyc=True, crypto_kyc_grace_days=15)
+    operator = Operator(client)
+    partner = await operator.partner(products=["crypto_swap"])
+    first, second = await partner.customer(), await partner.customer(reference_id="cust-000043")
+    for customer in (first, second):
+        for kind in ("id_front", "id_back", "proof_of_address"):
+            await upload(partner, customer["id"], document_type=kind)
+    await reject(operator, first["id"], "id_back")  # day 0: first's deadline is day 15
+    clock.advance(days=5)
+    await reject(operator, second["id"], "id_front")  # day 5: second's deadline is day 20
+    await reject(operator, first["id"], "id_front")  # still day 15 for first
+    clock.advance(days=10)
+    await client.runtime.dispatcher.drain()
+    await client.runtime.dispatcher.drain()  # a second run finds nothing more due
+    assert actives((await partner.get(f"/customers/{first['id']}")).json()) == {False}
+    assert actives((await partner.get(f"/customers/{second['id']}")).json()) == {True}
+    clock.advance(days=5)
+    await client.runtime.dispatcher.drain()
+    assert actives((await partner.get(f"/customers/{second['id']}")).json()) == {False}
+    changes = [e for e in await recorded_events(client, partner.id) if e["action"] == "customer-product-changed"]
+    assert [(e["customer"]["id"], actives(e["customer"])) for e in changes] == [
+        (first["id"], {True}),
+        (second["id"], {True}),
+        (first["id"], {False}),
+        (second["id"], {False}),
+    ]
+
+
+async def reject(operator: Operator, customer_id: str, kind: str) -> None:
+    path = f"/crypto/customers/{customer_id}/requirements/document_{kind}"
+    response = await operator.request(
+        "PATCH", path, json={"status": "rejected", "rejection_reason": "document_expired"}
+    )
+    assert response.status_code == 200, response.text
+
+
 async def test_without_required_kyc_products_are_always_active(
     operator: Operator, partner: Partner, customer: dict[str, Any]
 ) -> None:
