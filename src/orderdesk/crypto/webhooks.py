@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from orderdesk.crypto import errors
-from orderdesk.crypto import webhooks_repository as repository
+from orderdesk.crypto.repositories import webhooks as repository
 from orderdesk.crypto.signing import WebhookSigner, generate_private_key_pem
 from orderdesk.platform import ids, metrics, outbound, outbox
 from orderdesk.platform.db import Connection, Database
