@@ -64,28 +64,24 @@ def json_request_body(model: type[BaseModel], example: Any) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": schema_ref(model), "example": example}}}
 
 
-def query_parameter(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema or {"type": "string"},
-    }
-
-
 def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
-    """One optional query parameter per field of `model` (by alias), typed by its schema."""
+    """One optional query parameter per field of `model` (by alias), typed by its schema (a
+    default shown when there is one); a list is sent comma-separated (form, not exploded)."""
     properties = model.model_json_schema(by_alias=True)["properties"]
     parameters = []
     for name, schema in properties.items():
         options = [option for option in schema.pop("anyOf", []) if option.get("type") != "null"]
         if options:
             schema = {**options[0], **schema}
-        description = schema.pop("description", "")
-        for noise in ("title", "default"):
-            schema.pop(noise, None)
-        parameters.append(query_parameter(name, description, schema))
+        schema.pop("title", None)
+        if schema.get("default", 0) is None:
+            del schema["default"]
+        parameter = {"name": name, "in": "query", "required": False, "schema": schema}
+        if "description" in schema:
+            parameter["description"] = schema.pop("description")
+        if schema.get("type") == "array":
+            parameter.update(style="form", explode=False)
+        parameters.append(parameter)
     return parameters
 
 
