@@ -39,19 +39,21 @@ def responses_with_errors(
     *,
     schema: type[BaseModel] | None = None,
     error_schema: type[BaseModel] | None = None,
+    ref: Callable[[type[BaseModel]], dict[str, str]] = schema_ref,
 ) -> dict[int | str, dict[str, Any]]:
     """The success answer with its example (and schema), then every error code grouped by HTTP
-    status, each status with the envelope schema and one example per code."""
+    status, each status with the envelope schema and one example per code. `ref` names a model's
+    schema (a product may also note which models its document uses)."""
     success: dict[str, Any] = {"example": example}
     if schema is not None:
-        success["schema"] = schema_ref(schema)
+        success["schema"] = ref(schema)
     answer: dict[int | str, dict[str, Any]] = {
         status: {"description": description, "content": {"application/json": success}}
     }
     for code in codes:
         empty: dict[str, Any] = {"examples": {}}
         if error_schema is not None:
-            empty["schema"] = schema_ref(error_schema)
+            empty["schema"] = ref(error_schema)
         entry = answer.setdefault(status_of(code), {"description": "", "content": {"application/json": empty}})
         entry["content"]["application/json"]["examples"][code] = {"value": error_body(code)}
         entry["description"] = ", ".join(
