@@ -19,6 +19,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from orderdesk.crypto.models.common import ErrorEnvelope, Order, Paging
 from orderdesk.platform.openapi import (
     COMPONENTS,
+    ErrorDocs,
     canonical,
     nullable_as_type_list,
     path_parameter,
@@ -102,23 +103,16 @@ def _error_body(code: str) -> dict[str, Any]:
     return body
 
 
+ERROR_DOCS = ErrorDocs(lambda code: ERRORS[code][0], _error_body, ErrorEnvelope)
+
+
 def _responses(
     success: tuple[int, type[BaseModel] | None, Any, str], codes: tuple[str, ...], also: tuple[int, str] | None
 ) -> dict[int | str, dict[str, Any]]:
     """The success answer (and `also`, a second success status with the same body) with its
     schema and example, then every error code grouped by status; no model: no body."""
     status, model, example, description = success
-    answer = responses_with_errors(
-        status,
-        example,
-        description,
-        codes,
-        lambda code: ERRORS[code][0],
-        _error_body,
-        schema=model,
-        error_schema=ErrorEnvelope,
-        ref=ref,
-    )
+    answer = responses_with_errors(status, example, description, codes, ERROR_DOCS, schema=model, ref=ref)
     if model is None:
         answer[status] = {"description": description}
     if also is not None:

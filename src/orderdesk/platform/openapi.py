@@ -6,6 +6,7 @@ served from this package (no CDN: the docs work on a private network)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -29,16 +30,24 @@ def schema_ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": COMPONENTS.format(model=model.__name__)}
 
 
+@dataclass(frozen=True)
+class ErrorDocs:
+    """How a product documents its error codes: each code's HTTP status and example body, and
+    the envelope model every error answer has."""
+
+    status_of: Callable[[str], int]
+    body_of: Callable[[str], dict[str, Any]]
+    envelope: type[BaseModel]
+
+
 def responses_with_errors(
     status: int,
     example: Any,
     description: str,
     codes: tuple[str, ...],
-    status_of: Callable[[str], int],
-    error_body: Callable[[str], dict[str, Any]],
+    errors: ErrorDocs,
     *,
     schema: type[BaseModel] | None = None,
-    error_schema: type[BaseModel] | None = None,
     ref: Callable[[type[BaseModel]], dict[str, str]] = schema_ref,
 ) -> dict[int | str, dict[str, Any]]:
     """The success answer with its example (and schema), then every error code grouped by HTTP
@@ -51,11 +60,9 @@ def responses_with_errors(
         status: {"description": description, "content": {"application/json": success}}
     }
     for code in codes:
-        empty: dict[str, Any] = {"examples": {}}
-        if error_schema is not None:
-            empty["schema"] = ref(error_schema)
-        entry = answer.setdefault(status_of(code), {"description": "", "content": {"application/json": empty}})
-        entry["content"]["application/json"]["examples"][code] = {"value": error_body(code)}
+        empty = {"schema": ref(errors.envelope), "examples": {}}
+        entry = answer.setdefault(errors.status_of(code), {"description": "", "content": {"application/json": empty}})
+        entry["content"]["application/json"]["examples"][code] = {"value": errors.body_of(code)}
         entry["description"] = ", ".join(
             name.partition("@")[0] for name in entry["content"]["application/json"]["examples"]
         )
