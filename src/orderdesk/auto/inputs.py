@@ -102,7 +102,7 @@ def order_list(request: Request) -> OrderList:
         **{"from": start and utc_key(start), "to": end and utc_key(end)},
     )
     ids = None if query.ids is None else [order_id for order_id in query.ids if is_ulid(order_id)]
-    page = _page(ORDER_SORTS[query.sort or "created_desc"], filters, query.limit, query.cursor)
+    page = _page(ORDER_SORTS[query.sort], filters, query.limit, query.cursor)
     return OrderList(ids, query.status, start, end, page)
 
 
@@ -206,7 +206,7 @@ def vehicle_list(request: Request) -> VehicleList:
         auction_date_from=first_day and first_day.isoformat(),
         auction_date_to=last_day and last_day.isoformat(),
     )
-    sort = VEHICLE_SORTS[query.sort or "auction_date_asc"]
+    sort = VEHICLE_SORTS[query.sort]
     return VehicleList(filters, _page(sort, filters, query.limit, query.cursor))
 
 

@@ -26,6 +26,7 @@ from pydantic import (
     WrapValidator,
     field_validator,
 )
+from pydantic_core import PydanticUseDefault
 
 from orderdesk.auto.timefmt import parse_date, parse_timestamp
 from orderdesk.platform.outbound import is_absolute_http_url
@@ -309,9 +310,12 @@ def _one(value: str | list[str]) -> str:
     return value
 
 
-def query_text(value: str | list[str]) -> str | None:
-    """The parameter's value; None when empty (spec 2.7: an empty value counts as absent)."""
-    return _one(value) or None
+def query_text(value: str | list[str]) -> str:
+    """The parameter's value; an empty one counts as absent (spec 2.7): its field keeps its default."""
+    text = _one(value)
+    if not text:
+        raise PydanticUseDefault()
+    return text
 
 
 def _csv(value: str | list[str]) -> list[str]:
@@ -319,8 +323,12 @@ def _csv(value: str | list[str]) -> list[str]:
     return list(dict.fromkeys(item.strip() for item in _one(value).split(",") if item.strip()))
 
 
-def _csv_or_none(value: str | list[str]) -> list[str] | None:
-    return _csv(value) or None
+def _items(value: str | list[str]) -> list[str]:
+    """A CSV with no item counts as absent."""
+    items = _csv(value)
+    if not items:
+        raise PydanticUseDefault()
+    return items
 
 
 def _ids(value: str | list[str]) -> list[str]:
@@ -331,18 +339,18 @@ def _ids(value: str | list[str]) -> list[str]:
     return ids
 
 
-def _option_tokens(value: str | list[str]) -> list[str] | None:
-    tokens = _csv(value)
+def _option_tokens(value: str | list[str]) -> list[str]:
+    tokens = _items(value)
     bad = [token for token in tokens if not OPTION_TOKEN.fullmatch(token)]
     if bad:
         raise ValueError(f"{bad[0]!r} is not an option token ({OPTION_TOKEN_PATTERN})")
-    return tokens or None
+    return tokens
 
 
 def _one_of(allowed: tuple[str, ...]) -> Any:
-    def check(value: str | list[str]) -> str | None:
+    def check(value: str | list[str]) -> str:
         text = query_text(value)
-        if text is not None and text not in allowed:
+        if text not in allowed:
             raise ValueError("must be one of: " + ", ".join(allowed))
         return text
 
@@ -350,24 +358,22 @@ def _one_of(allowed: tuple[str, ...]) -> Any:
 
 
 def _csv_of(allowed: tuple[str, ...], *, fold_upper: bool = False) -> Any:
-    """A CSV of enum items, sorted; none given is absent."""
+    """A CSV of enum items, sorted."""
 
-    def check(value: str | list[str]) -> list[str] | None:
-        items = _csv(value)
+    def check(value: str | list[str]) -> list[str]:
+        items = _items(value)
         if fold_upper:
             items = list(dict.fromkeys(item.upper() for item in items))
         unknown = [item for item in items if item not in allowed]
         if unknown:
             raise ValueError(f"unknown value {unknown[0]!r}; allowed: " + ", ".join(allowed))
-        return sorted(items) or None
+        return sorted(items)
 
     return BeforeValidator(check)
 
 
-def _query_integer(value: str | list[str]) -> int | None:
+def _query_integer(value: str | list[str]) -> int:
     text = query_text(value)
-    if text is None:
-        return None
     if not _QUERY_INTEGER.fullmatch(text):
         raise ValueError("must be an integer")
     if len(text.lstrip("-")) > QUERY_INTEGER_DIGITS:
@@ -377,8 +383,6 @@ def _query_integer(value: str | list[str]) -> int | None:
 
 def _limit(value: str | list[str], within: ValidatorFunctionWrapHandler) -> int:
     text = query_text(value)
-    if text is None:
-        return DEFAULT_LIMIT
     try:
         if not _LIMIT.fullmatch(text):
             raise ValueError
@@ -387,10 +391,8 @@ def _limit(value: str | list[str], within: ValidatorFunctionWrapHandler) -> int:
         raise ValueError(f"must be an integer from 1 to {MAX_LIMIT}") from None
 
 
-def _query_timestamp(value: str | list[str]) -> datetime | None:
+def _query_timestamp(value: str | list[str]) -> datetime:
     text = query_text(value)
-    if text is None:
-        return None
     if len(text) >= 6 and text[-6] == " ":  # an unencoded "+" arrives as a space (spec 2.5)
         text = text[:-6] + "+" + text[-5:]
     parsed = parse_timestamp(text)
@@ -399,10 +401,8 @@ def _query_timestamp(value: str | list[str]) -> datetime | None:
     return parsed
 
 
-def _query_date(value: str | list[str]) -> date | None:
+def _query_date(value: str | list[str]) -> date:
     text = query_text(value)
-    if text is None:
-        return None
     parsed = parse_date(text)
     if parsed is None:
         raise ValueError("must be a calendar date YYYY-MM-DD")
@@ -412,14 +412,10 @@ def _query_date(value: str | list[str]) -> date | None:
 QUERY_TIMESTAMP = "ISO 8601 with an explicit ±HH:MM offset (send + as %2B); from and to go together"
 
 
-def _described(text: str) -> Any:
-    return Field(description=text)
-
-
 QueryText = Annotated[str | None, BeforeValidator(query_text)]
 QueryInteger = Annotated[int | None, BeforeValidator(_query_integer)]
 QueryCount = Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_query_integer)]
-QueryCsv = Annotated[list[str] | None, BeforeValidator(_csv_or_none)]
+QueryCsv = Annotated[list[str] | None, BeforeValidator(_items)]
 QueryTimestamp = Annotated[datetime | None, BeforeValidator(_query_timestamp)]
 QueryDate = Annotated[date | None, BeforeValidator(_query_date)]
 QueryStatus = Annotated[Status | None, _one_of(STATUSES)]
@@ -446,30 +442,30 @@ class PageQuery(QueryModel):
 
 
 class FacetsQuery(QueryModel):
-    source: Annotated[Sources, _described("CSV")] = None
+    source: Annotated[Sources, Field(description="CSV")] = None
 
 
 class VehicleListQuery(QueryModel):
-    make: Annotated[QueryCsv, _described("CSV, case-insensitive")] = None
-    model: Annotated[QueryCsv, _described("CSV, case-insensitive; requires make")] = None
+    make: Annotated[QueryCsv, Field(description="CSV, case-insensitive")] = None
+    model: Annotated[QueryCsv, Field(description="CSV, case-insensitive; requires make")] = None
     year_min: QueryInteger = None
     year_max: QueryInteger = None
     price_min_usd: QueryCount = None
     price_max_usd: QueryCount = None
-    auction_count_min: Annotated[QueryCount, _described("null-strict")] = None
-    auction_count_max: Annotated[QueryCount, _described("null-strict")] = None
+    auction_count_min: Annotated[QueryCount, Field(description="null-strict")] = None
+    auction_count_max: Annotated[QueryCount, Field(description="null-strict")] = None
     mileage_max_km: QueryCount = None
-    source: Annotated[Sources, _described("CSV")] = None
-    fuel: Annotated[list[Fuel] | None, _csv_of(FUELS), _described("CSV")] = None
-    transmission: Annotated[list[Transmission] | None, _csv_of(TRANSMISSIONS), _described("CSV")] = None
-    accident_grade: Annotated[Grades, _described("CSV, case-insensitive; null-strict")] = None
-    exterior_grade: Annotated[Grades, _described("CSV, case-insensitive; null-strict")] = None
+    source: Annotated[Sources, Field(description="CSV")] = None
+    fuel: Annotated[list[Fuel] | None, _csv_of(FUELS), Field(description="CSV")] = None
+    transmission: Annotated[list[Transmission] | None, _csv_of(TRANSMISSIONS), Field(description="CSV")] = None
+    accident_grade: Annotated[Grades, Field(description="CSV, case-insensitive; null-strict")] = None
+    exterior_grade: Annotated[Grades, Field(description="CSV, case-insensitive; null-strict")] = None
     options_include: Annotated[
-        list[OptionToken] | None, BeforeValidator(_option_tokens), _described("CSV; the vehicle has every one")
+        list[OptionToken] | None, BeforeValidator(_option_tokens), Field(description="CSV; the vehicle has every one")
     ] = None
-    auction_date_from: Annotated[QueryDate, _described("KST, inclusive (null-strict)")] = None
-    auction_date_to: Annotated[QueryDate, _described("KST, inclusive (null-strict)")] = None
-    sort: Annotated[VehicleSortName | None, _one_of(VEHICLE_SORT_NAMES)] = None
+    auction_date_from: Annotated[QueryDate, Field(description="KST, inclusive (null-strict)")] = None
+    auction_date_to: Annotated[QueryDate, Field(description="KST, inclusive (null-strict)")] = None
+    sort: Annotated[VehicleSortName, _one_of(VEHICLE_SORT_NAMES)] = "auction_date_asc"
     limit: Limit = DEFAULT_LIMIT
     cursor: Cursor = None
 
@@ -478,12 +474,12 @@ class OrderListQuery(QueryModel):
     ids: Annotated[
         Annotated[list[str], Field(max_length=MAX_IDS)] | None,
         BeforeValidator(_ids),
-        _described("CSV of order ids; malformed, unknown and foreign ids are dropped; `ids=` matches nothing"),
+        Field(description="CSV of order ids; malformed, unknown and foreign ids are dropped; `ids=` matches nothing"),
     ] = None
     status: QueryStatus = None
     from_: Annotated[QueryTimestamp, Field(alias="from", description="created_at ≥ from; " + QUERY_TIMESTAMP)] = None
-    to: Annotated[QueryTimestamp, _described("created_at < to; " + QUERY_TIMESTAMP)] = None
-    sort: Annotated[OrderSortName | None, _one_of(ORDER_SORT_NAMES)] = None
+    to: Annotated[QueryTimestamp, Field(description="created_at < to; " + QUERY_TIMESTAMP)] = None
+    sort: Annotated[OrderSortName, _one_of(ORDER_SORT_NAMES)] = "created_desc"
     limit: Limit = DEFAULT_LIMIT
     cursor: Cursor = None
 

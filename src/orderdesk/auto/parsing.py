@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticUseDefault
 
 from orderdesk.auto import errors
 from orderdesk.auto.errors import Issue
@@ -200,6 +201,7 @@ def query(request: Request, model: type[Model], rules: Rules[Model] | None = Non
 
 def _usable(value: str | list[str]) -> bool:
     try:
-        return query_text(value) is not None
-    except ValueError:
+        query_text(value)
+    except (ValueError, PydanticUseDefault):
         return False
+    return True
