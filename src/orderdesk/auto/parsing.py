@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import cache
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -180,23 +181,32 @@ def query(request: Request, model: type[Model], rules: Rules[Model] | None = Non
     parameters, given the valid values and the names given with a usable value; their issues
     follow those of the parameters they read. Every issue at once, as one 400."""
     params = request.query_params
-    names = [field.alias or name for name, field in model.model_fields.items()]
-    data = {name: values[0] if len(values) == 1 else values for name in names if (values := params.getlist(name))}
+    position = _parameters(model)
+    data = {
+        name: values[0] if len(values) == 1 else values
+        for name in position.keys() & params.keys()
+        if (values := params.getlist(name))
+    }
     try:
         result, issues = model.model_validate(data), []
     except ValidationError as exc:
         issues = errors.issues_from(exc, "query")
-        refused = {issue.path for issue in issues}
+        refused = {issue.path for issue in issues}  # left out, so that the rules see the valid values
         result = model.model_validate({name: value for name, value in data.items() if name not in refused})
     if rules is not None:
         given = frozenset(name for name, value in data.items() if _usable(value))
-        position = {name: index for index, name in enumerate(names)}
         ordered = [((position[issue.path], 0), issue) for issue in issues]
         ordered += [((position[after], 1), issue) for after, issue in rules(result, given)]
         issues = [issue for _key, issue in sorted(ordered, key=lambda pair: pair[0])]
     if issues:
         raise errors.validation_error(issues)
     return result
+
+
+@cache
+def _parameters(model: type[BaseModel]) -> dict[str, int]:
+    """The query parameters `model` reads (field aliases), each with its position."""
+    return {field.alias or name: index for index, (name, field) in enumerate(model.model_fields.items())}
 
 
 def _usable(value: str | list[str]) -> bool:
