@@ -1,6 +1,6 @@
 """What each endpoint accepts, turned into the values its use case takes: bodies validated by
-their models (auto/models.py), query strings read by parsing.QueryReader, plus the rules a
-model cannot express (consistency across fields, cursors)."""
+their models (auto/models.py), plus the rules a model cannot express (consistency across fields
+and parameters, cursors)."""
 
 from __future__ import annotations
 
@@ -11,20 +11,11 @@ from typing import Any
 import orjson
 from fastapi import Request
 
-from orderdesk.auto import errors, models
+from orderdesk.auto import errors, models, parsing
 from orderdesk.auto.errors import Issue
 from orderdesk.auto.keyset import KeyKind, Sort
-from orderdesk.auto.models import (
-    FUELS,
-    GRADES,
-    OPTION_TOKEN,
-    SOURCES,
-    STATUSES,
-    TRANSMISSIONS,
-    VEHICLE_ID_PATTERN,
-    is_valid_vehicle_id,
-)
-from orderdesk.auto.parsing import Issues, QueryReader, validated
+from orderdesk.auto.models import OPTION_TOKEN, SOURCES, VEHICLE_ID_PATTERN, is_valid_vehicle_id
+from orderdesk.auto.parsing import RuleIssue, validated
 from orderdesk.auto.timefmt import kst_midnight, utc_key
 from orderdesk.platform import cursors
 from orderdesk.platform.ids import is_ulid
@@ -47,22 +38,24 @@ class Page:
         return rows, cursors.encode(self.sort.name, self.filters_digest, self.sort.key_of(rows[-1]))
 
 
-def _page(query: QueryReader, issues: Issues, sort: Sort, filters: dict[str, Any]) -> Page:
-    """Limit and cursor (spec 2.8): other query errors first, then the cursor."""
-    limit = query.limit()
-    token = query.text("cursor")
-    issues.raise_if_any()
+def _page(sort: Sort, filters: dict[str, Any], limit: int, cursor: str | None) -> Page:
+    """Limit and cursor (spec 2.8): the cursor is decoded once every other check passed."""
     digest = cursors.filters_hash(filters)
     after = None
-    if token is not None:
+    if cursor is not None:
         try:
-            key = cursors.decode(token, sort.name, digest)
+            key = cursors.decode(cursor, sort.name, digest)
         except cursors.InvalidCursor:
             raise errors.invalid_cursor() from None
         after = sort.parse_key(key)
         if after is None:
             raise errors.invalid_cursor()
     return Page(sort, digest, after, limit)
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    """The filters given, by parameter name (what a cursor's filter hash covers)."""
+    return {name: value for name, value in values.items() if value is not None}
 
 
 # --------------------------------------------------------------------------- orders
@@ -88,7 +81,6 @@ ORDER_SORTS = {
     "auction_date_asc": _order_sort("auction_date_asc", "auction_date", False, nullable=True),
     "updated_desc": _order_sort("updated_desc", "updated_at", True),
 }
-MAX_IDS = 100
 
 
 @dataclass(frozen=True)
@@ -102,33 +94,26 @@ class OrderList:
 
 def order_list(request: Request) -> OrderList:
     """GET /v1/orders (spec 4.5)."""
-    issues = Issues()
-    query = QueryReader(request, issues)
-    filters: dict[str, Any] = {}
-    ids = query.csv("ids")
-    if ids is not None:
-        if len(ids) > MAX_IDS:
-            query.problem("ids", f"must list at most {MAX_IDS} ids")
-        filters["ids"] = sorted(ids)
-        ids = [order_id for order_id in ids if is_ulid(order_id)]
-    status = query.enum("status", STATUSES)
-    created_from, created_to = query.timestamp("from"), query.timestamp("to")
-    _check_range(query, issues, created_from, created_to)
-    sort_name = query.enum("sort", models.ORDER_SORT_NAMES) or "created_desc"
-    for name, value in (("status", status), ("from", created_from), ("to", created_to)):
-        if value is not None:
-            filters[name] = utc_key(value) if isinstance(value, datetime) else value
-    page = _page(query, issues, ORDER_SORTS[sort_name], filters)
-    return OrderList(ids, status, created_from, created_to, page)
+    query = parsing.query(request, models.OrderListQuery, _created_range)
+    start, end = query.from_, query.to
+    filters = _given(
+        ids=None if query.ids is None else sorted(query.ids),
+        status=query.status,
+        **{"from": start and utc_key(start), "to": end and utc_key(end)},
+    )
+    ids = None if query.ids is None else [order_id for order_id in query.ids if is_ulid(order_id)]
+    page = _page(ORDER_SORTS[query.sort], filters, query.limit, query.cursor)
+    return OrderList(ids, query.status, start, end, page)
 
 
-def _check_range(query: QueryReader, issues: Issues, start: datetime | None, end: datetime | None) -> None:
-    given = {name for name in ("from", "to") if query.text(name) is not None}
-    if len(given) == 1:
-        missing = ({"from", "to"} - given).pop()
-        query.problem(missing, "from and to must be given together")
-    elif start is not None and end is not None and start > end:
-        query.problem("from", "must not be later than to")
+def _created_range(query: models.OrderListQuery, given: frozenset[str]) -> list[RuleIssue]:
+    """Spec 4.5: from and to together, from not later than to."""
+    if len(given & {"from", "to"}) == 1:
+        missing = "to" if "from" in given else "from"
+        return [("to", Issue("query", missing, "from and to must be given together"))]
+    if query.from_ is not None and query.to is not None and query.from_ > query.to:
+        return [("to", Issue("query", "from", "must not be later than to"))]
+    return []
 
 
 OPS_ORDER_SORT = Sort("created_desc", "created_at", "o.created_at", "o.id", True, False, "timestamp")
@@ -144,16 +129,10 @@ class OpsOrderList:
 
 def ops_order_list(request: Request) -> OpsOrderList:
     """GET /ops/v1/auto/orders (spec 8.6)."""
-    issues = Issues()
-    query = QueryReader(request, issues)
-    vehicle_id, partner_id = query.text("vehicle_id"), query.text("partner_id")
-    status = query.enum("status", STATUSES)
-    filters = {
-        name: value
-        for name, value in (("vehicle_id", vehicle_id), ("partner_id", partner_id), ("status", status))
-        if value is not None
-    }
-    return OpsOrderList(vehicle_id, partner_id, status, _page(query, issues, OPS_ORDER_SORT, filters))
+    query = parsing.query(request, models.OpsOrderListQuery)
+    filters = _given(vehicle_id=query.vehicle_id, partner_id=query.partner_id, status=query.status)
+    page = _page(OPS_ORDER_SORT, filters, query.limit, query.cursor)
+    return OpsOrderList(query.vehicle_id, query.partner_id, query.status, page)
 
 
 EVENT_SORT = Sort("sequence_asc", "seq", "seq", "id", False, False, "int")
@@ -161,16 +140,19 @@ EVENT_SORT = Sort("sequence_asc", "seq", "seq", "id", False, False, "int")
 
 def event_list(request: Request) -> Page:
     """GET /v1/orders/{id}/events (spec 4.9): oldest first by creation sequence."""
-    issues = Issues()
-    return _page(QueryReader(request, issues), issues, EVENT_SORT, {})
+    return _fixed_order_page(request, EVENT_SORT)
+
+
+def _fixed_order_page(request: Request, sort: Sort) -> Page:
+    query = parsing.query(request, models.PageQuery)
+    return _page(sort, {}, query.limit, query.cursor)
 
 
 PARTNER_SORT = Sort("created_asc", "created_at", "created_at", "id", False, False, "timestamp")
 
 
 def partner_list(request: Request) -> Page:
-    issues = Issues()
-    return _page(QueryReader(request, issues), issues, PARTNER_SORT, {})
+    return _fixed_order_page(request, PARTNER_SORT)
 
 
 # --------------------------------------------------------------------------- vehicles (partner)
@@ -209,54 +191,50 @@ class VehicleList:
 
 def vehicle_list(request: Request) -> VehicleList:
     """GET /v1/vehicles (spec 3.5)."""
-    issues = Issues()
-    query = QueryReader(request, issues)
-    filters: dict[str, Any] = {}
+    query = parsing.query(request, models.VehicleListQuery, _vehicle_rules)
+    first_day, last_day = query.auction_date_from, query.auction_date_to
+    filters = _given(
+        make=query.make and sorted({make.lower() for make in query.make}),
+        model=query.model and sorted({model.lower() for model in query.model}),
+        **{name: getattr(query, name) for name in _BOUNDS},
+        source=query.source,
+        fuel=query.fuel,
+        transmission=query.transmission,
+        accident_grade=query.accident_grade,
+        exterior_grade=query.exterior_grade,
+        options_include=query.options_include and sorted(query.options_include),
+        auction_date_from=first_day and first_day.isoformat(),
+        auction_date_to=last_day and last_day.isoformat(),
+    )
+    sort = VEHICLE_SORTS[query.sort]
+    return VehicleList(filters, _page(sort, filters, query.limit, query.cursor))
 
-    def keep(name: str, value: Any) -> None:
-        if value is not None:
-            filters[name] = value
 
-    makes, model_names = query.csv("make"), query.csv("model")
-    keep("make", sorted({m.lower() for m in makes}) if makes else None)
-    keep("model", sorted({m.lower() for m in model_names}) if model_names else None)
-    if "model" in filters and "make" not in filters:
-        query.problem("model", "requires make")
-    for low, high, minimum in (
-        ("year_min", "year_max", None),
-        ("price_min_usd", "price_max_usd", 0),
-        ("auction_count_min", "auction_count_max", 0),
-    ):
-        keep(low, query.integer(low, minimum=minimum))
-        keep(high, query.integer(high, minimum=minimum))
-        if low in filters and high in filters and filters[low] > filters[high]:
-            query.problem(low, f"must not be greater than {high}")
-    keep("mileage_max_km", query.integer("mileage_max_km", minimum=0))
-    keep("source", query.csv_enum("source", SOURCES))
-    keep("fuel", query.csv_enum("fuel", FUELS))
-    keep("transmission", query.csv_enum("transmission", TRANSMISSIONS))
-    keep("accident_grade", query.csv_enum("accident_grade", GRADES, fold_upper=True))
-    keep("exterior_grade", query.csv_enum("exterior_grade", GRADES, fold_upper=True))
-    tokens = query.csv("options_include")
-    if tokens:
-        bad = [token for token in tokens if not OPTION_TOKEN.fullmatch(token)]
-        if bad:
-            query.problem("options_include", f"{bad[0]!r} is not an option token (^[a-z0-9_]{{1,64}}$)")
-        keep("options_include", sorted(tokens))
-    first_day, last_day = query.date("auction_date_from"), query.date("auction_date_to")
-    keep("auction_date_from", first_day and first_day.isoformat())
-    keep("auction_date_to", last_day and last_day.isoformat())
+_RANGES = (
+    ("year_min", "year_max"),
+    ("price_min_usd", "price_max_usd"),
+    ("auction_count_min", "auction_count_max"),
+)
+_BOUNDS = (*(name for pair in _RANGES for name in pair), "mileage_max_km")
+
+
+def _vehicle_rules(query: models.VehicleListQuery, _names: frozenset[str]) -> list[RuleIssue]:
+    """Spec 3.5: model only with make; no _min above its _max, no _from after its _to."""
+    found = []
+    if query.model and not query.make:
+        found.append(("model", Issue("query", "model", "requires make")))
+    for low, high in _RANGES:
+        low_value, high_value = getattr(query, low), getattr(query, high)
+        if low_value is not None and high_value is not None and low_value > high_value:
+            found.append((high, Issue("query", low, f"must not be greater than {high}")))
+    first_day, last_day = query.auction_date_from, query.auction_date_to
     if first_day and last_day and first_day > last_day:
-        query.problem("auction_date_from", "must not be after auction_date_to")
-    sort_name = query.enum("sort", models.VEHICLE_SORT_NAMES) or "auction_date_asc"
-    return VehicleList(filters, _page(query, issues, VEHICLE_SORTS[sort_name], filters))
+        found.append(("auction_date_to", Issue("query", "auction_date_from", "must not be after auction_date_to")))
+    return found
 
 
-def facet_sources(request: Request) -> list[str] | None:
-    issues = Issues()
-    sources = QueryReader(request, issues).csv_enum("source", SOURCES)
-    issues.raise_if_any()
-    return sources
+def facet_sources(request: Request) -> list[models.Source] | None:
+    return parsing.query(request, models.FacetsQuery).source
 
 
 def auction_day_bounds(first: str | None, last: str | None) -> tuple[datetime | None, datetime | None]:

@@ -7,23 +7,28 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainValidator,
     StringConstraints,
+    ValidationError,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
     WithJsonSchema,
+    WrapValidator,
     field_validator,
 )
+from pydantic_core import PydanticUseDefault
 
-from orderdesk.auto.timefmt import parse_timestamp
+from orderdesk.auto.timefmt import parse_date, parse_timestamp
 from orderdesk.platform.outbound import is_absolute_http_url
 
 # --------------------------------------------------------------------------- vocabularies
@@ -283,54 +288,208 @@ class AuctionResultBody(RequestModel):
 
 
 # --------------------------------------------------------------------------- query strings
-# Query strings are read by parsing.QueryReader (repeats, empty values, CSV); these models give
-# each parameter's documented type, and their Literal types are the enums the reader checks.
+# Every query value arrives as text, a repeated parameter as the list of its values (spec 2.7):
+# each type below reads that input (one value, an empty one is absent, no NUL) and documents the
+# parameter. Rules across parameters (ranges, from with to, model with make) are in auto/inputs.py.
 
-Csv = Annotated[str, Field(description="comma-separated values")]
-
-
-class PageQuery(BaseModel):
-    cursor: Annotated[str, Field(max_length=1024, description="next_cursor of the previous page")] | None = None
-    limit: Annotated[int, Field(ge=1, le=200, description="1–200, default 50")] | None = None
-
-
-class FacetsQuery(BaseModel):
-    source: Annotated[str, Field(description="CSV of source codes: " + ", ".join(SOURCES))] | None = None
+QUERY_INTEGER_DIGITS = 15  # beyond this no filter value can matter, and the database would overflow
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+MAX_IDS = 100
+NUL_MESSAGE = "must not contain NUL characters"
+_QUERY_INTEGER = re.compile(r"^-?[0-9]+$")
+_LIMIT = re.compile(r"^[0-9]{1,3}$")
 
 
-class VehicleListQuery(PageQuery):
-    make: Annotated[str, Field(description="CSV, case-insensitive")] | None = None
-    model: Annotated[str, Field(description="CSV, case-insensitive; requires make")] | None = None
-    year_min: int | None = None
-    year_max: int | None = None
-    mileage_max_km: Annotated[int, Field(ge=0)] | None = None
-    price_min_usd: Annotated[int, Field(ge=0)] | None = None
-    price_max_usd: Annotated[int, Field(ge=0)] | None = None
-    source: Annotated[str, Field(description="CSV of " + ", ".join(SOURCES))] | None = None
-    fuel: Annotated[str, Field(description="CSV of " + ", ".join(FUELS))] | None = None
-    transmission: Annotated[str, Field(description="CSV of " + ", ".join(TRANSMISSIONS))] | None = None
-    accident_grade: Annotated[str, Field(description="CSV of " + ",".join(GRADES) + " (null-strict)")] | None = None
-    exterior_grade: Annotated[str, Field(description="CSV of " + ",".join(GRADES) + " (null-strict)")] | None = None
-    options_include: Annotated[str, Field(description="CSV of option tokens; the vehicle has every one")] | None = None
-    auction_date_from: Annotated[str, Field(description="YYYY-MM-DD, KST, inclusive (null-strict)")] | None = None
-    auction_date_to: Annotated[str, Field(description="YYYY-MM-DD, KST, inclusive (null-strict)")] | None = None
-    auction_count_min: Annotated[int, Field(ge=0, description="null-strict")] | None = None
-    auction_count_max: Annotated[int, Field(ge=0, description="null-strict")] | None = None
-    sort: VehicleSortName | None = None
+def _one(value: str | list[str]) -> str:
+    """The parameter's one value as sent ('' kept)."""
+    if isinstance(value, list):
+        raise ValueError("must be given at most once")
+    if "\x00" in value:
+        raise ValueError(NUL_MESSAGE)
+    return value
 
 
-class OrderListQuery(PageQuery):
-    ids: str | None = Field(None, description="CSV of order ids (at most 100); unknown and foreign ids are dropped")
-    status: Status | None = None
-    from_: str | None = Field(None, alias="from", description="created_at ≥ from; ISO 8601 with offset; requires to")
-    to: Annotated[str, Field(description="created_at < to; ISO 8601 with offset; requires from")] | None = None
-    sort: OrderSortName | None = None
+def query_text(value: str | list[str]) -> str:
+    """The parameter's value; an empty one counts as absent (spec 2.7): its field keeps its default."""
+    text = _one(value)
+    if not text:
+        raise PydanticUseDefault()
+    return text
 
 
-class OpsOrderListQuery(PageQuery):
-    vehicle_id: str | None = None
-    partner_id: str | None = None
-    status: Status | None = None
+def _csv(value: str | list[str]) -> list[str]:
+    """Items split on commas, trimmed, empty ones dropped, duplicates merged (first kept)."""
+    return list(dict.fromkeys(item.strip() for item in _one(value).split(",") if item.strip()))
+
+
+def _items(value: str | list[str]) -> list[str]:
+    """A CSV with no item counts as absent."""
+    items = _csv(value)
+    if not items:
+        raise PydanticUseDefault()
+    return items
+
+
+def _ids(value: str | list[str]) -> list[str]:
+    """Spec 4.5: unlike other parameters, `ids=` is given (and matches nothing)."""
+    ids = _csv(value)
+    if len(ids) > MAX_IDS:
+        raise ValueError(f"must list at most {MAX_IDS} ids")
+    return ids
+
+
+def _option_tokens(value: str | list[str]) -> list[str]:
+    tokens = _items(value)
+    bad = [token for token in tokens if not OPTION_TOKEN.fullmatch(token)]
+    if bad:
+        raise ValueError(f"{bad[0]!r} is not an option token ({OPTION_TOKEN_PATTERN})")
+    return tokens
+
+
+def _one_of(allowed: tuple[str, ...]) -> Any:
+    def check(value: str | list[str]) -> str:
+        text = query_text(value)
+        if text not in allowed:
+            raise ValueError("must be one of: " + ", ".join(allowed))
+        return text
+
+    return BeforeValidator(check)
+
+
+def _csv_of(allowed: tuple[str, ...], *, fold_upper: bool = False) -> Any:
+    """A CSV of enum items, sorted."""
+
+    def check(value: str | list[str]) -> list[str]:
+        items = _items(value)
+        if fold_upper:
+            items = list(dict.fromkeys(item.upper() for item in items))
+        unknown = [item for item in items if item not in allowed]
+        if unknown:
+            raise ValueError(f"unknown value {unknown[0]!r}; allowed: " + ", ".join(allowed))
+        return sorted(items)
+
+    return BeforeValidator(check)
+
+
+def _query_integer(value: str | list[str]) -> int:
+    text = query_text(value)
+    if not _QUERY_INTEGER.fullmatch(text):
+        raise ValueError("must be an integer")
+    if len(text.lstrip("-")) > QUERY_INTEGER_DIGITS:
+        raise ValueError("is out of range")
+    return int(text)
+
+
+def _limit(value: str | list[str], within: ValidatorFunctionWrapHandler) -> int:
+    text = query_text(value)
+    try:
+        if not _LIMIT.fullmatch(text):
+            raise ValueError
+        return int(within(int(text)))
+    except (ValueError, ValidationError):
+        raise ValueError(f"must be an integer from 1 to {MAX_LIMIT}") from None
+
+
+def _query_timestamp(value: str | list[str]) -> datetime:
+    text = query_text(value)
+    if len(text) >= 6 and text[-6] == " ":  # an unencoded "+" arrives as a space (spec 2.5)
+        text = text[:-6] + "+" + text[-5:]
+    parsed = parse_timestamp(text)
+    if parsed is None:
+        raise ValueError("must be an ISO 8601 date-time with an explicit offset, e.g. 2026-05-12T13:30:00%2B09:00")
+    return parsed
+
+
+def _query_date(value: str | list[str]) -> date:
+    text = query_text(value)
+    parsed = parse_date(text)
+    if parsed is None:
+        raise ValueError("must be a calendar date YYYY-MM-DD")
+    return parsed
+
+
+QUERY_TIMESTAMP = "ISO 8601 with an explicit ±HH:MM offset (send + as %2B); from and to go together"
+
+
+QueryText = Annotated[str | None, BeforeValidator(query_text)]
+QueryInteger = Annotated[int | None, BeforeValidator(_query_integer)]
+QueryCount = Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_query_integer)]
+QueryCsv = Annotated[list[str] | None, BeforeValidator(_items)]
+QueryTimestamp = Annotated[datetime | None, BeforeValidator(_query_timestamp)]
+QueryDate = Annotated[date | None, BeforeValidator(_query_date)]
+QueryStatus = Annotated[Status | None, _one_of(STATUSES)]
+Sources = Annotated[list[Source] | None, _csv_of(SOURCES)]
+Grades = Annotated[list[Grade] | None, _csv_of(GRADES, fold_upper=True)]
+Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT), WrapValidator(_limit)]
+# Longer cursors are refused as invalid_cursor (spec 2.8), so the length is documented, not validated.
+Cursor = Annotated[
+    str | None,
+    BeforeValidator(query_text),
+    Field(description="next_cursor of the previous page", json_schema_extra={"maxLength": 1024}),
+]
+
+
+class QueryModel(BaseModel):
+    """A query string: unknown parameters are ignored (spec 2.7)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class PageQuery(QueryModel):
+    limit: Limit = DEFAULT_LIMIT
+    cursor: Cursor = None
+
+
+class FacetsQuery(QueryModel):
+    source: Annotated[Sources, Field(description="CSV")] = None
+
+
+class VehicleListQuery(QueryModel):
+    make: Annotated[QueryCsv, Field(description="CSV, case-insensitive")] = None
+    model: Annotated[QueryCsv, Field(description="CSV, case-insensitive; requires make")] = None
+    year_min: QueryInteger = None
+    year_max: QueryInteger = None
+    price_min_usd: QueryCount = None
+    price_max_usd: QueryCount = None
+    auction_count_min: Annotated[QueryCount, Field(description="null-strict")] = None
+    auction_count_max: Annotated[QueryCount, Field(description="null-strict")] = None
+    mileage_max_km: QueryCount = None
+    source: Annotated[Sources, Field(description="CSV")] = None
+    fuel: Annotated[list[Fuel] | None, _csv_of(FUELS), Field(description="CSV")] = None
+    transmission: Annotated[list[Transmission] | None, _csv_of(TRANSMISSIONS), Field(description="CSV")] = None
+    accident_grade: Annotated[Grades, Field(description="CSV, case-insensitive; null-strict")] = None
+    exterior_grade: Annotated[Grades, Field(description="CSV, case-insensitive; null-strict")] = None
+    options_include: Annotated[
+        list[OptionToken] | None, BeforeValidator(_option_tokens), Field(description="CSV; the vehicle has every one")
+    ] = None
+    auction_date_from: Annotated[QueryDate, Field(description="KST, inclusive (null-strict)")] = None
+    auction_date_to: Annotated[QueryDate, Field(description="KST, inclusive (null-strict)")] = None
+    sort: Annotated[VehicleSortName, _one_of(VEHICLE_SORT_NAMES)] = "auction_date_asc"
+    limit: Limit = DEFAULT_LIMIT
+    cursor: Cursor = None
+
+
+class OrderListQuery(QueryModel):
+    ids: Annotated[
+        Annotated[list[str], Field(max_length=MAX_IDS)] | None,
+        BeforeValidator(_ids),
+        Field(description="CSV of order ids; malformed, unknown and foreign ids are dropped; `ids=` matches nothing"),
+    ] = None
+    status: QueryStatus = None
+    from_: Annotated[QueryTimestamp, Field(alias="from", description="created_at ≥ from; " + QUERY_TIMESTAMP)] = None
+    to: Annotated[QueryTimestamp, Field(description="created_at < to; " + QUERY_TIMESTAMP)] = None
+    sort: Annotated[OrderSortName, _one_of(ORDER_SORT_NAMES)] = "created_desc"
+    limit: Limit = DEFAULT_LIMIT
+    cursor: Cursor = None
+
+
+class OpsOrderListQuery(QueryModel):
+    vehicle_id: QueryText = None
+    partner_id: QueryText = None
+    status: QueryStatus = None
+    limit: Limit = DEFAULT_LIMIT
+    cursor: Cursor = None
 
 
 # --------------------------------------------------------------------------- responses

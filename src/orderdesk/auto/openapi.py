@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from orderdesk.auto import models
 from orderdesk.platform.openapi import (
+    ErrorDocs,
     json_request_body,
     path_parameter,
     query_parameters,
@@ -257,33 +258,21 @@ def _error_body(code: str) -> dict[str, Any]:
     return {"error": {"code": code.partition("@")[0], "message": message, "request_id": REQUEST_ID, "details": details}}
 
 
-def _responses(
-    status: int, example: Any, description: str, schema: type[BaseModel] | None, codes: tuple[str, ...]
-) -> dict[int | str, dict[str, Any]]:
-    return responses_with_errors(
-        status,
-        example,
-        description,
-        codes,
-        lambda code: ERRORS[code][0],
-        _error_body,
-        schema=schema,
-        error_schema=models.ErrorEnvelope,
-    )
+ERROR_DOCS = ErrorDocs(lambda code: ERRORS[code][0], _error_body, models.ErrorEnvelope)
 
 
 def responses(
     status: int, example: Any, description: str, *codes: str, schema: type[BaseModel] | None = None
 ) -> dict[int | str, dict[str, Any]]:
     """A partner operation's answers: success, its own error codes, then the common ones."""
-    return _responses(status, example, description, schema, (*codes, *PARTNER_COMMON))
+    return responses_with_errors(status, example, description, (*codes, *PARTNER_COMMON), ERROR_DOCS, schema=schema)
 
 
 def ops_responses(
     status: int, example: Any, description: str, *codes: str, schema: type[BaseModel] | None = None
 ) -> dict[int | str, dict[str, Any]]:
     """An operator operation's answers; a 204 has no body (example None)."""
-    answer = _responses(status, example, description, schema, (*codes, *OPERATOR_COMMON))
+    answer = responses_with_errors(status, example, description, (*codes, *OPERATOR_COMMON), ERROR_DOCS, schema=schema)
     if example is None:
         answer[status] = {"description": description}
     return answer

@@ -5,37 +5,33 @@ them together as one `validation_error`."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import cache
 from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticUseDefault
 
 from orderdesk.auto import errors
-from orderdesk.auto.errors import Issue, Location
-from orderdesk.auto.models import is_valid_vehicle_id
-from orderdesk.auto.timefmt import parse_date, parse_timestamp
+from orderdesk.auto.errors import Issue
+from orderdesk.auto.models import NUL_MESSAGE, is_valid_vehicle_id, query_text
 from orderdesk.platform.errors import ApiError, PayloadTooLarge
 from orderdesk.platform.http import loads_json
 from orderdesk.platform.ids import is_ulid
 
 Model = TypeVar("Model", bound=BaseModel)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_QUERY_INTEGER = re.compile(r"^-?[0-9]+$")
-_QUERY_INTEGER_DIGITS = 15  # beyond this no filter value can matter, and the database would overflow
-_LIMIT = re.compile(r"^[0-9]{1,3}$")
 
 
 _NUL_ESCAPE = b"\\u0000"
-_NUL_MESSAGE = "must not contain NUL characters"
 
 
 def _nul_issues(value: Any, path: str) -> list[Issue]:
     """Strings holding U+0000 anywhere in a body (keys included): no database text column can
     store or compare them, so they are refused as malformed."""
     if isinstance(value, str):
-        return [Issue("body", path, _NUL_MESSAGE)] if "\x00" in value else []
+        return [Issue("body", path, NUL_MESSAGE)] if "\x00" in value else []
     if isinstance(value, dict):
         items = [(f"{path}.{key}" if path else str(key), key, item) for key, item in value.items()]
         found = [issue for inner, key, item in items for issue in _nul_issues(key, inner) + _nul_issues(item, inner)]
@@ -47,21 +43,6 @@ def _nul_issues(value: Any, path: str) -> list[Issue]:
             for issue in _nul_issues(item, f"{path}.{index}" if path else str(index))
         ]
     return []
-
-
-class Issues:
-    def __init__(self) -> None:
-        self.items: list[Issue] = []
-
-    def add(self, location: Location, path: str, message: str) -> None:
-        self.items.append(Issue(location, path, message))
-
-    def raise_if_any(self, status: int = 400) -> None:
-        if self.items:
-            raise errors.validation_error(self.items, status)
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
 
 
 def is_integer(value: Any) -> bool:
@@ -189,103 +170,48 @@ def validated(
 
 # --------------------------------------------------------------------------- query strings
 
+# A rule across parameters found an issue: (the last parameter the rule reads, the issue).
+RuleIssue = tuple[str, Issue]
+Rules = Callable[[Model, frozenset[str]], list[RuleIssue]]
 
-class QueryReader:
-    """Typed access to query parameters (spec 2.7): unknown ones are ignored, a known one given
-    twice is an issue, an empty value counts as absent."""
 
-    def __init__(self, request: Request, issues: Issues) -> None:
-        self.params = request.query_params
-        self.issues = issues
+def query(request: Request, model: type[Model], rules: Rules[Model] | None = None) -> Model:
+    """The query string validated by `model` (spec 2.7): unknown parameters are ignored, a
+    repeated one reaches its field as the list of its values. `rules` check what spans
+    parameters, given the valid values and the names given with a usable value; their issues
+    follow those of the parameters they read. Every issue at once, as one 400."""
+    params = request.query_params
+    position = _parameters(model)
+    data = {
+        name: values[0] if len(values) == 1 else values
+        for name in position.keys() & params.keys()
+        if (values := params.getlist(name))
+    }
+    try:
+        result, issues = model.model_validate(data), []
+    except ValidationError as exc:
+        issues = errors.issues_from(exc, "query")
+        refused = {issue.path for issue in issues}  # left out, so that the rules see the valid values
+        result = model.model_validate({name: value for name, value in data.items() if name not in refused})
+    if rules is not None:
+        given = frozenset(name for name, value in data.items() if _usable(value))
+        ordered = [((position[issue.path], 0), issue) for issue in issues]
+        ordered += [((position[after], 1), issue) for after, issue in rules(result, given)]
+        issues = [issue for _key, issue in sorted(ordered, key=lambda pair: pair[0])]
+    if issues:
+        raise errors.validation_error(issues)
+    return result
 
-    def problem(self, name: str, message: str) -> None:
-        self.issues.add("query", name, message)
 
-    def raw(self, name: str) -> str | None:
-        """The value as sent ('' kept), None when absent, repeated or holding a NUL (an issue)."""
-        values = self.params.getlist(name)
-        if not values:
-            return None
-        if len(values) > 1:
-            self.problem(name, "must be given at most once")
-            return None
-        if "\x00" in values[0]:
-            self.problem(name, _NUL_MESSAGE)
-            return None
-        return values[0]
+@cache
+def _parameters(model: type[BaseModel]) -> dict[str, int]:
+    """The query parameters `model` reads (field aliases), each with its position."""
+    return {field.alias or name: index for index, (name, field) in enumerate(model.model_fields.items())}
 
-    def text(self, name: str) -> str | None:
-        return self.raw(name) or None
 
-    def integer(self, name: str, *, minimum: int | None = None) -> int | None:
-        value = self.text(name)
-        if value is None:
-            return None
-        if not _QUERY_INTEGER.fullmatch(value):
-            self.problem(name, "must be an integer")
-            return None
-        if len(value.lstrip("-")) > _QUERY_INTEGER_DIGITS:
-            self.problem(name, "is out of range")
-            return None
-        number = int(value)
-        if minimum is not None and number < minimum:
-            self.problem(name, f"must be at least {minimum}")
-            return None
-        return number
-
-    def enum(self, name: str, allowed: Collection[str]) -> str | None:
-        value = self.text(name)
-        if value is not None and value not in allowed:
-            self.problem(name, "must be one of: " + ", ".join(allowed))
-            return None
-        return value
-
-    def csv(self, name: str) -> list[str] | None:
-        """Items split on commas, trimmed, empty ones dropped, duplicates merged (first kept)."""
-        value = self.raw(name)
-        if value is None:
-            return None
-        return list(dict.fromkeys(item.strip() for item in value.split(",") if item.strip()))
-
-    def csv_enum(self, name: str, allowed: Collection[str], *, fold_upper: bool = False) -> list[str] | None:
-        items = self.csv(name)
-        if not items:
-            return None
-        if fold_upper:
-            items = list(dict.fromkeys(item.upper() for item in items))
-        unknown = [item for item in items if item not in allowed]
-        if unknown:
-            self.problem(name, f"unknown value {unknown[0]!r}; allowed: " + ", ".join(allowed))
-            return None
-        return sorted(items)
-
-    def timestamp(self, name: str) -> datetime | None:
-        value = self.text(name)
-        if value is None:
-            return None
-        if len(value) >= 6 and value[-6] == " ":  # an unencoded "+" arrives as a space
-            value = value[:-6] + "+" + value[-5:]
-        parsed = parse_timestamp(value)
-        if parsed is None:
-            self.problem(
-                name, "must be an ISO 8601 date-time with an explicit offset, e.g. 2026-05-12T13:30:00%2B09:00"
-            )
-        return parsed
-
-    def date(self, name: str) -> date | None:
-        value = self.text(name)
-        if value is None:
-            return None
-        parsed = parse_date(value)
-        if parsed is None:
-            self.problem(name, "must be a calendar date YYYY-MM-DD")
-        return parsed
-
-    def limit(self) -> int:
-        value = self.text("limit")
-        if value is None:
-            return 50
-        if not _LIMIT.fullmatch(value) or not 1 <= int(value) <= 200:
-            self.problem("limit", "must be an integer from 1 to 200")
-            return 50
-        return int(value)
+def _usable(value: str | list[str]) -> bool:
+    try:
+        query_text(value)
+    except (ValueError, PydanticUseDefault):
+        return False
+    return True

@@ -3,6 +3,7 @@ withdrawal (8.4) with the reschedule they may trigger (9.3)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -112,7 +113,7 @@ async def get_vehicle(runtime: Runtime, vehicle_id: str) -> dict[str, Any]:
     return vehicle_json(row)
 
 
-async def facets(runtime: Runtime, sources: list[str] | None) -> dict[str, Any]:
+async def facets(runtime: Runtime, sources: Sequence[str] | None) -> dict[str, Any]:
     conditions, params = filter_sql({"source": sources} if sources else {})
     async with runtime.db.transaction(write=False) as conn:
         rows = await repository.facet_rows(conn, " AND ".join(conditions), params)

@@ -26,6 +26,7 @@ from orderdesk.platform.runtime import Runtime
 router = APIRouter()
 CUSTOMERS_QUERY = TypeAdapter(m.CustomersQuery)
 ORDERS_QUERY = TypeAdapter(m.OrdersQuery)
+RATES_QUERY = TypeAdapter(m.RatesQuery)
 CUSTOMER = path("customer_id")
 ORDER_PATH = [CUSTOMER, path("order_id")]
 
@@ -57,7 +58,8 @@ async def get_partner(request: Request) -> Response:
 
 async def _exchange_rates(request: Request) -> Response:
     runtime, partner = await admit(request)
-    return json_response(await partners.exchange_rates(runtime, partner, request.query_params.get("quote_currency")))
+    rates = await partners.exchange_rates(runtime, partner, query(request, RATES_QUERY).quote_currency)
+    return json_response(rates)
 
 
 router.add_api_route(

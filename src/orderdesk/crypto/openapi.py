@@ -17,10 +17,19 @@ from pydantic import BaseModel, RootModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from orderdesk.crypto.models.common import ErrorEnvelope, Order, Paging
-from orderdesk.platform.openapi import canonical, nullable_as_type_list
+from orderdesk.platform.openapi import (
+    COMPONENTS,
+    ErrorDocs,
+    canonical,
+    nullable_as_type_list,
+    path_parameter,
+    query_parameters,
+    responses_with_errors,
+    schema_ref,
+)
 
 REQUEST_ID = "e904beb3de024fb99ce6e0e68350d815"
-SCHEMAS = "#/components/schemas/"
+SCHEMAS = COMPONENTS.format(model="")
 
 # error_code → (HTTP status, an example error_msg)
 ERRORS: dict[str, tuple[int, str]] = {
@@ -84,7 +93,7 @@ def ref(model: type[BaseModel], *, request: bool = False) -> dict[str, str]:
     known = _MODELS.setdefault(model.__name__, (model, "validation" if request else "serialization"))
     if known[0] is not model:
         raise ValueError(f"two models named {model.__name__}")
-    return {"$ref": SCHEMAS + model.__name__}
+    return schema_ref(model)
 
 
 def _error_body(code: str) -> dict[str, Any]:
@@ -94,42 +103,24 @@ def _error_body(code: str) -> dict[str, Any]:
     return body
 
 
+ERROR_DOCS = ErrorDocs(lambda code: ERRORS[code][0], _error_body, ErrorEnvelope)
+
+
 def _responses(
     success: tuple[int, type[BaseModel] | None, Any, str], codes: tuple[str, ...], also: tuple[int, str] | None
-) -> dict[str, dict[str, Any]]:
-    """The success answer with its schema and example, then every error code grouped by status."""
+) -> dict[int | str, dict[str, Any]]:
+    """The success answer (and `also`, a second success status with the same body) with its
+    schema and example, then every error code grouped by status; no model: no body."""
     status, model, example, description = success
-    answer: dict[str, dict[str, Any]] = {}
-    for success_status, text in ((status, description), *([also] if also else [])):
-        answer[str(success_status)] = {"description": text}
-        if model is not None:
-            answer[str(success_status)]["content"] = {"application/json": {"schema": ref(model), "example": example}}
-    for code in dict.fromkeys(codes):
-        key = str(ERRORS[code][0])
-        empty = {"description": "", "content": {"application/json": {"schema": ref(ErrorEnvelope), "examples": {}}}}
-        entry = answer.setdefault(key, empty)
-        entry["content"]["application/json"]["examples"][code] = {"value": _error_body(code)}
-        entry["description"] = ", ".join(entry["content"]["application/json"]["examples"])
-    return {key: answer[key] for key in sorted(answer)}
+    answer = responses_with_errors(status, example, description, codes, ERROR_DOCS, schema=model, ref=ref)
+    if model is None:
+        answer[status] = {"description": description}
+    if also is not None:
+        answer[also[0]] = {**answer[status], "description": also[1]}
+    return answer
 
 
-def path(name: str, description: str | None = None) -> dict[str, Any]:
-    parameter: dict[str, Any] = {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-    if description:
-        parameter["description"] = description
-    return parameter
-
-
-def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
-    """One optional query parameter per field of `model` (all query parameters are optional)."""
-    properties = model.model_json_schema()["properties"]
-    parameters = []
-    for name, schema in properties.items():
-        options = [s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"]
-        parameters.append({"name": name, "in": "query", "required": False, "schema": options[0]})
-    return parameters
-
-
+path = path_parameter
 PAGING = query_parameters(Paging)
 
 
@@ -196,7 +187,7 @@ def _refs(node: Any) -> set[str]:
 def _components(paths: dict[str, Any]) -> dict[str, Any]:
     """The schemas of the models `paths` refers to (and of those they use), in name order."""
     pairs = [_MODELS[name] for name in sorted(_refs(paths))]
-    _, top = models_json_schema(pairs, ref_template=SCHEMAS + "{model}")
+    _, top = models_json_schema(pairs, ref_template=COMPONENTS)
     defs = top.get("$defs", {})
     return {name: defs[name] for name in sorted(defs)}
 

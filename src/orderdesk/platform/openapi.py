@@ -6,6 +6,7 @@ served from this package (no CDN: the docs work on a private network)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -29,31 +30,39 @@ def schema_ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": COMPONENTS.format(model=model.__name__)}
 
 
+@dataclass(frozen=True)
+class ErrorDocs:
+    """How a product documents its error codes: each code's HTTP status and example body, and
+    the envelope model every error answer has."""
+
+    status_of: Callable[[str], int]
+    body_of: Callable[[str], dict[str, Any]]
+    envelope: type[BaseModel]
+
+
 def responses_with_errors(
     status: int,
     example: Any,
     description: str,
     codes: tuple[str, ...],
-    status_of: Callable[[str], int],
-    error_body: Callable[[str], dict[str, Any]],
+    errors: ErrorDocs,
     *,
     schema: type[BaseModel] | None = None,
-    error_schema: type[BaseModel] | None = None,
+    ref: Callable[[type[BaseModel]], dict[str, str]] = schema_ref,
 ) -> dict[int | str, dict[str, Any]]:
     """The success answer with its example (and schema), then every error code grouped by HTTP
-    status, each status with the envelope schema and one example per code."""
+    status, each status with the envelope schema and one example per code. `ref` names a model's
+    schema (a product may also note which models its document uses)."""
     success: dict[str, Any] = {"example": example}
     if schema is not None:
-        success["schema"] = schema_ref(schema)
+        success["schema"] = ref(schema)
     answer: dict[int | str, dict[str, Any]] = {
         status: {"description": description, "content": {"application/json": success}}
     }
     for code in codes:
-        empty: dict[str, Any] = {"examples": {}}
-        if error_schema is not None:
-            empty["schema"] = schema_ref(error_schema)
-        entry = answer.setdefault(status_of(code), {"description": "", "content": {"application/json": empty}})
-        entry["content"]["application/json"]["examples"][code] = {"value": error_body(code)}
+        empty = {"schema": ref(errors.envelope), "examples": {}}
+        entry = answer.setdefault(errors.status_of(code), {"description": "", "content": {"application/json": empty}})
+        entry["content"]["application/json"]["examples"][code] = {"value": errors.body_of(code)}
         entry["description"] = ", ".join(
             name.partition("@")[0] for name in entry["content"]["application/json"]["examples"]
         )
@@ -64,28 +73,24 @@ def json_request_body(model: type[BaseModel], example: Any) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": schema_ref(model), "example": example}}}
 
 
-def query_parameter(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema or {"type": "string"},
-    }
-
-
 def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
-    """One optional query parameter per field of `model` (by alias), typed by its schema."""
+    """One optional query parameter per field of `model` (by alias), typed by its schema (a
+    default shown when there is one); a list is sent comma-separated (form, not exploded)."""
     properties = model.model_json_schema(by_alias=True)["properties"]
     parameters = []
     for name, schema in properties.items():
         options = [option for option in schema.pop("anyOf", []) if option.get("type") != "null"]
         if options:
             schema = {**options[0], **schema}
-        description = schema.pop("description", "")
-        for noise in ("title", "default"):
-            schema.pop(noise, None)
-        parameters.append(query_parameter(name, description, schema))
+        schema.pop("title", None)
+        if schema.get("default", 0) is None:
+            del schema["default"]
+        parameter = {"name": name, "in": "query", "required": False, "schema": schema}
+        if "description" in schema:
+            parameter["description"] = schema.pop("description")
+        if schema.get("type") == "array":
+            parameter.update(style="form", explode=False)
+        parameters.append(parameter)
     return parameters
 
 
