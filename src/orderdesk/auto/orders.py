@@ -194,7 +194,6 @@ async def _order_page(
     page: Page,
     render: Callable[[Record], dict[str, Any]],
 ) -> dict[str, Any]:
-
     async def read(reader: Connection | Database) -> list[Row]:
         async def fetch(condition: str, extra: dict[str, Any], order_by: str, limit: int) -> list[Row]:
             where = " AND ".join([*conditions, condition] if condition else conditions) or "TRUE"
