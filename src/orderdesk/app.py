@@ -24,7 +24,12 @@ from orderdesk.platform import metrics, tracing
 from orderdesk.platform.clock import Clock
 from orderdesk.platform.db import DatabaseUnavailable
 from orderdesk.platform.errors import AUTO, ApiError
-from orderdesk.platform.http import RequestContextMiddleware, install_error_handlers, json_response
+from orderdesk.platform.http import (
+    NO_NATIVE_TELEMETRY,
+    RequestContextMiddleware,
+    install_error_handlers,
+    json_response,
+)
 from orderdesk.platform.logs import configure_logging
 from orderdesk.platform.runtime import Runtime
 from orderdesk.settings import Settings, load_settings
@@ -72,7 +77,14 @@ def create_app(
             await runtime.close()
             tracing.flush()
 
-    app = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False)
+    app = FastAPI(
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        redirect_slashes=False,
+        telemetry=NO_NATIVE_TELEMETRY,
+    )
     app.state.runtime = runtime
     app.state.ready = False
     install_error_handlers(app, AUTO)

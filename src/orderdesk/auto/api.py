@@ -13,11 +13,12 @@ from starlette.responses import Response
 from orderdesk.auto import errors, idempotent, inputs, models, openapi, orders, parsing, partner_status, vehicles
 from orderdesk.auto.auth import Principal, authenticate, authenticate_with
 from orderdesk.auto.openapi import body, extra, path, replayed, responses
-from orderdesk.platform.http import json_response, raw_json_response, read_body
+from orderdesk.platform.http import RequestRoute, json_response, raw_json_response, read_body
 from orderdesk.platform.ids import is_ulid
 from orderdesk.platform.runtime import Runtime
 
-router = APIRouter(generate_unique_id_function=lambda route: route.name)  # operationId = function name
+# operationId = function name
+router = APIRouter(route_class=RequestRoute, generate_unique_id_function=lambda route: route.name)
 FACETS_CACHE = {"Cache-Control": "private, max-age=300"}
 REPLAYED = {"Idempotent-Replayed": "true"}
 

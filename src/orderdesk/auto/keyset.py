@@ -78,6 +78,10 @@ class Sort:
         op = "<" if self.descending else ">"
         return (f"({self.column}, {self.id_column}) {op} (:k_value, :k_id)", {"k_value": value, "k_id": last_id})
 
+    def one_scan(self, after: tuple[bool, Any, str] | None) -> bool:
+        """Whether `page` reads with one statement (which then sees one snapshot on its own)."""
+        return not self.nullable or (after is not None and after[0])
+
     async def page(
         self,
         fetch: Callable[[str, dict[str, Any], str, int], Awaitable[list[Any]]],

@@ -194,13 +194,18 @@ async def _order_page(
     page: Page,
     render: Callable[[Record], dict[str, Any]],
 ) -> dict[str, Any]:
-    async with runtime.db.transaction(write=False) as conn:
-
+    async def read(reader: Connection | Database) -> list[Row]:
         async def fetch(condition: str, extra: dict[str, Any], order_by: str, limit: int) -> list[Row]:
             where = " AND ".join([*conditions, condition] if condition else conditions) or "TRUE"
-            return await repository.list_orders(conn, where, {**params, **extra}, order_by, limit)
+            return await repository.list_orders(reader, where, {**params, **extra}, order_by, limit)
 
-        rows = await page.sort.page(fetch, page.after, page.limit + 1)
+        return await page.sort.page(fetch, page.after, page.limit + 1)
+
+    if page.sort.one_scan(page.after):  # no transaction to open and close around one statement
+        rows = await read(runtime.db)
+    else:
+        async with runtime.db.transaction(write=False) as conn:
+            rows = await read(conn)
     rows, next_cursor = page.next_cursor(rows)
     return {"data": [render(row) for row in rows], "next_cursor": next_cursor}
 

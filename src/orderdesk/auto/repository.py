@@ -363,7 +363,9 @@ async def lock_active_orders(conn: Connection, vehicle_id: str) -> list[Row]:
     )
 
 
-async def list_orders(conn: Connection, where: str, params: dict[str, Any], order_by: str, limit: int) -> list[Row]:
+async def list_orders(
+    conn: Connection | Database, where: str, params: dict[str, Any], order_by: str, limit: int
+) -> list[Row]:
     return await conn.fetch(
         f"{_ORDER_WITH_LEADER} WHERE {where} ORDER BY {order_by} LIMIT :limit", {**params, "limit": limit}
     )

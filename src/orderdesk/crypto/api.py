@@ -20,10 +20,10 @@ from orderdesk.crypto.models import partner as m
 from orderdesk.crypto.openapi import OrderObject, operation, path, query_parameters
 from orderdesk.crypto.orders import authorizations, confirm, create, reads
 from orderdesk.platform.errors import PayloadTooLarge
-from orderdesk.platform.http import json_response, read_body
+from orderdesk.platform.http import RequestRoute, json_response, read_body
 from orderdesk.platform.runtime import Runtime
 
-router = APIRouter()
+router = APIRouter(route_class=RequestRoute)
 CUSTOMERS_QUERY = TypeAdapter(m.CustomersQuery)
 ORDERS_QUERY = TypeAdapter(m.OrdersQuery)
 RATES_QUERY = TypeAdapter(m.RatesQuery)

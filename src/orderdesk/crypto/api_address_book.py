@@ -13,9 +13,9 @@ from orderdesk.crypto.api import admit, admit_json
 from orderdesk.crypto.http_input import page
 from orderdesk.crypto.models import partner as m
 from orderdesk.crypto.openapi import PAGING, operation, path
-from orderdesk.platform.http import json_response
+from orderdesk.platform.http import RequestRoute, json_response
 
-router = APIRouter()
+router = APIRouter(route_class=RequestRoute)
 
 ENTRY_EXAMPLE: dict[str, Any] = {
     "id": "aa0f45a8e34e433d8aa5e35d498cb143",

@@ -13,10 +13,10 @@ from orderdesk.crypto.api import admit, admit_json
 from orderdesk.crypto.http_input import refuse_declared_oversize
 from orderdesk.crypto.models import partner as m
 from orderdesk.crypto.openapi import PUBLIC_COMMON, operation, path
-from orderdesk.platform.http import json_response
+from orderdesk.platform.http import RequestRoute, json_response
 from orderdesk.platform.runtime import Runtime
 
-router = APIRouter()
+router = APIRouter(route_class=RequestRoute)
 SUBSCRIPTION = path("subscription_id")
 
 

@@ -28,13 +28,14 @@ import asyncio
 import contextlib
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from orderdesk.platform import dbtypes, metrics
 
 Params = Mapping[str, Any] | None
+T = TypeVar("T")
 Dialect = Literal["postgresql", "sqlite"]
 
 #: How long a request waits for a pooled connection before it is answered 503.
@@ -136,6 +137,10 @@ class Database(Protocol):
     async def fetchrow(self, sql: str, params: Params = None) -> Row | None:
         """One read statement on its own, outside any explicit transaction (it sees one
         snapshot). For hot single-query reads; anything else uses transaction()."""
+        ...
+
+    async def fetch(self, sql: str, params: Params = None) -> list[Row]:
+        """Like fetchrow, every row."""
         ...
 
     async def ping(self) -> bool: ...
@@ -296,9 +301,17 @@ class PostgresDatabase:
                 yield PostgresConnection(raw)
 
     async def fetchrow(self, sql: str, params: Params = None) -> Row | None:
+        return await self._alone(PostgresConnection.fetchrow, sql, params)
+
+    async def fetch(self, sql: str, params: Params = None) -> list[Row]:
+        return await self._alone(PostgresConnection.fetch, sql, params)
+
+    async def _alone(
+        self, run: Callable[[PostgresConnection, str, Params], Awaitable[T]], sql: str, params: Params
+    ) -> T:
         with _unavailable("postgresql", _pg_unavailable):
             async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT) as raw, _discard_if_broken(raw):
-                return await PostgresConnection(raw).fetchrow(sql, params)
+                return await run(PostgresConnection(raw), sql, params)
 
     def in_use(self) -> int:
         if self._pool is None:
@@ -478,15 +491,22 @@ class SQLiteDatabase:
             self._readers.put_nowait(reader)
 
     async def fetchrow(self, sql: str, params: Params = None) -> Row | None:
+        return await self._alone(sqlite3.Cursor.fetchone, sql, params)
+
+    async def fetch(self, sql: str, params: Params = None) -> list[Row]:
+        return await self._alone(sqlite3.Cursor.fetchall, sql, params)
+
+    async def _alone(self, take: Callable[[sqlite3.Cursor], T], sql: str, params: Params) -> T:
+        """One statement outside a transaction: on a reader (the writer for an in-memory database)."""
         if self._readers is not None:
             async with self._reader() as reader:
                 with _unavailable("sqlite", _sqlite_unavailable), _sqlite_errors():
-                    return reader.execute(sql, params or {}).fetchone()
+                    return take(reader.execute(sql, params or {}))
         async with self._lock:
             raw = self._raw
             assert raw is not None, "database is not open"
             with _unavailable("sqlite", _sqlite_unavailable), _sqlite_errors():
-                return raw.execute(sql, params or {}).fetchone()
+                return take(raw.execute(sql, params or {}))
 
     def in_use(self) -> int:
         return 1 if self._lock.locked() else 0

@@ -61,6 +61,15 @@ def _adapt_datetime(value: datetime) -> str:
 
 
 def _convert_timestamp(raw: bytes) -> datetime:
+    """Stored text is UTC without an offset: parsed with one appended, about half the cost of
+    parsing and then replacing tzinfo (a page of orders converts ~200 of these). Any other text
+    (a bare date, an offset of its own) is read as before: its wall time, as UTC."""
+    try:
+        parsed = datetime.fromisoformat((raw + b"+00:00").decode())
+    except ValueError:
+        parsed = None
+    if parsed is not None and parsed.tzinfo is UTC:
+        return parsed
     return datetime.fromisoformat(raw.decode()).replace(tzinfo=UTC)
 
 

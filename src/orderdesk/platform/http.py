@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +14,8 @@ import orjson
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match, Mount
@@ -35,6 +37,11 @@ from orderdesk.settings import RateLimit
 log = structlog.get_logger("orderdesk.access")
 
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+# FastAPI's native OpenTelemetry layer, off in every app: orderdesk traces requests with its own
+# middleware when OTEL_* variables ask for it (platform/tracing.py). Left on, FastAPI looks up the
+# global OpenTelemetry providers (os.environ) in every mounted app on every request.
+NO_NATIVE_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 @dataclass
@@ -171,6 +178,31 @@ def _client_request_id(scope: Scope) -> str | None:
             text = value.decode("latin-1")
             return text if _CLIENT_REQUEST_ID.match(text) else None
     return None
+
+
+# --------------------------------------------------------------------------- routes
+
+
+class RequestRoute(APIRoute):
+    """A partner API route: its endpoint takes only the Request and returns a Response (it
+    parses its own input). FastAPI's handler would solve dependencies, look up telemetry data and
+    inspect the return value on every call with nothing to do; this route awaits the endpoint
+    directly. The OpenAPI document is built from the route as before."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        dependant = self.dependant
+        declared = (
+            dependant.path_params,
+            dependant.query_params,
+            dependant.header_params,
+            dependant.cookie_params,
+            dependant.body_params,
+            dependant.dependencies,
+        )
+        if any(declared) or dependant.request_param_name is None:
+            raise TypeError(f"{self.name}: a RequestRoute endpoint takes only the request")
+        endpoint: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint
+        return endpoint
 
 
 # --------------------------------------------------------------------------- responses
@@ -344,6 +376,7 @@ def make_subapp(
         docs_url=None,
         redoc_url=None,
         redirect_slashes=False,
+        telemetry=NO_NATIVE_TELEMETRY,
     )
     app.state.runtime = runtime
     install_error_handlers(app, profile)
