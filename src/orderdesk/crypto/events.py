@@ -27,12 +27,12 @@ async def emit(conn: Connection, partner_id: str, action: str, entities: dict[st
         raise ValueError(f"unknown webhook action {action!r}")
     event_id = ids.new_hex_id()
     body = orjson.dumps({"id": event_id, "action": action, "created_at": formats.timestamp(now), **entities})
-    await conn.execute(
+    insert = (
         "INSERT INTO crypto_events (id, partner_id, action, body, created_at)"
         " VALUES (:id, :partner_id, :action, :body, :now)",
         {"id": event_id, "partner_id": partner_id, "action": action, "body": body, "now": now},
     )
-    await webhooks.fan_out(conn, partner_id, action, event_id, now)
+    await webhooks.fan_out(conn, partner_id, action, event_id, now, after=insert)
     return event_id
 
 

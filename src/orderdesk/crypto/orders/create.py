@@ -29,6 +29,7 @@ from orderdesk.crypto.models.types import one_of
 from orderdesk.crypto.orders import codes, quotes, reads
 from orderdesk.crypto.orders.operation import Columns, Draft, Operation
 from orderdesk.crypto.orders.registry import OPERATIONS
+from orderdesk.crypto.repositories import orders as repo
 from orderdesk.crypto.validation import Fields
 from orderdesk.crypto.vocabulary import CREATABLE_OPERATIONS
 from orderdesk.platform import ids
@@ -169,8 +170,8 @@ async def _persist(
     )
     commission = draft.commission
     try:
-        await conn.execute(
-            INSERT_ORDER,
+        row = await repo.insert_order(
+            conn,
             {
                 "id": order_id,
                 "partner_id": draft.partner.id,
@@ -190,7 +191,7 @@ async def _persist(
         )
     except UniqueViolation:  # a concurrent create took the reference_id first
         raise errors.reference_id_already_used(draft.reference_id or "") from None
-    order = await reads.snapshot(conn, order_id, now)
+    order = reads.view(row, now)
     if needs_code:
         await codes.issue(conn, order, draft.customer["email"], now, settings)
     await events.emit(conn, draft.partner.id, "order-created", {"order": order}, now)
@@ -199,15 +200,3 @@ async def _persist(
 
 def _column_values(cols: Columns) -> dict[str, Any]:
     return {name: getattr(cols, name) for name in Columns.__dataclass_fields__}
-
-
-INSERT_ORDER = (
-    "INSERT INTO crypto_orders (id, partner_id, customer_id, reference_id, operation, state, cancel_reason,"
-    " asset_currency, asset_amount, settlement_currency, settlement_amount, counter_currency, counter_amount,"
-    " commission_type, commission_value, commission_currency, commission_amount, fee_amount, usd_value, quote,"
-    " node, expires_at, requires_confirmation_code, code_attempts, code_resends, network, created_at,"
-    " last_updated_at) VALUES (:id, :partner_id, :customer_id, :reference_id, :operation, 'pending', NULL,"
-    " :currency, :asset_amount, :settlement_currency, :settlement_amount, :counter_currency, :counter_amount,"
-    " :commission_type, :commission_value, :commission_currency, :commission_amount, :fee_amount, :usd_value,"
-    " :quote, :node, :expires_at, :code, 0, 0, :network, :now, :now)"
-)
