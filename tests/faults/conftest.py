@@ -29,7 +29,7 @@ UNLIMITED = {"ORDERDESK_RATE_LIMIT": "", "ORDERDESK_CRYPTO_RATE_LIMIT": ""}
 
 
 @pytest.fixture
-def serve(e2e_serve: ServerFactory) -> ServerFactory:
+def serve(e2e_serve: ServerFactory) -> ServerFactory:  # noqa: F811  (the fixture imported above)
     def factory(*args: str, port: int | None = None, **env: str) -> ServerProcess:
         return e2e_serve(*args, port=port, **{**UNLIMITED, **env})
 
