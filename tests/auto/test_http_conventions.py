@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 import pytest
@@ -169,11 +170,14 @@ async def test_unexpected_failure_is_an_internal_error_and_writes_nothing(
 ) -> None:
     from orderdesk.auto import repository
 
-    async def broken(conn: object, vehicle_id: str, *args: object) -> None:
+    place_order = repository.place_order
+
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        await place_order(*args, **kwargs)
         raise RuntimeError("secret internals")
 
-    # The first bid on a car makes it the leader: set_leader runs after the order's insert.
-    monkeypatch.setattr(repository, "set_leader", broken)
+    # Fails once the order, its history, the leader and the idempotency record are written.
+    monkeypatch.setattr(repository, "place_order", broken)
     response = await partner.place("glovis-20260512-0418", 18200)
     assert_error(response, 500, "internal_error", {}, "Internal server error")
     assert "secret" not in response.text

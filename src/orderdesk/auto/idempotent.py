@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from orderdesk.auto import errors
 from orderdesk.platform import idempotency
@@ -41,6 +43,10 @@ class Call:
     def scope(self) -> str:
         return "auto:" + self.partner_id
 
+    def record(self, status: int, body: bytes, now: datetime) -> dict[str, Any]:
+        """What a work that writes its own record passes to `idempotency.RECORD_INSERT`."""
+        return idempotency.record_params(self.scope, self.key, self.endpoint, self.fingerprint, status, body, now)
+
 
 def path_fingerprint(method: str, path: str, canonical_body: str = "") -> str:
     return f"{method} {path} {canonical_body}"
@@ -62,11 +68,12 @@ def _answer_stored(call: Call, stored: idempotency.StoredResponse) -> Answer:
     raise errors.idempotency_key_reused(_original_request(stored))
 
 
-async def run(runtime: Runtime, call: Call, work: Work) -> Answer:
+async def run(runtime: Runtime, call: Call, work: Work, *, work_records: bool = False) -> Answer:
     """Lock the key, answer from its record if there is one, else run `work` in the same
-    transaction and store its successful answer."""
+    transaction and store its successful answer (`work_records`: `work` writes the record
+    itself, in its last statement, with `call.record`)."""
     try:
-        async with runtime.db.transaction() as conn:
+        async with idempotency.transaction(runtime.db, call.scope, call.key) as conn:
             stored = await idempotency.claim(conn, call.scope, call.key)
             if stored is not None:
                 return _answer_stored(call, stored)
@@ -79,9 +86,10 @@ async def run(runtime: Runtime, call: Call, work: Work) -> Answer:
                 if stored is None:
                     raise
                 return _answer_stored(call, stored)
-            await idempotency.save(
-                conn, call.scope, call.key, call.endpoint, call.fingerprint, status, body, runtime.clock.now()
-            )
+            if not work_records:
+                await idempotency.save(
+                    conn, call.scope, call.key, call.endpoint, call.fingerprint, status, body, runtime.clock.now()
+                )
     except idempotency.KeyInUse:
         raise errors.idempotency_key_in_use() from None
     except idempotency.Race:

@@ -26,7 +26,7 @@ from orderdesk.auto import events, repository
 from orderdesk.auto.bidding import Bid, Competition, leader_after_new_bid
 from orderdesk.auto.serializers import Record
 from orderdesk.auto.timefmt import kst_or_none
-from orderdesk.platform.db import Connection
+from orderdesk.platform.db import Connection, Row
 
 PROCEED, ACQUIRING, SECURED, SHIPPING = "proceed", "acquiring", "secured", "shipping"
 DELIVERED, CANCELLED, FAILED = "delivered", "cancelled", "failed"
@@ -133,32 +133,49 @@ def _bid(order: Record) -> Bid:
     return Bid(order["id"], order["max_bid_amount_usd"], order["created_at"])
 
 
-async def place(conn: Connection, order: dict[str, Any], vehicle: Record) -> Competition:
-    """Row 1: store a new `proceed` order, its history entry, and the vehicle's new leader.
-    Returns the competition the new order sees."""
-    await repository.insert_order_with_history(
-        conn,
-        order,
-        {
-            "order_id": order["id"],
-            "at": order["created_at"],
-            "actor": PARTNER,
-            "from_status": None,
-            "to_status": PROCEED,
-            "from_detail": None,
-            "to_detail": None,
-            "occurred_at": None,
-            "notes": None,
-        },
-    )
+@dataclass(frozen=True)
+class Placement:
+    """What a new order changes on its vehicle: the competition it sees, and the leader to
+    store (None: the leader stays)."""
+
+    competition: Competition
+    new_leader: Bid | None
+
+
+def placement(order: Record, vehicle: Record) -> Placement:
+    """Row 1's effect on the competition, read from the locked vehicle's stored leader."""
     leader_id, leader_max = vehicle["leader_order_id"], vehicle["leader_max_bid_usd"]
     if not is_auction_order(order):
-        return Competition(leader_id, leader_max)
+        return Placement(Competition(leader_id, leader_max), None)
     current = None if leader_id is None else Bid(leader_id, leader_max, vehicle["leader_created_at"])
     leader = leader_after_new_bid(current, _bid(order))
-    if leader != current:
-        await repository.set_leader(conn, order["vehicle_id"], leader)
-    return Competition(leader.order_id, leader.max_bid_usd)
+    return Placement(Competition(leader.order_id, leader.max_bid_usd), leader if leader != current else None)
+
+
+async def place(
+    conn: Connection,
+    order: dict[str, Any],
+    placement: Placement,
+    record: Mapping[str, Any],
+    refuse: Callable[[list[Row]], None],
+) -> None:
+    """Row 1: store a new `proceed` order, its history entry, the vehicle's new leader and the
+    idempotency record, unless `refuse` raises on the claims on the vehicle (spec 4.4 steps 5
+    and 6: the partner's own claims for an auction order, every claim for a buy-now one)."""
+    entry = {
+        "order_id": order["id"],
+        "at": order["created_at"],
+        "actor": PARTNER,
+        "from_status": None,
+        "to_status": PROCEED,
+        "from_detail": None,
+        "to_detail": None,
+        "occurred_at": None,
+        "notes": None,
+    }
+    await repository.place_order(
+        conn, order, entry, placement.new_leader, record, own_claims_only=is_auction_order(order), refuse=refuse
+    )
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from orderdesk.auto.serializers import (
     order_from_row,
     order_json,
 )
-from orderdesk.platform import ids
+from orderdesk.platform import idempotency, ids
 from orderdesk.platform.db import Connection, Database, Row
 from orderdesk.platform.runtime import Runtime
 
@@ -39,12 +39,13 @@ async def place_order(runtime: Runtime, principal: Principal, key: str, request:
     call = idempotent.Call(principal.partner_id, key, idempotent.PLACE_ORDER, request.vehicle_id)
 
     async def work(conn: Connection) -> tuple[int, bytes]:
-        return 201, await _place(conn, runtime, principal.partner_id, request)
+        return 201, await _place(conn, runtime, call, request)
 
-    return await idempotent.run(runtime, call, work)
+    return await idempotent.run(runtime, call, work, work_records=True)
 
 
-async def _place(conn: Connection, runtime: Runtime, partner_id: str, request: PlaceOrder) -> bytes:
+async def _place(conn: Connection, runtime: Runtime, call: idempotent.Call, request: PlaceOrder) -> bytes:
+    """Spec 4.4's checks in order; steps 5 and 6 judge the claims read with the writes."""
     now = runtime.clock.now()
     vehicle = await repository.lock_vehicle(conn, request.vehicle_id)
     if vehicle is None:
@@ -59,10 +60,17 @@ async def _place(conn: Connection, runtime: Runtime, partner_id: str, request: P
         raise errors.validation_error(
             [Issue("body", "max_bid_amount_usd", "must be null or omitted for a buy-now vehicle")]
         )
-    await _check_claims(conn, vehicle["id"], partner_id, auction)
-    order = _new_order(partner_id, vehicle, request.max_bid_amount_usd if auction else None, cutoff, now)
-    competition = await lifecycle.place(conn, order, vehicle)
-    return orjson.dumps(order_json(order, competition.leader_id, competition.leader_max_bid_usd))
+    order = _new_order(call.partner_id, vehicle, request.max_bid_amount_usd if auction else None, cutoff, now)
+    placement = lifecycle.placement(order, vehicle)
+    competition = placement.competition
+    body = orjson.dumps(order_json(order, competition.leader_id, competition.leader_max_bid_usd))
+
+    def refuse(claims: list[Row]) -> None:
+        _check_claims(claims, call.partner_id, auction)
+
+    with idempotency.conflict_is_race():
+        await lifecycle.place(conn, order, placement, call.record(201, body, now), refuse)
+    return body
 
 
 def _check_ceiling_and_cutoff(vehicle: Row, max_bid: int | None, runtime: Runtime, now: datetime) -> datetime:
@@ -75,9 +83,8 @@ def _check_ceiling_and_cutoff(vehicle: Row, max_bid: int | None, runtime: Runtim
     return cutoff
 
 
-async def _check_claims(conn: Connection, vehicle_id: str, partner_id: str, auction: bool) -> None:
+def _check_claims(claims: list[Row], partner_id: str, auction: bool) -> None:
     """Steps 5 and 6 of spec 4.4: the partner's own open order, then a taken buy-now car."""
-    claims = await repository.claims_on_vehicle(conn, vehicle_id, partner_id if auction else None)
     for claim in claims:
         if claim["partner_id"] == partner_id and claim["status"] in lifecycle.OPEN:
             raise errors.duplicate_order(claim["id"])

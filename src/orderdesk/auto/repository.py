@@ -3,12 +3,13 @@ partner's id is simply not found."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from orderdesk.auto.bidding import Bid
+from orderdesk.platform import idempotency
 from orderdesk.platform.db import Connection, Database, Row
 from orderdesk.platform.ids import is_ulid
 
@@ -189,17 +190,23 @@ async def withdraw_vehicle(conn: Connection, vehicle_id: str, now: datetime) -> 
     )
 
 
+_SET_LEADER = (
+    "UPDATE auto_vehicles SET leader_order_id = :leader_order_id, leader_max_bid_usd = :leader_max_bid_usd,"
+    " leader_created_at = :leader_created_at WHERE id = :vehicle_id"
+)
+
+
+def _leader_params(vehicle_id: str, leader: Bid | None) -> dict[str, Any]:
+    return {
+        "vehicle_id": vehicle_id,
+        "leader_order_id": leader and leader.order_id,
+        "leader_max_bid_usd": leader and leader.max_bid_usd,
+        "leader_created_at": leader and leader.created_at,
+    }
+
+
 async def set_leader(conn: Connection, vehicle_id: str, leader: Bid | None) -> None:
-    await conn.execute(
-        "UPDATE auto_vehicles SET leader_order_id = :order_id, leader_max_bid_usd = :max_bid,"
-        " leader_created_at = :created_at WHERE id = :id",
-        {
-            "id": vehicle_id,
-            "order_id": leader and leader.order_id,
-            "max_bid": leader and leader.max_bid_usd,
-            "created_at": leader and leader.created_at,
-        },
-    )
+    await conn.execute(_SET_LEADER, _leader_params(vehicle_id, leader))
 
 
 async def list_vehicles(conn: Connection, where: str, params: dict[str, Any], order_by: str, limit: int) -> list[Row]:
@@ -246,9 +253,10 @@ _ORDER_WITH_LEADER = (
 
 
 _ORDER_INSERT_COLUMNS = ("id", "partner_id", "vehicle_id", *ORDER_FIELDS)
+# INSERT ... SELECT rather than VALUES, so that a WITH can add FROM ... WHERE (place_order).
 _ORDER_INSERT = (
     f"INSERT INTO auto_orders ({', '.join(_ORDER_INSERT_COLUMNS)})"
-    f" VALUES ({', '.join(':' + c for c in _ORDER_INSERT_COLUMNS)})"
+    f" SELECT {', '.join(':' + c for c in _ORDER_INSERT_COLUMNS)}"
 )
 
 
@@ -256,18 +264,54 @@ async def insert_order(conn: Connection, order: Mapping[str, Any]) -> None:
     await conn.execute(_ORDER_INSERT, {name: order[name] for name in _ORDER_INSERT_COLUMNS})
 
 
-async def insert_order_with_history(conn: Connection, order: Mapping[str, Any], entry: Mapping[str, Any]) -> None:
-    """A new order and its first history entry (keys of `_HISTORY_INSERT`'s parameters). On
-    PostgreSQL one statement (a data-modifying WITH: a round trip fewer on the place-order
-    path); SQLite has no such WITH, and its statements are in-process calls anyway."""
+async def place_order(
+    conn: Connection,
+    order: Mapping[str, Any],
+    entry: Mapping[str, Any],
+    leader: Bid | None,
+    record: Mapping[str, Any],
+    *,
+    own_claims_only: bool,
+    refuse: Callable[[list[Row]], None],
+) -> None:
+    """Write a new order, its first history entry (keys of `_HISTORY_INSERT`'s parameters), the
+    vehicle's new leader (None: it stays) and the idempotency record (`RECORD_INSERT`'s
+    parameters), unless `refuse` raises on the claims on the vehicle (`claims_on_vehicle`; the
+    order's partner's only with `own_claims_only`). Call with the vehicle locked.
+
+    On PostgreSQL one data-modifying WITH, one round trip: its reads see the snapshot taken
+    after the vehicle lock was granted, its writes are skipped when a claim blocks the order
+    (`_BLOCKING`, the SQL form of what `refuse` refuses), and `refuse` judges the claims it
+    returns. SQLite has no such WITH, and its statements are in-process calls anyway."""
+    vehicle_id = order["vehicle_id"]
     if conn.dialect != "postgresql":
+        refuse(await claims_on_vehicle(conn, vehicle_id, order["partner_id"] if own_claims_only else None))
         await insert_order(conn, order)
         await insert_history_many(conn, [entry])
+        if leader is not None:
+            await set_leader(conn, vehicle_id, leader)
+        await conn.execute(idempotency.RECORD_INSERT, record)
         return
-    await conn.execute(
-        f"WITH new_order AS ({_ORDER_INSERT}) {_HISTORY_INSERT}",
-        {**{name: order[name] for name in _ORDER_INSERT_COLUMNS}, **entry},
+    set_leader_step = f", leader AS ({_SET_LEADER} AND (SELECT free FROM gate))" if leader is not None else ""
+    blocking = _BLOCKING if own_claims_only else "TRUE"
+    rows = await conn.fetch(
+        f"WITH claims AS ({_claims_query(own_claims_only)}),"
+        f" gate AS (SELECT NOT EXISTS (SELECT 1 FROM claims WHERE {blocking}) AS free),"
+        f" new_order AS ({_ORDER_INSERT} FROM gate WHERE free RETURNING id),"
+        f" history AS ({_HISTORY_INSERT} FROM new_order){set_leader_step},"
+        f" record AS ({idempotency.RECORD_INSERT} FROM new_order)"
+        " SELECT id, partner_id, status, (SELECT count(*) FROM new_order) AS placed FROM gate"
+        " LEFT JOIN claims ON TRUE ORDER BY created_at, id",
+        {
+            **{name: order[name] for name in _ORDER_INSERT_COLUMNS},
+            **entry,
+            **(_leader_params(vehicle_id, leader) if leader is not None else {}),
+            **record,
+        },
     )
+    claims = [row for row in rows if row["id"] is not None]
+    refuse(claims)
+    assert rows[0]["placed"] == 1, "a claim blocked the order in SQL that `refuse` let through"
 
 
 async def update_order(conn: Connection, order: Mapping[str, Any]) -> None:
@@ -286,15 +330,24 @@ async def update_orders(conn: Connection, orders: Sequence[Mapping[str, Any]]) -
 # Statuses in which an order holds its vehicle (all but cancelled and failed), written as a
 # positive list so that the partial index auto_orders_vehicle_claiming serves the query.
 _CLAIMING = "status IN ('proceed', 'acquiring', 'secured', 'shipping', 'delivered')"
+# Among an auction order's own claims, those that refuse it (spec 4.4 step 5: an open order);
+# on a buy-now car every claim refuses it (steps 5 and 6).
+_BLOCKING = "status IN ('proceed', 'acquiring', 'secured', 'shipping')"
+
+
+def _claims_query(partner_scoped: bool) -> str:
+    scope = " AND partner_id = :partner_id" if partner_scoped else ""
+    return (
+        "SELECT id, partner_id, status, created_at FROM auto_orders"
+        f" WHERE vehicle_id = :vehicle_id AND {_CLAIMING}{scope}"
+    )
 
 
 async def claims_on_vehicle(conn: Connection, vehicle_id: str, partner_id: str | None) -> list[Row]:
-    """Orders that hold the vehicle (any status but cancelled/failed): the partner's own when
-    `partner_id` is given, else every partner's."""
-    scope = " AND partner_id = :partner_id" if partner_id is not None else ""
+    """Orders that hold the vehicle (any status but cancelled/failed), oldest first: the
+    partner's own when `partner_id` is given, else every partner's."""
     return await conn.fetch(
-        f"SELECT id, partner_id, status FROM auto_orders WHERE vehicle_id = :vehicle_id AND {_CLAIMING}{scope}"
-        " ORDER BY created_at, id",
+        f"{_claims_query(partner_id is not None)} ORDER BY created_at, id",
         {"vehicle_id": vehicle_id, "partner_id": partner_id} if partner_id is not None else {"vehicle_id": vehicle_id},
     )
 
@@ -377,7 +430,7 @@ async def list_orders(
 _HISTORY_INSERT = (
     "INSERT INTO auto_order_history (order_id, at, actor, from_status, to_status, from_fulfillment_detail,"
     " to_fulfillment_detail, occurred_at, notes)"
-    " VALUES (:order_id, :at, :actor, :from_status, :to_status, :from_detail, :to_detail, :occurred_at, :notes)"
+    " SELECT :order_id, :at, :actor, :from_status, :to_status, :from_detail, :to_detail, :occurred_at, :notes"
 )
 
 

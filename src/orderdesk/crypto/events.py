@@ -28,8 +28,8 @@ async def emit(conn: Connection, partner_id: str, action: str, entities: dict[st
         raise ValueError(f"unknown webhook action {action!r}")
     event_id = ids.new_hex_id()
     body = orjson.dumps({"id": event_id, "action": action, "created_at": formats.timestamp(now), **entities})
-    await repo.insert_event(conn, event_id, partner_id, action, body, now)
-    await webhooks.fan_out(conn, partner_id, action, event_id, now)
+    insert = repo.insert_event(event_id, partner_id, action, body, now)
+    await webhooks.fan_out(conn, partner_id, action, event_id, now, after=insert)
     return event_id
 
 

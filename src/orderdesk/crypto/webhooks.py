@@ -41,10 +41,19 @@ _SIGNER_LOCK = "crypto.webhook_signer_lock"
 # --------------------------------------------------------------------------- fan-out (in the event's transaction)
 
 
-async def fan_out(conn: Connection, partner_id: str, action: str, event_id: str, now: datetime) -> int:
+async def fan_out(
+    conn: Connection,
+    partner_id: str,
+    action: str,
+    event_id: str,
+    now: datetime,
+    *,
+    after: tuple[str, dict[str, Any]] | None = None,
+) -> int:
     """Queue the event for every subscription of `partner_id` that listens to `action`, in
-    subscription creation order. Returns how many deliveries were queued."""
-    subscription_ids = await repository.listening_subscription_ids(conn, partner_id, action)
+    subscription creation order (`after`: the event's own insert, run with the subscriptions'
+    read). Returns how many deliveries were queued."""
+    subscription_ids = await repository.listening_subscription_ids(conn, partner_id, action, after=after)
     for subscription_id in subscription_ids:
         delivery_id = ids.new_hex_id()
         await repository.insert_delivery(conn, delivery_id, event_id, subscription_id, now)

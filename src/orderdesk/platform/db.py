@@ -134,6 +134,11 @@ class Database(Protocol):
     async def open(self) -> None: ...
     async def close(self) -> None: ...
     def transaction(self, *, write: bool = True) -> contextlib.AbstractAsyncContextManager[Connection]: ...
+    def transaction_trying_lock(self, key: int) -> contextlib.AbstractAsyncContextManager[Connection]:
+        """A write transaction that tries advisory lock `key` as it begins (PostgreSQL: in the
+        BEGIN's round trip); `conn.try_advisory_lock(key)` then answers without another one."""
+        ...
+
     async def fetchrow(self, sql: str, params: Params = None) -> Row | None:
         """One read statement on its own, outside any explicit transaction (it sees one
         snapshot). For hot single-query reads; anything else uses transaction()."""
@@ -192,8 +197,9 @@ class PostgresConnection:
     for_update = " FOR UPDATE"
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
-    def __init__(self, raw: Any) -> None:
+    def __init__(self, raw: Any, tried_locks: dict[int, bool] | None = None) -> None:
         self.raw = raw
+        self._tried_locks = tried_locks or {}
 
     def _args(self, sql: str, params: Params) -> tuple[str, list[Any]]:
         text, names = _pg_sql.translate(sql)
@@ -235,6 +241,9 @@ class PostgresConnection:
             await self.raw.executemany(text, [[row[name] for name in names] for row in rows])
 
     async def try_advisory_lock(self, key: int) -> bool:
+        tried = self._tried_locks.pop(key, None)
+        if tried is not None:  # tried as the transaction began
+            return tried
         return bool(await self.raw.fetchval("SELECT pg_try_advisory_xact_lock($1)", key))
 
 
@@ -299,6 +308,21 @@ class PostgresDatabase:
                 raw.transaction(readonly=not write),
             ):
                 yield PostgresConnection(raw)
+
+    @contextlib.asynccontextmanager
+    async def transaction_trying_lock(self, key: int) -> AsyncIterator[Connection]:
+        """BEGIN and the lock attempt in one simple-query round trip (`key` is an int, safe to
+        inline): `SELECT 1` when granted, `SELECT 0` when another transaction holds it."""
+        with _unavailable("postgresql", _pg_unavailable):
+            async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT) as raw, _discard_if_broken(raw):
+                status = await raw.execute(f"BEGIN; SELECT WHERE pg_try_advisory_xact_lock({int(key)})")
+                try:
+                    yield PostgresConnection(raw, {key: status == "SELECT 1"})
+                except BaseException:
+                    with contextlib.suppress(Exception):  # a lost connection is discarded on release
+                        await raw.execute("ROLLBACK")
+                    raise
+                await raw.execute("COMMIT")
 
     async def fetchrow(self, sql: str, params: Params = None) -> Row | None:
         return await self._alone(PostgresConnection.fetchrow, sql, params)
@@ -480,6 +504,9 @@ class SQLiteDatabase:
         except asyncio.CancelledError:
             await committing
             raise
+
+    def transaction_trying_lock(self, key: int) -> contextlib.AbstractAsyncContextManager[Connection]:
+        return self.transaction()  # one writer: whoever runs holds every key already
 
     @contextlib.asynccontextmanager
     async def _reader(self) -> AsyncIterator[sqlite3.Connection]:

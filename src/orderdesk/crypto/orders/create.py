@@ -160,7 +160,7 @@ async def _persist(
     )
     commission = draft.commission
     try:
-        await repo.insert_pending_order(
+        row = await repo.insert_order(
             conn,
             {
                 "id": order_id,
@@ -181,7 +181,7 @@ async def _persist(
         )
     except UniqueViolation:  # a concurrent create took the reference_id first
         raise errors.reference_id_already_used(draft.reference_id or "") from None
-    order = await reads.snapshot(conn, order_id, now)
+    order = reads.view(row, now)
     if needs_code:
         await codes.issue(conn, order, draft.customer["email"], now, settings)
     await events.emit(conn, draft.partner.id, "order-created", {"order": order}, now)

@@ -25,6 +25,11 @@ async def snapshot(conn: Connection, order_id: str, now: datetime) -> dict[str, 
     """The order as GET shows it now, inside the caller's transaction."""
     row = await repo.order_with_asset_places(conn, order_id)
     assert row is not None, order_id
+    return view(row, now)
+
+
+def view(row: Any, now: datetime) -> dict[str, Any]:
+    """The order as GET shows it, from a row read with its `asset_places`."""
     return order_view(row, now, {row["asset_currency"]: row["asset_places"]})
 
 

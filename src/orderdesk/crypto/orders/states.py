@@ -67,12 +67,10 @@ async def apply(
     unknown = set(sets) - set(SETTABLE)
     if unknown:
         raise ValueError(f"transition cannot set {sorted(unknown)}")
-    changed = await repo.transition_order(
-        conn, order["id"], order["state"], step.to, step.cancel_reason, at or now, sets
-    )
-    if changed != 1:
+    moved = await repo.transition_order(conn, order["id"], order["state"], step.to, step.cancel_reason, at or now, sets)
+    if moved is None:
         raise IllegalTransition(f"order {order['id']} is no longer {order['state']}")
-    snapshot = await reads.snapshot(conn, order["id"], now)
+    snapshot = reads.view(moved, now)
     for action in step.events:
         await events.emit(conn, order["partner_id"], action, {"order": snapshot}, now)
     return snapshot

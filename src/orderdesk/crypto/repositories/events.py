@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from orderdesk.platform.db import Connection, Row
 
 
-async def insert_event(
-    conn: Connection, event_id: str, partner_id: str, action: str, body: bytes, now: datetime
-) -> None:
-    await conn.execute(
+def insert_event(event_id: str, partner_id: str, action: str, body: bytes, now: datetime) -> tuple[str, dict[str, Any]]:
+    """The event's insert as a statement and its parameters: the webhook fan-out runs it together
+    with the read of the partner's subscriptions (one round trip on PostgreSQL)."""
+    return (
         "INSERT INTO crypto_events (id, partner_id, action, body, created_at)"
         " VALUES (:id, :partner_id, :action, :body, :now)",
         {"id": event_id, "partner_id": partner_id, "action": action, "body": body, "now": now},

@@ -41,6 +41,34 @@ async def order_with_asset_places(conn: Connection, order_id: str) -> Row | None
     )
 
 
+async def insert_order(conn: Connection, values: dict[str, Any]) -> Row:
+    """A new pending order (`_INSERT_ORDER`'s parameters), returned as `order_with_asset_places`
+    reads it. On PostgreSQL one statement (a data-modifying WITH); SQLite has no such WITH, and
+    its statements are in-process calls anyway."""
+    if conn.dialect == "postgresql":
+        row = await conn.fetchrow(
+            f"WITH new_order AS ({_INSERT_ORDER} RETURNING *) SELECT {ORDER_COLUMNS}, {_ASSET_PLACES} FROM new_order",
+            values,
+        )
+    else:
+        await conn.execute(_INSERT_ORDER, values)
+        row = await order_with_asset_places(conn, values["id"])
+    assert row is not None
+    return row
+
+
+_INSERT_ORDER = (
+    "INSERT INTO crypto_orders (id, partner_id, customer_id, reference_id, operation, state, cancel_reason,"
+    " asset_currency, asset_amount, settlement_currency, settlement_amount, counter_currency, counter_amount,"
+    " commission_type, commission_value, commission_currency, commission_amount, fee_amount, usd_value, quote,"
+    " node, expires_at, requires_confirmation_code, code_attempts, code_resends, network, created_at,"
+    " last_updated_at) VALUES (:id, :partner_id, :customer_id, :reference_id, :operation, 'pending', NULL,"
+    " :currency, :asset_amount, :settlement_currency, :settlement_amount, :counter_currency, :counter_amount,"
+    " :commission_type, :commission_value, :commission_currency, :commission_amount, :fee_amount, :usd_value,"
+    " :quote, :node, :expires_at, :code, 0, 0, :network, :now, :now)"
+)
+
+
 def _state_condition(state: str) -> str:
     """SQL for the effective state (8.14): expired pending orders count as cancelled."""
     if state == "pending":
@@ -120,15 +148,24 @@ async def transition_order(
     reason: str | None,
     at: datetime,
     sets: dict[str, Any],
-) -> int:
+) -> Row | None:
     """Move the order from `from_state` (compare-and-set) and write `sets` (column names checked
-    by the caller); returns the rows changed (0 when the order is no longer in `from_state`)."""
+    by the caller); returns the order as `order_with_asset_places` reads it afterwards, or None
+    when it is no longer in `from_state`. On PostgreSQL one statement (a data-modifying WITH);
+    SQLite has no such WITH, and its statements are in-process calls anyway."""
     assignments = "".join(f", {column} = :{column}" for column in sets)
-    return await conn.execute(
+    update = (
         f"UPDATE crypto_orders SET state = :to, cancel_reason = :reason, last_updated_at = :at{assignments}"
-        " WHERE id = :id AND state = :from",
-        {"to": to_state, "reason": reason, "at": at, "id": order_id, "from": from_state, **sets},
+        " WHERE id = :id AND state = :from"
     )
+    params = {"to": to_state, "reason": reason, "at": at, "id": order_id, "from": from_state, **sets}
+    if conn.dialect == "postgresql":
+        return await conn.fetchrow(
+            f"WITH moved AS ({update} RETURNING *) SELECT {ORDER_COLUMNS}, {_ASSET_PLACES} FROM moved", params
+        )
+    if await conn.execute(update, params) != 1:
+        return None
+    return await order_with_asset_places(conn, order_id)
 
 
 async def set_code_hash(conn: Connection, order_id: str, code_hash: str) -> None:
@@ -146,22 +183,6 @@ async def increment_code_resends(conn: Connection, order_id: str) -> None:
 
 
 # --------------------------------------------------------------------------- new orders
-
-
-async def insert_pending_order(conn: Connection, row: Mapping[str, Any]) -> None:
-    """A new pending order (8.2 step 13); `row` holds the columns named in the statement, `code`
-    (requires_confirmation_code) and `now`."""
-    await conn.execute(
-        "INSERT INTO crypto_orders (id, partner_id, customer_id, reference_id, operation, state, cancel_reason,"
-        " asset_currency, asset_amount, settlement_currency, settlement_amount, counter_currency, counter_amount,"
-        " commission_type, commission_value, commission_currency, commission_amount, fee_amount, usd_value, quote,"
-        " node, expires_at, requires_confirmation_code, code_attempts, code_resends, network, created_at,"
-        " last_updated_at) VALUES (:id, :partner_id, :customer_id, :reference_id, :operation, 'pending', NULL,"
-        " :currency, :asset_amount, :settlement_currency, :settlement_amount, :counter_currency, :counter_amount,"
-        " :commission_type, :commission_value, :commission_currency, :commission_amount, :fee_amount, :usd_value,"
-        " :quote, :node, :expires_at, :code, 0, 0, :network, :now, :now)",
-        row,
-    )
 
 
 async def insert_deposit_receive_order(conn: Connection, row: Mapping[str, Any]) -> None:

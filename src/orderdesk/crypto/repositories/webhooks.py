@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import orjson
 
@@ -11,12 +12,21 @@ from orderdesk.platform.db import Connection, Database, Row
 # --------------------------------------------------------------------------- subscriptions and deliveries
 
 
-async def listening_subscription_ids(conn: Connection, partner_id: str, action: str) -> list[str]:
-    """The partner's subscriptions that listen to `action`, in creation order."""
-    rows = await conn.fetch(
-        "SELECT id, events FROM crypto_webhook_subscriptions WHERE partner_id = :partner_id ORDER BY seq",
-        {"partner_id": partner_id},
-    )
+async def listening_subscription_ids(
+    conn: Connection, partner_id: str, action: str, *, after: tuple[str, dict[str, Any]] | None = None
+) -> list[str]:
+    """The partner's subscriptions that listen to `action`, in creation order; `after`, a write
+    (SQL and parameters) to run first: on PostgreSQL in the same statement (a data-modifying
+    WITH, one round trip), on SQLite (no such WITH, in-process calls) on its own."""
+    sql = "SELECT id, events FROM crypto_webhook_subscriptions WHERE partner_id = :partner_id ORDER BY seq"
+    params: dict[str, Any] = {"partner_id": partner_id}
+    if after is not None:
+        write, write_params = after
+        if conn.dialect == "postgresql":
+            sql, params = f"WITH written AS ({write}) {sql}", {**write_params, **params}
+        else:
+            await conn.execute(write, write_params)
+    rows = await conn.fetch(sql, params)
     return [row["id"] for row in rows if action in orjson.loads(row["events"])]
 
 
