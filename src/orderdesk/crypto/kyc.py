@@ -4,7 +4,6 @@ partner, reviews by the operator (11.7), and the deadline sweep (12)."""
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,9 +16,8 @@ from orderdesk.crypto import contract_errors, customers, errors, events
 from orderdesk.crypto.auth import Partner
 from orderdesk.crypto.errors import REQUIRED, UNKNOWN_FIELD
 from orderdesk.crypto.models.operator import RequirementReview
-from orderdesk.crypto.models.types import one_of
+from orderdesk.crypto.models.partner import DocumentForm, FilePart
 from orderdesk.crypto.repositories import customers as repo
-from orderdesk.crypto.vocabulary import FILE_TYPES
 from orderdesk.platform import ids
 from orderdesk.platform.db import Connection
 from orderdesk.platform.runtime import Runtime
@@ -27,8 +25,8 @@ from orderdesk.settings import Settings
 
 REQUEST_OVERHEAD = 1_048_576  # a request may exceed the file limit by this much (3 MiB for 2 MiB files)
 REVIEW = TypeAdapter(RequirementReview)
+DOCUMENT_FORM = TypeAdapter(DocumentForm)
 REVIEW_TRANSITIONS = {"approved": ("pending_review",), "rejected": ("pending_review", "approved")}
-_DIGITS = re.compile(r"^[0-9]{1,12}$")
 
 
 # --------------------------------------------------------------------------- upload input
@@ -67,41 +65,18 @@ async def parse_upload(headers: Headers, body: bytes, settings: Settings) -> Upl
 
 
 async def _read_form(form: FormData, settings: Settings) -> Upload:
-    file = form.get("file")
-    content = await file.read() if isinstance(file, UploadFile) else None
-    if content is not None and len(content) > settings.crypto_document_max_bytes:
-        raise document_too_large(settings)
-    tree: dict[str, list[str]] = {}
+    """The parts validated by `DocumentForm`, after the size check that answers first (5.6)."""
+    parts: dict[str, Any] = {}
     for key in form:
-        if key not in ("document_type", "file_type", "file", "file_length"):
-            tree[key] = [UNKNOWN_FIELD]
-    document_type = _choice(form, "document_type", customers.DOCUMENT_TYPES, tree)
-    file_type = _choice(form, "file_type", FILE_TYPES, tree)
-    if file is None:
-        tree["file"] = [REQUIRED]
-    elif not isinstance(file, UploadFile) or not file.filename:
-        tree["file"] = ["A filename is required."]
-    length = form.get("file_length")
-    if length is not None:
-        if not isinstance(length, str) or not _DIGITS.fullmatch(length):
-            tree["file_length"] = ["Not a valid integer."]
-        elif content is not None and int(length) != len(content):
-            tree["file_length"] = ["Does not match the file size."]
-    if tree:
-        raise errors.field_errors(tree)
-    assert isinstance(file, UploadFile) and content is not None and document_type and file_type
-    return Upload(document_type, file_type, file.filename or "", content)
-
-
-def _choice(form: FormData, key: str, values: tuple[str, ...], tree: dict[str, list[str]]) -> str | None:
-    value = form.get(key)
-    if value is None or value == "":
-        tree[key] = [REQUIRED]
-        return None
-    if not isinstance(value, str) or value not in values:
-        tree[key] = [one_of(values)]
-        return None
-    return value
+        value = form.get(key)
+        parts[key] = FilePart(value.filename or "", await value.read()) if isinstance(value, UploadFile) else value
+    file = parts.get("file")
+    size = len(file.content) if isinstance(file, FilePart) else None
+    if size is not None and size > settings.crypto_document_max_bytes:
+        raise document_too_large(settings)
+    document = contract_errors.validate(DOCUMENT_FORM, parts, context={"file_size": size})
+    assert isinstance(file, FilePart)
+    return Upload(document.document_type, document.file_type, file.filename, document.file)
 
 
 # --------------------------------------------------------------------------- the KYC flag

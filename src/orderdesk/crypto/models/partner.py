@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, Field, RootModel, Strict, ValidationInfo, create_model, field_validator
+from pydantic import BeforeValidator, Field, RootModel, Strict, ValidationInfo, create_model, field_validator
 
 from orderdesk.crypto import vocabulary as v
+from orderdesk.crypto.errors import REQUIRED
 from orderdesk.crypto.models.common import Answer, CustomerMoney, Order, Paging, Query, Request
 from orderdesk.crypto.models.types import (
     Amount,
@@ -26,6 +29,7 @@ from orderdesk.crypto.models.types import (
     WebhookUrl,
     check_places,
     choice,
+    contract_failure,
     out_choice,
     text,
 )
@@ -269,13 +273,52 @@ class Customers(Answer):
     total: int
 
 
-class DocumentForm(BaseModel):
-    """multipart/form-data parts (5.6); `file` carries a filename."""
+@dataclass(frozen=True)
+class FilePart:
+    """A multipart part sent as a file: its filename and content, read before validation."""
 
-    document_type: choice(v.DOCUMENT_TYPES)  # type: ignore[valid-type]
-    file_type: choice(v.FILE_TYPES)  # type: ignore[valid-type]
-    file: Annotated[bytes, Strict()]
-    file_length: int | None = None
+    filename: str
+    content: bytes
+
+
+def _form_choice(values: tuple[str, ...]) -> Any:
+    """A choice among `values`; an empty part is a missing one, as for any form."""
+
+    def empty_is_missing(value: Any) -> Any:
+        if value == "":
+            raise contract_failure(REQUIRED)
+        return value
+
+    return Annotated[choice(values), BeforeValidator(empty_is_missing)]
+
+
+def _file_content(value: Any) -> bytes:
+    if not isinstance(value, FilePart) or not value.filename:
+        raise contract_failure("A filename is required.")
+    return value.content
+
+
+def _file_length(value: Any, info: ValidationInfo) -> int:
+    """Digits only; equal to the file's size when a file was sent (context `file_size`)."""
+    if not isinstance(value, str) or not _LENGTH_DIGITS.fullmatch(value):
+        raise contract_failure("Not a valid integer.")
+    size = (info.context or {}).get("file_size")
+    if size is not None and int(value) != size:
+        raise contract_failure("Does not match the file size.")
+    return int(value)
+
+
+_LENGTH_DIGITS = re.compile(r"^[0-9]{1,12}$")
+
+
+# Validated from the parsed form (kyc.parse_upload), each part by its value as sent: text, or a FilePart.
+class DocumentForm(Request):
+    """multipart/form-data parts (5.6); `file` carries a filename; an empty part is a missing one."""
+
+    document_type: _form_choice(v.DOCUMENT_TYPES)  # type: ignore[valid-type]
+    file_type: _form_choice(v.FILE_TYPES)  # type: ignore[valid-type]
+    file: Annotated[bytes, Strict(), BeforeValidator(_file_content)]
+    file_length: Annotated[int, BeforeValidator(_file_length)] | None = None
 
 
 # --------------------------------------------------------------------------- accounts (6)
