@@ -313,7 +313,8 @@ _LENGTH_DIGITS = re.compile(r"^[0-9]{1,12}$")
 
 # Validated from the parsed form (kyc.parse_upload), each part by its value as sent: text, or a FilePart.
 class DocumentForm(Request):
-    """multipart/form-data parts (5.6); `file` carries a filename; an empty document_type or file_type is a missing one."""
+    """multipart/form-data parts (5.6); `file` carries a filename; an empty document_type or file_type
+    is a missing one."""
 
     document_type: _form_choice(v.DOCUMENT_TYPES)  # type: ignore[valid-type]
     file_type: _form_choice(v.FILE_TYPES)  # type: ignore[valid-type]
