@@ -1,7 +1,8 @@
 """OpenAPI building blocks every product's documents share: operation pieces (responses with
 their error codes and headers, parameters, bodies from models), the finishing of a document
-(component schemas and headers, security schemes, canonical key order) and the docs page, whose Swagger UI assets are
-served from this package (no CDN: the docs work on a private network)."""
+(component schemas and headers, security schemes, canonical key order) and the docs page,
+whose Swagger UI assets are served from this package (no CDN: the docs work on a private
+network)."""
 
 from __future__ import annotations
 
