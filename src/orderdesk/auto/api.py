@@ -46,7 +46,7 @@ async def admit_with_body(request: Request) -> tuple[Runtime, Principal, bytes]:
 @router.get(
     "/v1/vehicles/facets",
     summary="Distinct values for search filters",
-    responses=responses(200, openapi.FACETS_EXAMPLE, "Facets", schema=models.Facets),
+    responses=responses(200, openapi.FACETS_EXAMPLE, "Facets", schema=models.Facets, headers={"Cache-Control": True}),
     openapi_extra=extra(*openapi.FACETS_PARAMETERS),
 )
 async def vehicle_facets(request: Request) -> Response:
@@ -64,6 +64,7 @@ async def vehicle_facets(request: Request) -> Response:
         "A page of VehicleSummary; X-LMN-Filtered-Out: dealer=<N> with null-strict filters",
         "invalid_cursor",
         schema=models.VehiclePage,
+        headers={"X-LMN-Filtered-Out": False},
     ),
     openapi_extra=extra(*openapi.VEHICLE_LIST_PARAMETERS),
 )
@@ -165,6 +166,7 @@ async def get_order(request: Request) -> Response:
         "idempotency_key_in_use",
         "idempotency_key_reused",
         schema=models.Order,
+        headers={"Idempotent-Replayed": False},
     ),
     openapi_extra=extra(path("order_id"), openapi.IDEMPOTENCY_KEY),
 )
@@ -188,6 +190,7 @@ async def cancel_order(request: Request) -> Response:
         "idempotency_key_in_use",
         "idempotency_key_reused",
         schema=models.Order,
+        headers={"Idempotent-Replayed": False},
     ),
     openapi_extra=extra(
         path("order_id"), openapi.IDEMPOTENCY_KEY, body=body(models.StatusPushBody, openapi.STATUS_PUSH_REQUEST)

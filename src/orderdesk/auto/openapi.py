@@ -5,6 +5,7 @@ order), so their parameters and bodies are declared here rather than inferred fr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel
@@ -12,8 +13,12 @@ from pydantic import BaseModel
 from orderdesk.auto import models
 from orderdesk.platform.openapi import (
     ErrorDocs,
+    HeaderDoc,
+    Sent,
+    declared_headers,
     json_request_body,
     path_parameter,
+    platform_headers,
     query_parameters,
     responses_with_errors,
     schema_ref,
@@ -80,6 +85,7 @@ ERRORS: dict[str, tuple[int, str, dict[str, Any]]] = {
     ),
     "rate_limited": (429, "Rate limit exceeded", {}),
     "internal_error": (500, "Internal server error", {}),
+    "service_unavailable": (503, "Service temporarily unavailable, retry later", {}),
 }
 # Answered by every partner operation (spec 2.13 steps 2–5 and 7) and every operator operation.
 PARTNER_COMMON = (
@@ -90,8 +96,33 @@ PARTNER_COMMON = (
     "payload_too_large",
     "rate_limited",
     "internal_error",
+    "service_unavailable",
 )
-OPERATOR_COMMON = ("validation_error", "unauthorized", "payload_too_large", "internal_error")
+OPERATOR_COMMON = ("validation_error", "unauthorized", "payload_too_large", "internal_error", "service_unavailable")
+# The headers an error code's answer carries beside X-Request-Id (spec 2.3, 8.1).
+ERROR_HEADERS: dict[str, Sent] = {
+    "unauthorized": {"WWW-Authenticate": True},
+    "idempotency_key_in_use": {"Retry-After": True},
+    "rate_limited": {"Retry-After": True, "RateLimit": True, "RateLimit-Policy": True},
+    "service_unavailable": {"Retry-After": True},
+}
+# Refused before the request is counted against the key's rate limit (spec 2.13 steps 2–3).
+UNCOUNTED = ("missing_api_key", "invalid_api_key", "ip_not_allowed")
+# Every response header either auto document declares (spec 2.3), by name.
+HEADERS: dict[str, HeaderDoc] = {
+    **platform_headers("^req_[0-9a-f]{24}$", "auto"),
+    "Idempotent-Replayed": HeaderDoc(
+        {"type": "string", "enum": ["true"]},
+        "The answer replays the one first given to this Idempotency-Key (spec 2.12).",
+        "the Idempotency-Key was already used for this same request (a replay)",
+    ),
+    "X-LMN-Filtered-Out": HeaderDoc(
+        {"type": "string", "pattern": "^dealer=[1-9][0-9]*$"},
+        "How many dealer vehicles a null-strict filter left out (dealer=<N>).",
+        "a filter on a field dealer vehicles leave null left some of them out",
+    ),
+    "Cache-Control": HeaderDoc({"type": "string", "enum": ["private, max-age=300"]}, "Facets may be cached 5 minutes."),
+}
 
 PARTNER_SECURITY = {"ApiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"}}
 OPERATOR_SECURITY = {
@@ -258,14 +289,24 @@ def _error_body(code: str) -> dict[str, Any]:
     return {"error": {"code": code.partition("@")[0], "message": message, "request_id": REQUEST_ID, "details": details}}
 
 
-ERROR_DOCS = ErrorDocs(lambda code: ERRORS[code][0], _error_body, models.ErrorEnvelope)
+ERROR_DOCS = ErrorDocs(lambda code: ERRORS[code][0], _error_body, models.ErrorEnvelope, ERROR_HEADERS)
+PARTNER_ERROR_DOCS = replace(ERROR_DOCS, uncounted=UNCOUNTED, limited=True)
 
 
 def responses(
-    status: int, example: Any, description: str, *codes: str, schema: type[BaseModel] | None = None
+    status: int,
+    example: Any,
+    description: str,
+    *codes: str,
+    schema: type[BaseModel] | None = None,
+    headers: Sent | None = None,
 ) -> dict[int | str, dict[str, Any]]:
-    """A partner operation's answers: success, its own error codes, then the common ones."""
-    return responses_with_errors(status, example, description, (*codes, *PARTNER_COMMON), ERROR_DOCS, schema=schema)
+    """A partner operation's answers: success (with its own `headers`), its own error codes,
+    then the common ones."""
+    codes = (*codes, *PARTNER_COMMON)
+    return responses_with_errors(
+        status, example, description, codes, PARTNER_ERROR_DOCS, schema=schema, headers=headers
+    )
 
 
 def ops_responses(
@@ -274,16 +315,21 @@ def ops_responses(
     """An operator operation's answers; a 204 has no body (example None)."""
     answer = responses_with_errors(status, example, description, (*codes, *OPERATOR_COMMON), ERROR_DOCS, schema=schema)
     if example is None:
-        answer[status] = {"description": description}
+        del answer[status]["content"]
     return answer
 
 
 def replayed(answers: dict[int | str, dict[str, Any]], schema: type[BaseModel], example: Any) -> dict[int | str, Any]:
     """Adds the 200 an idempotent replay answers (spec 2.12): the stored body, as first sent."""
     content = {"application/json": {"schema": schema_ref(schema), "example": example}}
+    headers = declared_headers([PARTNER_ERROR_DOCS.sent(None, {"Idempotent-Replayed": True})])
     return {
         **answers,
-        200: {"description": "Replay: the original body (Idempotent-Replayed: true)", "content": content},
+        200: {
+            "description": "Replay: the original body (Idempotent-Replayed: true)",
+            "content": content,
+            "headers": headers,
+        },
     }
 
 

@@ -126,18 +126,13 @@ async def revoke_key(request: Request) -> Response:
 # --------------------------------------------------------------------------- vehicles
 
 
+PUT_VEHICLE_RESPONSES = ops_responses(200, openapi.VEHICLE_EXAMPLE, "Vehicle (replaced)", schema=models.Vehicle)
+
+
 @router.put(
     "/vehicles/{vehicle_id}",
     summary="Create (201) or replace (200) a vehicle",
-    responses={
-        **ops_responses(200, openapi.VEHICLE_EXAMPLE, "Vehicle (replaced)", schema=models.Vehicle),
-        201: {
-            "description": "Vehicle (created)",
-            "content": {
-                "application/json": {"schema": openapi.ref(models.Vehicle), "example": openapi.VEHICLE_EXAMPLE}
-            },
-        },
-    },
+    responses={**PUT_VEHICLE_RESPONSES, 201: {**PUT_VEHICLE_RESPONSES[200], "description": "Vehicle (created)"}},
     openapi_extra=ops_extra(path("vehicle_id"), body=body(models.VehicleBody, openapi.VEHICLE_REQUEST)),
 )
 async def put_vehicle(request: Request) -> Response:

@@ -8,10 +8,10 @@ from fastapi import FastAPI
 
 from orderdesk.auto import api, ops, webhooks
 from orderdesk.auto.auctions import AuctionJobs
-from orderdesk.auto.openapi import OPERATOR_MODELS, OPERATOR_SECURITY, PARTNER_MODELS, PARTNER_SECURITY
+from orderdesk.auto.openapi import HEADERS, OPERATOR_MODELS, OPERATOR_SECURITY, PARTNER_MODELS, PARTNER_SECURITY
 from orderdesk.platform.errors import AUTO
 from orderdesk.platform.http import make_subapp, mount_subapp
-from orderdesk.platform.openapi import install_model_schemas, install_security_scheme
+from orderdesk.platform.openapi import install_header_components, install_model_schemas, install_security_scheme
 from orderdesk.platform.runtime import Runtime
 
 PARTNER_DESCRIPTION = (
@@ -38,6 +38,7 @@ def mount(root: FastAPI, runtime: Runtime) -> None:
     partner.router.routes.extend(api.router.routes)
     install_security_scheme(partner, PARTNER_SECURITY)
     install_model_schemas(partner, PARTNER_MODELS)
+    install_header_components(partner, HEADERS)
     mount_subapp(root, "/auto", partner)
     mount_subapp(root, OPERATOR_PREFIX, operator_app(runtime))
 
@@ -56,6 +57,7 @@ def operator_app(runtime: Runtime) -> FastAPI:
     operator.router.routes.extend(ops.router.routes)  # plain routes, like the partner API's
     install_security_scheme(operator, OPERATOR_SECURITY)
     install_model_schemas(operator, OPERATOR_MODELS)
+    install_header_components(operator, HEADERS)
     return operator
 
 

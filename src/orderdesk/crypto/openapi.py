@@ -8,6 +8,7 @@ and an example envelope. `partner_document(app)` / `operator_document(app)` retu
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from typing import Any
 
 from fastapi import FastAPI
@@ -20,10 +21,15 @@ from orderdesk.crypto.models.common import ErrorEnvelope, Order, Paging
 from orderdesk.platform.openapi import (
     COMPONENTS,
     ErrorDocs,
+    HeaderDoc,
+    Sent,
     canonical,
+    header_components,
     nullable_as_type_list,
     path_parameter,
+    platform_headers,
     query_parameters,
+    refs_under,
     responses_with_errors,
     schema_ref,
 )
@@ -61,10 +67,20 @@ ERRORS: dict[str, tuple[int, str]] = {
     "payload_too_large": (413, "Request body exceeds 1048576 bytes"),
     "rate_limited": (429, "Rate limit exceeded"),
     "internal_error": (500, "Internal server error"),
+    "service_unavailable": (503, "Service temporarily unavailable, retry later"),
 }
-PARTNER_COMMON = ("auth_required", "rate_limited", "payload_too_large", "internal_error")
-OPERATOR_COMMON = ("unauthorized", "payload_too_large", "internal_error")
-PUBLIC_COMMON = ("payload_too_large", "internal_error")
+PARTNER_COMMON = ("auth_required", "rate_limited", "payload_too_large", "internal_error", "service_unavailable")
+OPERATOR_COMMON = ("unauthorized", "payload_too_large", "internal_error", "service_unavailable")
+PUBLIC_COMMON = ("payload_too_large", "internal_error", "service_unavailable")
+# The headers an error code's answer carries beside X-Request-Id (3.4, 3.9).
+ERROR_HEADERS: dict[str, Sent] = {
+    "auth_required": {"WWW-Authenticate": True},
+    "unauthorized": {"WWW-Authenticate": True},
+    "rate_limited": {"Retry-After": True, "RateLimit": True, "RateLimit-Policy": True},
+    "service_unavailable": {"Retry-After": True},
+}
+# Every response header the crypto documents declare (3.8, 3.9), by name.
+HEADERS: dict[str, HeaderDoc] = platform_headers("^[0-9a-f]{32}$", "crypto")
 
 PARTNER_SECURITY = {
     "PartnerJWT": {
@@ -103,18 +119,23 @@ def _error_body(code: str) -> dict[str, Any]:
     return body
 
 
-ERROR_DOCS = ErrorDocs(lambda code: ERRORS[code][0], _error_body, ErrorEnvelope)
+ERROR_DOCS = ErrorDocs(lambda code: ERRORS[code][0], _error_body, ErrorEnvelope, ERROR_HEADERS)
+# Partner requests are counted against the key's rate limit once authenticated (3.10 steps 2–3).
+PARTNER_ERROR_DOCS = replace(ERROR_DOCS, uncounted=("auth_required",), limited=True)
 
 
 def _responses(
-    success: tuple[int, type[BaseModel] | None, Any, str], codes: tuple[str, ...], also: tuple[int, str] | None
+    success: tuple[int, type[BaseModel] | None, Any, str],
+    codes: tuple[str, ...],
+    also: tuple[int, str] | None,
+    errors: ErrorDocs,
 ) -> dict[int | str, dict[str, Any]]:
     """The success answer (and `also`, a second success status with the same body) with its
     schema and example, then every error code grouped by status; no model: no body."""
     status, model, example, description = success
-    answer = responses_with_errors(status, example, description, codes, ERROR_DOCS, schema=model, ref=ref)
+    answer = responses_with_errors(status, example, description, codes, errors, schema=model, ref=ref)
     if model is None:
-        answer[status] = {"description": description}
+        del answer[status]["content"]
     if also is not None:
         answer[also[0]] = {**answer[status], "description": also[1]}
     return answer
@@ -140,7 +161,9 @@ def operation(
     spec: dict[str, Any] = {
         "parameters": list(parameters),
         "security": [{security: []}] if security else [],
-        "responses": _responses(success, (*codes, *common), also),
+        "responses": _responses(
+            success, (*codes, *common), also, PARTNER_ERROR_DOCS if security == "PartnerJWT" else ERROR_DOCS
+        ),
     }
     if body is not None:
         model, example = body
@@ -175,18 +198,9 @@ def operator_operation(
 # --------------------------------------------------------------------------- documents
 
 
-def _refs(node: Any) -> set[str]:
-    if isinstance(node, dict):
-        found = {node["$ref"][len(SCHEMAS) :]} if isinstance(node.get("$ref"), str) else set()
-        return found.union(*(_refs(value) for value in node.values()))
-    if isinstance(node, list):
-        return set().union(*(_refs(value) for value in node))
-    return set()
-
-
 def _components(paths: dict[str, Any]) -> dict[str, Any]:
     """The schemas of the models `paths` refers to (and of those they use), in name order."""
-    pairs = [_MODELS[name] for name in sorted(_refs(paths))]
+    pairs = [_MODELS[name] for name in sorted(refs_under(paths, SCHEMAS))]
     _, top = models_json_schema(pairs, ref_template=COMPONENTS)
     defs = top.get("$defs", {})
     return {name: defs[name] for name in sorted(defs)}
@@ -207,6 +221,7 @@ def build_document(app: FastAPI, security: dict[str, Any], prefix: str) -> dict[
     components = document.setdefault("components", {})
     components["schemas"] = _components(document["paths"])
     components["securitySchemes"] = security
+    components["headers"] = header_components(HEADERS, document)
     return document
 
 

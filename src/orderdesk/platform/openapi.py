@@ -1,12 +1,13 @@
 """OpenAPI building blocks every product's documents share: operation pieces (responses with
-their error codes, parameters, bodies from models), the finishing of a document (component
-schemas, security schemes, canonical key order) and the docs page, whose Swagger UI assets are
-served from this package (no CDN: the docs work on a private network)."""
+their error codes and headers, parameters, bodies from models), the finishing of a document
+(component schemas and headers, security schemes, canonical key order) and the docs page,
+whose Swagger UI assets are served from this package (no CDN: the docs work on a private
+network)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -20,7 +21,14 @@ from pydantic.json_schema import models_json_schema
 from starlette.responses import Response
 
 COMPONENTS = "#/components/schemas/{model}"
+HEADERS = "#/components/headers/"
 Finisher = Callable[[dict[str, Any]], None]
+# The response headers one answer carries: name → always sent (True) or only sometimes (False).
+Sent = Mapping[str, bool]
+# Every answer, errors and 204s included (platform.http.RequestContextMiddleware).
+REQUEST_ID_SENT: Sent = {"X-Request-Id": True}
+# An answer to a request counted against a rate limit (none when the limit is disabled).
+COUNTED: Sent = {"RateLimit": False, "RateLimit-Policy": False}
 
 
 # --------------------------------------------------------------------------- operation pieces
@@ -32,12 +40,108 @@ def schema_ref(model: type[BaseModel]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class ErrorDocs:
-    """How a product documents its error codes: each code's HTTP status and example body, and
-    the envelope model every error answer has."""
+    """How a product documents its error codes: each code's HTTP status and example body, the
+    envelope model every error answer has, and the headers answers carry: those of a code
+    (`headers`, beside the request id) and, on a rate-limited API (`limited`), the rate-limit
+    fields on every answer but the codes refused before the request is counted (`uncounted`)."""
 
     status_of: Callable[[str], int]
     body_of: Callable[[str], dict[str, Any]]
     envelope: type[BaseModel]
+    headers: Mapping[str, Sent] = field(default_factory=dict)
+    uncounted: tuple[str, ...] = ()
+    limited: bool = False
+
+    def sent(self, code: str | None, own: Sent | None = None) -> dict[str, bool]:
+        """The headers the answer with error `code` (None: the success) carries, with `own`."""
+        sent = dict(REQUEST_ID_SENT)
+        if self.limited and code not in self.uncounted:
+            sent.update(COUNTED)
+        sent.update(self.headers.get(code, {}) if code else {})
+        sent.update(own or {})
+        return sent
+
+
+@dataclass(frozen=True)
+class HeaderDoc:
+    """A response header as a document declares it: its schema, what it says, and the condition
+    under which it is sent where some answers of a status lack it ("present only when ...")."""
+
+    schema: dict[str, Any]
+    description: str
+    present_when: str = ""
+
+
+def platform_headers(request_id_pattern: str, policy: str) -> dict[str, HeaderDoc]:
+    """The headers the platform sends for every product: the request id (`request_id_pattern`:
+    the product's form), the rate-limit fields of `policy` and the refusals' Retry-After and
+    WWW-Authenticate."""
+    return {
+        "X-Request-Id": HeaderDoc(
+            {"type": "string", "pattern": request_id_pattern},
+            "This request's id, also in error bodies as request_id; quote it when reporting a problem.",
+        ),
+        "RateLimit-Policy": HeaderDoc(
+            {"type": "string", "pattern": f'^"{policy}";q=[0-9]+;w=[0-9]+$'},
+            "The rate limit (draft-ietf-httpapi-ratelimit-headers): q requests per window of w seconds, "
+            "refilled continuously.",
+            "the request was counted against the API key's rate limit (a limit is configured, and the "
+            "request passed authentication and the IP allowlist)",
+        ),
+        "RateLimit": HeaderDoc(
+            {"type": "string", "pattern": f'^"{policy}";r=[0-9]+;t=[0-9]+$'},
+            "The quota now (draft-ietf-httpapi-ratelimit-headers): r requests left, the bucket full again "
+            "in t seconds.",
+            "the request was counted against the API key's rate limit (a limit is configured, and the "
+            "request passed authentication and the IP allowlist)",
+        ),
+        "Retry-After": HeaderDoc(
+            {"type": "integer", "minimum": 1},
+            "Whole seconds to wait before retrying.",
+            "the answer is a refusal to retry later (429 rate_limited, 409 idempotency_key_in_use, "
+            "503 service_unavailable)",
+        ),
+        "WWW-Authenticate": HeaderDoc({"type": "string", "enum": ["Bearer"]}, "The scheme to authenticate with."),
+    }
+
+
+def declared_headers(answers: Iterable[Sent]) -> dict[str, dict[str, str]]:
+    """The `headers` of a response that stands for `answers`: each header one of them sends,
+    required when every one of them always sends it, as a reference to components/headers."""
+    chosen = list(answers)
+    names = sorted({name for sent in chosen for name in sent})
+    return {name: header_ref(name, all(sent.get(name, False) for sent in chosen)) for name in names}
+
+
+def header_ref(name: str, always: bool) -> dict[str, str]:
+    return {"$ref": HEADERS + (name if always else f"{name}.conditional")}
+
+
+def header_components(table: Mapping[str, HeaderDoc], document: dict[str, Any]) -> dict[str, Any]:
+    """components/headers for the header references in `document`, from `table` (by name): a
+    header always sent is required; the `.conditional` form says when it is present."""
+    components: dict[str, Any] = {}
+    for key in sorted(refs_under(document.get("paths", {}), HEADERS)):
+        name, _, conditional = key.partition(".")
+        doc = table[name]
+        declared: dict[str, Any] = {"schema": doc.schema, "description": doc.description}
+        if conditional:
+            declared["description"] += f" Present only when {doc.present_when}."
+        else:
+            declared["required"] = True
+        components[key] = declared
+    return components
+
+
+def refs_under(node: Any, prefix: str) -> set[str]:
+    """The names `node` refers to under `prefix` (a components section: `#/components/headers/`)."""
+    if isinstance(node, dict):
+        target = node.get("$ref")
+        found = {target[len(prefix) :]} if isinstance(target, str) and target.startswith(prefix) else set()
+        return found.union(*(refs_under(value, prefix) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(refs_under(value, prefix) for value in node))
+    return set()
 
 
 def responses_with_errors(
@@ -49,16 +153,23 @@ def responses_with_errors(
     *,
     schema: type[BaseModel] | None = None,
     ref: Callable[[type[BaseModel]], dict[str, str]] = schema_ref,
+    headers: Sent | None = None,
 ) -> dict[int | str, dict[str, Any]]:
-    """The success answer with its example (and schema), then every error code grouped by HTTP
-    status, each status with the envelope schema and one example per code. `ref` names a model's
-    schema (a product may also note which models its document uses)."""
+    """The success answer with its example (and schema) and headers (`headers`: its own, beside
+    those every answer carries), then every error code grouped by HTTP status, each status with
+    the envelope schema, one example per code and the headers of its codes. `ref` names a
+    model's schema (a product may also note which models its document uses)."""
     success: dict[str, Any] = {"example": example}
     if schema is not None:
         success["schema"] = ref(schema)
     answer: dict[int | str, dict[str, Any]] = {
-        status: {"description": description, "content": {"application/json": success}}
+        status: {
+            "description": description,
+            "content": {"application/json": success},
+            "headers": declared_headers([errors.sent(None, headers)]),
+        }
     }
+    grouped: dict[int, list[Sent]] = {}
     for code in codes:
         empty = {"schema": ref(errors.envelope), "examples": {}}
         entry = answer.setdefault(errors.status_of(code), {"description": "", "content": {"application/json": empty}})
@@ -66,6 +177,9 @@ def responses_with_errors(
         entry["description"] = ", ".join(
             name.partition("@")[0] for name in entry["content"]["application/json"]["examples"]
         )
+        grouped.setdefault(errors.status_of(code), []).append(errors.sent(code.partition("@")[0]))
+    for code_status, answers in grouped.items():
+        answer[code_status]["headers"] = declared_headers(answers)
     return answer
 
 
@@ -154,6 +268,15 @@ def install_security_scheme(app: FastAPI, schemes: dict[str, dict[str, Any]]) ->
 
     def finish(document: dict[str, Any]) -> None:
         document.setdefault("components", {}).setdefault("securitySchemes", {}).update(schemes)
+
+    _finishers(app).append(finish)
+
+
+def install_header_components(app: FastAPI, table: Mapping[str, HeaderDoc]) -> None:
+    """Declare under components/headers each header `app`'s responses refer to, from `table`."""
+
+    def finish(document: dict[str, Any]) -> None:
+        document.setdefault("components", {})["headers"] = header_components(table, document)
 
     _finishers(app).append(finish)
 
