@@ -25,10 +25,10 @@ from orderdesk.platform.clock import Clock
 from orderdesk.platform.db import DatabaseUnavailable
 from orderdesk.platform.errors import AUTO, ApiError
 from orderdesk.platform.http import (
-    NO_NATIVE_TELEMETRY,
     RequestContextMiddleware,
     install_error_handlers,
     json_response,
+    new_app,
 )
 from orderdesk.platform.logs import configure_logging
 from orderdesk.platform.runtime import Runtime
@@ -77,14 +77,7 @@ def create_app(
             await runtime.close()
             tracing.flush()
 
-    app = FastAPI(
-        lifespan=lifespan,
-        openapi_url=None,
-        docs_url=None,
-        redoc_url=None,
-        redirect_slashes=False,
-        telemetry=NO_NATIVE_TELEMETRY,
-    )
+    app = new_app(lifespan=lifespan)
     app.state.runtime = runtime
     app.state.ready = False
     install_error_handlers(app, AUTO)

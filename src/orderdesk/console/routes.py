@@ -15,16 +15,14 @@ from orderdesk.console import crypto_actions as crypto
 from orderdesk.console import queries, session
 from orderdesk.console.web import act, done, page, redirect, render, runtime_of, secure, static_file
 from orderdesk.platform.errors import ApiError
-from orderdesk.platform.http import NO_NATIVE_TELEMETRY
+from orderdesk.platform.http import new_app
 from orderdesk.platform.runtime import Runtime
 
 LAST_LEDGER_CHECK = "console_last_ledger_check"
 
 
 def mount(root: FastAPI, runtime: Runtime) -> None:
-    app = FastAPI(
-        openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False, telemetry=NO_NATIVE_TELEMETRY
-    )
+    app = new_app()
     app.state.runtime = runtime
 
     @app.exception_handler(session.SignInRequired)

@@ -44,6 +44,20 @@ _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 NO_NATIVE_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
+def new_app(*, openapi_url: str | None = None, **options: Any) -> FastAPI:
+    """A FastAPI application with the platform's defaults: no framework docs pages (ours are
+    installed where wanted), no slash redirects (a wrong path is the product's 404), no native
+    telemetry."""
+    return FastAPI(
+        openapi_url=openapi_url,
+        docs_url=None,
+        redoc_url=None,
+        redirect_slashes=False,
+        telemetry=NO_NATIVE_TELEMETRY,
+        **options,
+    )
+
+
 @dataclass
 class RequestContext:
     """Per-request facts the access log and error handlers need. Lives in scope["orderdesk"].
@@ -368,16 +382,7 @@ def make_subapp(
     """A FastAPI application for one product surface, answering errors in `profile`'s
     envelope. Mount it on the root app; it shares the process-wide runtime. Its docs page (when
     `docs_url` and `openapi_url` are given) loads Swagger UI from this package, not a CDN."""
-    app = FastAPI(
-        title=title,
-        version=version,
-        description=description,
-        openapi_url=openapi_url,
-        docs_url=None,
-        redoc_url=None,
-        redirect_slashes=False,
-        telemetry=NO_NATIVE_TELEMETRY,
-    )
+    app = new_app(title=title, version=version, description=description, openapi_url=openapi_url)
     app.state.runtime = runtime
     install_error_handlers(app, profile)
     if docs_url and openapi_url:
