@@ -16,12 +16,12 @@ from orderdesk.auto.errors import Issue
 from orderdesk.auto.inputs import OpsOrderList, OrderList, Page, PlaceOrder
 from orderdesk.auto.repository import FoundKey
 from orderdesk.auto.serializers import (
-    Record,
     event_json,
     history_json,
     ops_order_from_row,
-    order_from_row,
     order_json,
+    read_ops_orders,
+    read_orders,
 )
 from orderdesk.platform import idempotency, ids
 from orderdesk.platform.db import Connection, Database, Row
@@ -163,7 +163,7 @@ def order_body(row: Row | None) -> bytes:
     """The Order of a row read with its vehicle's leader; an unknown or foreign id is 404."""
     if row is None:
         raise errors.order_not_found()
-    return orjson.dumps(order_from_row(row))
+    return orjson.dumps(read_orders([row])[0])
 
 
 async def list_orders(runtime: Runtime, partner_id: str, query: OrderList) -> dict[str, Any]:
@@ -181,7 +181,7 @@ async def list_orders(runtime: Runtime, partner_id: str, query: OrderList) -> di
     if query.created_from is not None:
         conditions.append("o.created_at >= :created_from AND o.created_at < :created_to")
         params.update(created_from=query.created_from, created_to=query.created_to)
-    return await _order_page(runtime, conditions, params, query.page, order_from_row)
+    return await _order_page(runtime, conditions, params, query.page, read_orders)
 
 
 async def ops_list_orders(runtime: Runtime, query: OpsOrderList) -> dict[str, Any]:
@@ -191,7 +191,7 @@ async def ops_list_orders(runtime: Runtime, query: OpsOrderList) -> dict[str, An
         if value is not None:
             conditions.append(f"o.{name} = :{name}")
             params[name] = value
-    return await _order_page(runtime, conditions, params, query.page, ops_order_from_row)
+    return await _order_page(runtime, conditions, params, query.page, read_ops_orders)
 
 
 async def _order_page(
@@ -199,7 +199,7 @@ async def _order_page(
     conditions: list[str],
     params: dict[str, Any],
     page: Page,
-    render: Callable[[Record], dict[str, Any]],
+    render: Callable[[list[Row]], list[dict[str, Any]]],
 ) -> dict[str, Any]:
     async def read(reader: Connection | Database) -> list[Row]:
         async def fetch(condition: str, extra: dict[str, Any], order_by: str, limit: int) -> list[Row]:
@@ -214,7 +214,7 @@ async def _order_page(
         async with runtime.db.transaction(write=False) as conn:
             rows = await read(conn)
     rows, next_cursor = page.next_cursor(rows)
-    return {"data": [render(row) for row in rows], "next_cursor": next_cursor}
+    return {"data": render(rows), "next_cursor": next_cursor}
 
 
 async def ops_get_order(runtime: Runtime, order_id: str) -> dict[str, Any]:

@@ -245,6 +245,10 @@ ORDER_FIELDS = (
     "updated_at",
 )
 ORDER_COLUMNS = ", ".join(f"o.{name}" for name in ("id", "partner_id", "vehicle_id", *ORDER_FIELDS))
+# The leading columns, in this order, of every order read with its vehicle's leader
+# (`list_orders`, `get_order`, `find_api_key_and_order`): the read path renders them by position
+# (serializers.read_order).
+ORDER_READ_COLUMNS = ("id", "partner_id", "vehicle_id", *ORDER_FIELDS, "leader_order_id", "leader_max_bid_usd")
 _MUTABLE_ORDER_FIELDS = tuple(name for name in ORDER_FIELDS if name not in ("max_bid_amount_usd", "created_at"))
 _ORDER_WITH_LEADER = (
     f"SELECT {ORDER_COLUMNS}, v.leader_order_id, v.leader_max_bid_usd"
@@ -368,7 +372,7 @@ async def find_api_key_and_order(db: Database, digest: str, order_id: str) -> tu
     vehicle's leader: the whole of GET /v1/orders/{id} in one round trip. The caller still runs
     the key checks before it looks at the order."""
     row = await db.fetchrow(
-        f"SELECT {_KEY_COLUMNS}, {ORDER_COLUMNS}, v.leader_order_id, v.leader_max_bid_usd FROM {_KEY_JOIN}"
+        f"SELECT {ORDER_COLUMNS}, v.leader_order_id, v.leader_max_bid_usd, {_KEY_COLUMNS} FROM {_KEY_JOIN}"
         " LEFT JOIN auto_orders o ON o.id = :order_id AND o.partner_id = k.partner_id"
         " LEFT JOIN auto_vehicles v ON v.id = o.vehicle_id WHERE k.digest = :digest",
         {"digest": digest, "order_id": order_id},

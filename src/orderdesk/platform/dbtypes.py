@@ -16,6 +16,7 @@ on SQLite; do decimal arithmetic in Python.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -73,6 +74,11 @@ def _convert_timestamp(raw: bytes) -> datetime:
     return datetime.fromisoformat(raw.decode()).replace(tzinfo=UTC)
 
 
+# Rows repeat instants (an order's vehicle's auction date and cutoff, updated_at = created_at):
+# each distinct stored text is parsed once. Datetimes are immutable, so sharing them is safe.
+_convert_timestamp_cached = functools.lru_cache(maxsize=4096)(_convert_timestamp)
+
+
 def _adapt_decimal(value: Decimal) -> str:
     return format(value, "f")
 
@@ -86,7 +92,7 @@ def register_sqlite_types() -> None:
         return
     sqlite3.register_adapter(datetime, _adapt_datetime)
     sqlite3.register_adapter(Decimal, _adapt_decimal)
-    sqlite3.register_converter("TEXT_UTC", _convert_timestamp)
+    sqlite3.register_converter("TEXT_UTC", _convert_timestamp_cached)
     sqlite3.register_converter("TEXT_DEC", lambda raw: Decimal(raw.decode()))
     sqlite3.register_converter("BOOLEAN", lambda raw: raw not in (b"0", b""))
     _registered = True
