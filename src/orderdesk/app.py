@@ -25,6 +25,7 @@ from orderdesk.platform.clock import Clock
 from orderdesk.platform.db import DatabaseUnavailable
 from orderdesk.platform.errors import AUTO, ApiError
 from orderdesk.platform.http import (
+    MountedAppShortcut,
     RequestContextMiddleware,
     install_error_handlers,
     json_response,
@@ -106,6 +107,7 @@ def create_app(
     for product in PRODUCTS:
         product.mount(app, runtime)
     console.mount(app, runtime)  # /console: the operator's web UI over the same use cases
+    app.add_middleware(MountedAppShortcut, root=app)  # innermost: added first
     app.add_middleware(RequestContextMiddleware)
     tracing.install(app)  # only when OTEL_* variables ask for it
     return app

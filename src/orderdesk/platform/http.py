@@ -3,6 +3,7 @@ the catch-all for unexpected errors, error handlers, body reading and JSON respo
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -18,7 +19,7 @@ from fastapi.routing import APIRoute
 from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.routing import Match, Mount
+from starlette.routing import Match, Mount, request_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderdesk.platform import metrics
@@ -182,6 +183,65 @@ class RequestContextMiddleware:
             )
 
 
+class MountedAppShortcut:
+    """Innermost layer of the root application: a request for a mounted application (every
+    product API) is handed to its Mount directly. Below the request context the root would run
+    its exception middleware and exit stack (the mounted application has its own and answers
+    every error itself; what it re-raises passes the root's unhandled) and then try its routes
+    in order until that Mount matches: ~8% of a GET by id. The Mount is found as the root's
+    router finds it (first match in route order, its own `matches`); a path no mount takes, the
+    root's own routes and requests under a root_path take the full stack."""
+
+    def __init__(self, app: ASGIApp, root: FastAPI) -> None:
+        self.app = app
+        self.root = root
+        self._mounts: list[tuple[str, Mount]] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        mount = self._mount_for(scope)
+        if mount is None:
+            await self.app(scope, receive, send)
+            return
+        scope.setdefault("router", self.root.router)
+        await mount.handle(scope, receive, send)
+
+    def _mount_for(self, scope: Scope) -> Mount | None:
+        """The Mount the root's router would pick, with its child scope applied; None when the
+        full stack must decide."""
+        if scope["type"] != "http" or scope.get("root_path"):
+            return None
+        if self._mounts is None:
+            self._mounts = _leading_mounts(self.root.router.routes)
+        path = scope["path"]
+        for prefix, mount in self._mounts:
+            if path.startswith(prefix):
+                match, child_scope = mount.matches(scope)
+                if match != Match.FULL:
+                    return None
+                scope.update(child_scope)
+                return mount
+        return None
+
+
+def _leading_mounts(routes: list[Any]) -> list[tuple[str, Mount]]:
+    """The mounts (with their path prefix) that only other mounts and literal paths come before:
+    for a path under such a mount's prefix, the earlier mounts' prefixes decide, as no literal
+    route can match it."""
+    mounts: list[tuple[str, Mount]] = []
+    literals: list[str] = []
+    for route in routes:
+        path = getattr(route, "path", None)
+        if isinstance(route, Mount) and path and "{" not in path:
+            prefix = path + "/"
+            if not any(literal.startswith(prefix) for literal in literals):
+                mounts.append((prefix, route))
+                continue
+        if not isinstance(path, str) or "{" in path or isinstance(route, Mount):
+            break
+        literals.append(path)
+    return mounts
+
+
 def _encoded(headers: dict[str, str] | None) -> list[tuple[bytes, bytes]]:
     return [(name.lower().encode(), value.encode()) for name, value in (headers or {}).items()]
 
@@ -197,11 +257,36 @@ def _client_request_id(scope: Scope) -> str | None:
 # --------------------------------------------------------------------------- routes
 
 
-class RequestRoute(APIRoute):
+class LiteralPrefixRoute(APIRoute):
+    """A route that turns away, without FastAPI's matching, a path that cannot be its own. A
+    request is tried against each route of its application in turn (a GET by id against ~11
+    before its own, ~1.2 µs each). The path a route's pattern is matched against is
+    scope["path"] or a suffix of it (a mount's prefix removed), so a path that does not contain
+    the pattern's literal start (`/v1/orders/` of `/v1/orders/{order_id}`) cannot match."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if self._literal_start not in scope["path"]:
+            return Match.NONE, {}
+        return super().matches(scope)
+
+    @functools.cached_property
+    def _literal_start(self) -> str:
+        return self.path.partition("{")[0]
+
+
+class RequestRoute(LiteralPrefixRoute):
     """A partner API route: its endpoint takes only the Request and returns a Response (it
     parses its own input). FastAPI's handler would solve dependencies, look up telemetry data and
     inspect the return value on every call with nothing to do; this route awaits the endpoint
-    directly. The OpenAPI document is built from the route as before."""
+    directly. The OpenAPI document is built from the route as before.
+
+    Its ASGI app is Starlette's request/response wrapper (route-level exception handlers, as
+    FastAPI's) without FastAPI's two per-request exit stacks, which only serve dependencies."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+        super().__init__(path, endpoint, **options)
+        if self.max_body_size is None:  # FastAPI's per-route body limit wraps its own app: keep it
+            self.app = request_response(self.get_route_handler())
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         dependant = self.dependant

@@ -20,6 +20,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.responses import Response
 
+from orderdesk.platform.http import LiteralPrefixRoute
+
 COMPONENTS = "#/components/schemas/{model}"
 HEADERS = "#/components/headers/"
 Finisher = Callable[[dict[str, Any]], None]
@@ -358,10 +360,16 @@ def install_docs_page(app: FastAPI, docs_url: str, openapi_url: str, title: str)
             swagger_favicon_url=assets + "favicon-32x32.png",
         )
 
-    app.add_api_route(docs_url, page, methods=["GET"], include_in_schema=False)
+    app.router.add_api_route(
+        docs_url, page, methods=["GET"], include_in_schema=False, route_class_override=LiteralPrefixRoute
+    )
     for name, media_type in SWAGGER_ASSETS.items():
-        app.add_api_route(
-            f"{docs_url}/{name}", _asset_route(name, media_type), methods=["GET"], include_in_schema=False
+        app.router.add_api_route(
+            f"{docs_url}/{name}",
+            _asset_route(name, media_type),
+            methods=["GET"],
+            include_in_schema=False,
+            route_class_override=LiteralPrefixRoute,
         )
 
 
