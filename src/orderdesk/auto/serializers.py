@@ -103,6 +103,7 @@ def _read_order(values: Sequence[Any]) -> dict[str, Any]:
         is_highest, current_max = order_id == leader_id, leader_max_bid
     else:
         is_highest, current_max = frozen_is_highest, frozen_current_max
+    created = kst(created_at)
     return {
         "id": order_id,
         "vehicle_id": vehicle_id,
@@ -117,8 +118,10 @@ def _read_order(values: Sequence[Any]) -> dict[str, Any]:
         "cancellation_reason": cancellation_reason,
         "fulfillment_detail": fulfillment_detail,
         "shipment": None if shipment is None else orjson.loads(shipment),
-        "created_at": kst(created_at),
-        "updated_at": kst(updated_at),
+        "created_at": created,
+        # Most orders were never updated: no second look-up (on PostgreSQL each value is a new
+        # datetime, whose hash costs about what formatting it does).
+        "updated_at": created if updated_at == created_at else kst(updated_at),
     }
 
 
