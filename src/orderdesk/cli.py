@@ -151,7 +151,9 @@ def _run_uvicorn(host: str, port: int, workers: int) -> None:
         "host": host,
         "port": port,
         "workers": workers,
-        "loop": "uvloop",
+        # uvloop, accepting pending connections in batches (libuv takes one per loop iteration:
+        # under load a pool's last connections waited seconds for their first request).
+        "loop": "orderdesk.platform.listener:new_event_loop",
         "http": "httptools",
         "access_log": False,
         "log_level": "warning",
