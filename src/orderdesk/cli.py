@@ -153,7 +153,7 @@ def _run_uvicorn(host: str, port: int, workers: int) -> None:
         "workers": workers,
         # uvloop, accepting pending connections in batches (libuv takes one per loop iteration:
         # under load a pool's last connections waited seconds for their first request).
-        "loop": "orderdesk.platform.listener:new_event_loop",
+        "loop": LOOP if workers == 1 else SHARED_SOCKET_LOOP,
         "http": "httptools",
         "access_log": False,
         "log_level": "warning",
@@ -177,6 +177,8 @@ def _run_uvicorn(host: str, port: int, workers: int) -> None:
 
 
 APP_FACTORY = "orderdesk.app:create_app_from_env"
+LOOP = "orderdesk.platform.listener:new_event_loop"
+SHARED_SOCKET_LOOP = "orderdesk.platform.listener:new_shared_socket_event_loop"
 
 
 def _announcing_server(config: uvicorn.Config, address: str) -> uvicorn.Server:

@@ -9,8 +9,9 @@ ACCEPT_BATCH connections per wake-up, as asyncio's selector loop does, and hands
 uvloop with `connect_accepted_socket`. Transports and protocols are uvloop's as before.
 
 `orderdesk serve` gives it to uvicorn by its `loop` setting, an import string naming a loop
-factory (uvicorn >= 0.36): `orderdesk.platform.listener:new_event_loop`. uvicorn's workers
-(`--workers N`) each call `create_server(sock=...)` on the shared socket and get it too.
+factory (uvicorn >= 0.36): `orderdesk.platform.listener:new_event_loop`, or with `--workers N`
+(each worker calls `create_server(sock=...)` on the socket they share)
+`new_shared_socket_event_loop`, whose smaller batches keep the workers' shares even.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ log = structlog.get_logger("orderdesk.listener")
 # Per wake-up: enough for a client's whole pool at once, few enough (each is one accept() and
 # one task) to stay fair to the requests in flight on the loop.
 ACCEPT_BATCH = 128
+# When worker processes share the listening socket, all of them wake for a new burst and the
+# first to run would take all of it (seen: 64 of 64 connections on one of two workers); a
+# small batch leaves the rest to the others while still draining a busy worker's queue fast.
+SHARED_ACCEPT_BATCH = 8
 # After EMFILE and the like, stop accepting for a while instead of spinning (asyncio's delay).
 ACCEPT_RETRY_DELAY = 1.0
 # Errors of one connection (gone before it was accepted, or a network error Linux reports on
@@ -54,9 +59,15 @@ class BatchAcceptServer(asyncio.AbstractServer):
     """Listening sockets whose pending connections are accepted in batches."""
 
     def __init__(
-        self, loop: asyncio.AbstractEventLoop, sockets: list[socket.socket], factory: ProtocolFactory, backlog: int
+        self,
+        loop: asyncio.AbstractEventLoop,
+        sockets: list[socket.socket],
+        factory: ProtocolFactory,
+        backlog: int,
+        batch: int = ACCEPT_BATCH,
     ) -> None:
         self._loop = loop
+        self._batch = batch
         self._sockets = sockets
         self._factory = factory
         self._backlog = backlog
@@ -120,8 +131,8 @@ class BatchAcceptServer(asyncio.AbstractServer):
             await asyncio.gather(*self._handovers, return_exceptions=True)
 
     def accept(self, sock: socket.socket) -> None:
-        """The reader callback: accept until the queue is empty or ACCEPT_BATCH were taken."""
-        for _ in range(ACCEPT_BATCH):
+        """The reader callback: accept until the queue is empty or a batch was taken."""
+        for _ in range(self._batch):
             try:
                 conn, _ = sock.accept()
             except (BlockingIOError, InterruptedError):
@@ -171,6 +182,8 @@ class BatchAcceptServer(asyncio.AbstractServer):
 class Loop(uvloop.Loop):
     """uvloop whose TCP servers accept in batches (see the module docstring)."""
 
+    accept_batch = ACCEPT_BATCH
+
     async def create_server(  # type: ignore[override]
         self,
         protocol_factory: ProtocolFactory,
@@ -200,7 +213,7 @@ class Loop(uvloop.Loop):
         if sock is not None and (host is not None or port is not None):
             raise ValueError("host/port and sock can not be specified at the same time")
         sockets = [sock] if sock is not None else await self._bind(host or None, port, family, flags)
-        server = BatchAcceptServer(self, sockets, protocol_factory, backlog)
+        server = BatchAcceptServer(self, sockets, protocol_factory, backlog, self.accept_batch)
         if start_serving:
             server.start()
         return server
@@ -230,5 +243,15 @@ class Loop(uvloop.Loop):
         return sockets
 
 
+class SharedSocketLoop(Loop):
+    """For a worker process whose listening socket other workers share (`serve --workers N`)."""
+
+    accept_batch = SHARED_ACCEPT_BATCH
+
+
 def new_event_loop() -> Loop:
     return Loop()
+
+
+def new_shared_socket_event_loop() -> Loop:
+    return SharedSocketLoop()
