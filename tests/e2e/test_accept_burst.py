@@ -1,6 +1,7 @@
-"""Many connections opened at once against the real `orderdesk serve` (which accepts pending
-connections in batches, platform/listener.py): every one is served, with one and two workers,
-and SIGTERM in the middle of such a burst still drains cleanly."""
+"""Many connections opened at once against the real `orderdesk serve` (one process accepts
+pending connections in batches, platform/listener.py; `--workers N` keeps uvloop's accept):
+every one is served, with one and two workers, and SIGTERM in the middle of such a burst still
+drains cleanly."""
 
 from __future__ import annotations
 

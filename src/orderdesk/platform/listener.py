@@ -9,9 +9,10 @@ ACCEPT_BATCH connections per wake-up, as asyncio's selector loop does, and hands
 uvloop with `connect_accepted_socket`. Transports and protocols are uvloop's as before.
 
 `orderdesk serve` gives it to uvicorn by its `loop` setting, an import string naming a loop
-factory (uvicorn >= 0.36): `orderdesk.platform.listener:new_event_loop`, or with `--workers N`
-(each worker calls `create_server(sock=...)` on the socket they share)
-`new_shared_socket_event_loop`, whose smaller batches keep the workers' shares even.
+factory (uvicorn >= 0.36): `orderdesk.platform.listener:new_event_loop`. Not with `--workers N`:
+the workers share one listening socket, all wake for a new burst, and the first to run took
+all of it (64 of 64 connections on one of two workers in most runs, with batches of 128 or 8);
+libuv's one accept per iteration spreads them better (docs/performance.md, change 11).
 """
 
 from __future__ import annotations
@@ -30,10 +31,6 @@ log = structlog.get_logger("orderdesk.listener")
 # Per wake-up: enough for a client's whole pool at once, few enough (each is one accept() and
 # one task) to stay fair to the requests in flight on the loop.
 ACCEPT_BATCH = 128
-# When worker processes share the listening socket, all of them wake for a new burst and the
-# first to run would take all of it (seen: 64 of 64 connections on one of two workers); a
-# small batch leaves the rest to the others while still draining a busy worker's queue fast.
-SHARED_ACCEPT_BATCH = 8
 # After EMFILE and the like, stop accepting for a while instead of spinning (asyncio's delay).
 ACCEPT_RETRY_DELAY = 1.0
 # Errors of one connection (gone before it was accepted, or a network error Linux reports on
@@ -59,15 +56,9 @@ class BatchAcceptServer(asyncio.AbstractServer):
     """Listening sockets whose pending connections are accepted in batches."""
 
     def __init__(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        sockets: list[socket.socket],
-        factory: ProtocolFactory,
-        backlog: int,
-        batch: int = ACCEPT_BATCH,
+        self, loop: asyncio.AbstractEventLoop, sockets: list[socket.socket], factory: ProtocolFactory, backlog: int
     ) -> None:
         self._loop = loop
-        self._batch = batch
         self._sockets = sockets
         self._factory = factory
         self._backlog = backlog
@@ -131,8 +122,8 @@ class BatchAcceptServer(asyncio.AbstractServer):
             await asyncio.gather(*self._handovers, return_exceptions=True)
 
     def accept(self, sock: socket.socket) -> None:
-        """The reader callback: accept until the queue is empty or a batch was taken."""
-        for _ in range(self._batch):
+        """The reader callback: accept until the queue is empty or ACCEPT_BATCH were taken."""
+        for _ in range(ACCEPT_BATCH):
             try:
                 conn, _ = sock.accept()
             except (BlockingIOError, InterruptedError):
@@ -182,8 +173,6 @@ class BatchAcceptServer(asyncio.AbstractServer):
 class Loop(uvloop.Loop):
     """uvloop whose TCP servers accept in batches (see the module docstring)."""
 
-    accept_batch = ACCEPT_BATCH
-
     async def create_server(  # type: ignore[override]
         self,
         protocol_factory: ProtocolFactory,
@@ -213,7 +202,7 @@ class Loop(uvloop.Loop):
         if sock is not None and (host is not None or port is not None):
             raise ValueError("host/port and sock can not be specified at the same time")
         sockets = [sock] if sock is not None else await self._bind(host or None, port, family, flags)
-        server = BatchAcceptServer(self, sockets, protocol_factory, backlog, self.accept_batch)
+        server = BatchAcceptServer(self, sockets, protocol_factory, backlog)
         if start_serving:
             server.start()
         return server
@@ -243,15 +232,5 @@ class Loop(uvloop.Loop):
         return sockets
 
 
-class SharedSocketLoop(Loop):
-    """For a worker process whose listening socket other workers share (`serve --workers N`)."""
-
-    accept_batch = SHARED_ACCEPT_BATCH
-
-
 def new_event_loop() -> Loop:
     return Loop()
-
-
-def new_shared_socket_event_loop() -> Loop:
-    return SharedSocketLoop()
