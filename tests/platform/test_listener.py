@@ -36,6 +36,7 @@ def test_one_wake_up_accepts_a_batch_and_the_next_the_rest() -> None:
         assert isinstance(server, BatchAcceptServer)
         sock = server.sockets[0]
         sock.listen(1024)
+        server._serving = True  # accept() called by hand below, not by the loop
         clients = [socket.create_connection(sock.getsockname()) for _ in range(ACCEPT_BATCH + 72)]
         try:
             server.accept(sock)
@@ -116,6 +117,7 @@ def test_closing_while_connections_are_handed_over() -> None:
         assert isinstance(server, BatchAcceptServer)
         sock = server.sockets[0]
         sock.listen(16)
+        server._serving = True  # accept() called by hand below, not by the loop
         early = socket.create_connection(sock.getsockname())
         server.accept(sock)
         await asyncio.sleep(0)  # the hand-over started: transport open, connection_made pending

@@ -113,7 +113,7 @@ class BatchAcceptServer(asyncio.AbstractServer):
         if self._forever is not None:
             self._forever.cancel()
         for sock in self._sockets:
-            if sock.fileno() != -1:  # uvicorn's workers close the shared socket themselves too
+            if sock.fileno() != -1:  # a socket handed in (sock=...) may have been closed by its owner
                 self._loop.remove_reader(sock.fileno())
                 sock.close()
 
@@ -123,6 +123,8 @@ class BatchAcceptServer(asyncio.AbstractServer):
 
     def accept(self, sock: socket.socket) -> None:
         """The reader callback: accept until the queue is empty or ACCEPT_BATCH were taken."""
+        if not self._serving:  # a wake-up already under way when close() ran
+            return
         for _ in range(ACCEPT_BATCH):
             try:
                 conn, _ = sock.accept()
