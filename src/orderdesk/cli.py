@@ -151,7 +151,10 @@ def _run_uvicorn(host: str, port: int, workers: int) -> None:
         "host": host,
         "port": port,
         "workers": workers,
-        "loop": "uvloop",
+        # One process: uvloop accepting pending connections in batches (libuv takes one per loop
+        # iteration: under load a pool's last connections waited seconds for their first
+        # request). Workers sharing a socket keep libuv's accept (platform/listener.py: why).
+        "loop": BATCH_ACCEPT_LOOP if workers == 1 else "uvloop",
         "http": "httptools",
         "access_log": False,
         "log_level": "warning",
@@ -175,6 +178,7 @@ def _run_uvicorn(host: str, port: int, workers: int) -> None:
 
 
 APP_FACTORY = "orderdesk.app:create_app_from_env"
+BATCH_ACCEPT_LOOP = "orderdesk.platform.listener:new_event_loop"
 
 
 def _announcing_server(config: uvicorn.Config, address: str) -> uvicorn.Server:
