@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from orderdesk.auto import errors, idempotent, inputs, models, openapi, orders, parsing, partner_status, vehicles
-from orderdesk.auto.auth import Principal, authenticate, authenticate_with
+from orderdesk.auto.auth import Principal, authenticate, authenticate_with, caller_then
 from orderdesk.auto.openapi import body, extra, path, replayed, responses
 from orderdesk.platform.http import RequestRoute, json_response, raw_json_response, read_body
 from orderdesk.platform.ids import is_ulid
@@ -113,10 +113,15 @@ async def get_vehicle(request: Request) -> Response:
     openapi_extra=extra(openapi.IDEMPOTENCY_KEY, body=body(models.PlaceOrderBody, openapi.PLACE_ORDER_REQUEST)),
 )
 async def place_order(request: Request) -> Response:
-    runtime, principal, content = await admit_with_body(request)
-    key = parsing.idempotency_key(request)
-    order = inputs.place_order(parsing.json_body(request, content, models.PlaceOrderBody))
-    return answered(await orders.place_order(runtime, principal, key, order))
+    runtime: Runtime = request.app.state.runtime
+
+    async def read() -> tuple[str, inputs.PlaceOrder]:
+        content = await read_body(request, runtime.settings.max_body_bytes)
+        key = parsing.idempotency_key(request)
+        return key, inputs.place_order(parsing.json_body(request, content, models.PlaceOrderBody))
+
+    caller, (key, order) = await caller_then(request, read)
+    return answered(await orders.place_order(runtime, caller, key, order))
 
 
 @router.get(

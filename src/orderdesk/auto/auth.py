@@ -143,6 +143,38 @@ async def authenticate(request: Request) -> Principal:
     return await admit_key(request, runtime, await repository.find_api_key(runtime.db, digest))
 
 
+@dataclass(frozen=True)
+class Caller:
+    """The caller of a write: authenticated before the use case (`principal`), or on
+    PostgreSQL only presented (`digest`): the use case's first statement looks its key up,
+    and `admit` runs the checks that follow the lookup on what that statement found."""
+
+    request: Request
+    principal: Principal | None = None
+    digest: str | None = None
+
+    async def admit(self, found: repository.FoundKey | None) -> Principal:
+        return await admit_key(self.request, self.request.app.state.runtime, found)
+
+
+async def caller_then(request: Request, read: Callable[[], Awaitable[T]]) -> tuple[Caller, T]:
+    """Steps 2-7 of a write whose key, on PostgreSQL, is looked up by its first statement (a
+    round trip fewer): the key's presence and format, then `read` (body, Idempotency-Key,
+    input). Should `read` refuse, the key lookup and its checks run before its error is
+    raised, so theirs still come first. On SQLite: `authenticate`, then `read`."""
+    runtime: Runtime = request.app.state.runtime
+    if runtime.db.dialect != "postgresql":
+        principal = await authenticate(request)
+        return Caller(request, principal=principal), await read()
+    digest = presented_key_digest(request, runtime)
+    try:
+        value = await read()
+    except Exception:
+        await admit_key(request, runtime, await repository.find_api_key(runtime.db, digest))
+        raise
+    return Caller(request, digest=digest), value
+
+
 async def authenticate_with(request: Request, lookup: Lookup[T]) -> tuple[Principal, T]:
     """`authenticate`, with the key read by `lookup` together with what the endpoint needs next
     (one round trip). What it read is looked at only once the key checks have passed."""

@@ -12,13 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from orderdesk.auto import errors
+from orderdesk.auto import errors, repository
+from orderdesk.auto.auth import Caller
 from orderdesk.platform import idempotency
 from orderdesk.platform.db import Connection
 from orderdesk.platform.errors import ApiError
 from orderdesk.platform.runtime import Runtime
 
 PLACE_ORDER = "POST /v1/orders"
+#: A key's scope is its partner's: this prefix and the partner id.
+SCOPE_PREFIX = "auto:"
 
 Work = Callable[[Connection], Awaitable[tuple[int, bytes]]]
 
@@ -41,7 +44,7 @@ class Call:
 
     @property
     def scope(self) -> str:
-        return "auto:" + self.partner_id
+        return SCOPE_PREFIX + self.partner_id
 
     def record(self, status: int, body: bytes, now: datetime) -> dict[str, Any]:
         """What a work that writes its own record passes to `idempotency.RECORD_INSERT`."""
@@ -75,27 +78,76 @@ async def run(runtime: Runtime, call: Call, work: Work, *, work_records: bool = 
     try:
         async with idempotency.transaction(runtime.db, call.scope, call.key) as conn:
             stored = await idempotency.claim(conn, call.scope, call.key)
-            if stored is not None:
-                return _answer_stored(call, stored)
-            try:
-                status, body = await work(conn)
-            except ApiError:
-                # A request with this key that committed after our check explains the refusal
-                # (e.g. duplicate_order for its own order): answer as the record says.
-                stored = await idempotency.load(conn, call.scope, call.key)
-                if stored is None:
-                    raise
-                return _answer_stored(call, stored)
-            if not work_records:
-                await idempotency.save(
-                    conn, call.scope, call.key, call.endpoint, call.fingerprint, status, body, runtime.clock.now()
-                )
+            return await _answer(conn, runtime, call, stored, work, work_records)
     except idempotency.KeyInUse:
         raise errors.idempotency_key_in_use() from None
     except idempotency.Race:
-        # Another request committed this key first (unique-index backstop): answer from its record.
-        async with runtime.db.transaction(write=False) as conn:
-            stored = await idempotency.load(conn, call.scope, call.key)
-        assert stored is not None
+        return await _answer_race(runtime, call)
+
+
+async def run_for(
+    runtime: Runtime,
+    caller: Caller,
+    key: str,
+    call_of: Callable[[str], Call],
+    work: Callable[[Connection, Call], Awaitable[tuple[int, bytes]]],
+    *,
+    work_records: bool = False,
+) -> Answer:
+    """`run` for `call_of(partner id)` when the caller may not be admitted yet (PostgreSQL,
+    `auth.Caller`): the transaction begins trying the lock of the key's partner's scope, which
+    PostgreSQL computes from the key's digest; the next statement reads the key and the record
+    together, and the key checks run before the record is looked at. The record is still read
+    after the lock was granted."""
+    if caller.principal is not None:
+        admitted = call_of(caller.principal.partner_id)
+        return await run(runtime, admitted, lambda conn: work(conn, admitted), work_records=work_records)
+    assert caller.digest is not None
+    lock = idempotency.lock_expression(f"'{SCOPE_PREFIX}' || {repository.key_partner_sql(caller.digest)}", key)
+    call: Call | None = None
+    try:
+        async with runtime.db.transaction_trying_lock(lock) as conn:
+            found, stored = await repository.find_api_key_and_record(conn, caller.digest, SCOPE_PREFIX, key)
+            call = admitted = call_of((await caller.admit(found)).partner_id)
+            stored = await idempotency.claimed(conn, lock, admitted.scope, key, stored)
+            return await _answer(conn, runtime, admitted, stored, lambda conn: work(conn, admitted), work_records)
+    except idempotency.KeyInUse:
+        raise errors.idempotency_key_in_use() from None
+    except idempotency.Race:
+        assert call is not None
+        return await _answer_race(runtime, call)
+
+
+async def _answer(
+    conn: Connection,
+    runtime: Runtime,
+    call: Call,
+    stored: idempotency.StoredResponse | None,
+    work: Work,
+    work_records: bool,
+) -> Answer:
+    """Inside the locked transaction: the replay (or refusal) of a stored record, else `work`."""
+    if stored is not None:
         return _answer_stored(call, stored)
+    try:
+        status, body = await work(conn)
+    except ApiError:
+        # A request with this key that committed after our check explains the refusal
+        # (e.g. duplicate_order for its own order): answer as the record says.
+        stored = await idempotency.load(conn, call.scope, call.key)
+        if stored is None:
+            raise
+        return _answer_stored(call, stored)
+    if not work_records:
+        await idempotency.save(
+            conn, call.scope, call.key, call.endpoint, call.fingerprint, status, body, runtime.clock.now()
+        )
     return Answer(status, body)
+
+
+async def _answer_race(runtime: Runtime, call: Call) -> Answer:
+    """Another request committed this key first (unique-index backstop): answer from its record."""
+    async with runtime.db.transaction(write=False) as conn:
+        stored = await idempotency.load(conn, call.scope, call.key)
+    assert stored is not None
+    return _answer_stored(call, stored)

@@ -3,6 +3,7 @@ partner's id is simply not found."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +42,32 @@ async def find_api_key(db: Database, digest: str) -> FoundKey | None:
     return _found_key(
         await db.fetchrow(f"SELECT {_KEY_COLUMNS} FROM {_KEY_JOIN} WHERE k.digest = :digest", {"digest": digest})
     )
+
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def key_partner_sql(digest: str) -> str:
+    """SQL for the partner of the key with this digest: a scalar subquery, NULL for an unknown
+    key. Safe to inline: a digest is 64 hex digits (checked here)."""
+    if not _DIGEST.fullmatch(digest):
+        raise ValueError("not a key digest")
+    return f"(SELECT partner_id FROM auto_api_keys WHERE digest = '{digest}')"
+
+
+async def find_api_key_and_record(
+    conn: Connection, digest: str, scope_prefix: str, key: str
+) -> tuple[FoundKey | None, idempotency.StoredResponse | None]:
+    """The key lookup and, in the same statement, the idempotency record of `key` in the key's
+    partner's scope (`scope_prefix` + partner id). The caller runs the key checks before it
+    looks at the record."""
+    row = await conn.fetchrow(
+        f"SELECT {_KEY_COLUMNS}, {idempotency.RECORD_COLUMNS} FROM {_KEY_JOIN}"
+        " LEFT JOIN idempotency_records r ON r.scope = :scope_prefix || k.partner_id AND r.idem_key = :key"
+        " WHERE k.digest = :digest",
+        {"digest": digest, "scope_prefix": scope_prefix, "key": key},
+    )
+    return _found_key(row), idempotency.stored_response(row)
 
 
 PARTNER_COLUMNS = "id, name, environment, ip_allowlist, webhook_url, created_at"

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from orderdesk.platform.db import Connection, Database, UniqueViolation
+from orderdesk.platform.db import Connection, Database, LockExpression, LockKey, Row, UniqueViolation
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,29 @@ def transaction(db: Database, scope: str, key: str) -> contextlib.AbstractAsyncC
     return db.transaction_trying_lock(lock_id(scope, key))
 
 
+def lock_expression(scope_sql: str, key: str) -> LockExpression:
+    """`lock_id(scope, key)` computed by PostgreSQL, for a scope it reads itself: `scope_sql` is
+    trusted SQL for the scope's text (a scalar subquery, say; NULL when there is no scope). The
+    key goes in as hex digits, so any key is safe to inline."""
+    tail = (b"\x00" + key.encode()).hex()
+    digest = f"sha256(convert_to({scope_sql}, 'UTF8') || decode('{tail}', 'hex'))"
+    return LockExpression(f"('x' || encode(substr({digest}, 1, 8), 'hex'))::bit(64)::bigint")
+
+
+async def claimed(
+    conn: Connection, lock: LockKey, scope: str, key: str, stored: StoredResponse | None
+) -> StoredResponse | None:
+    """`claim` for a transaction begun trying `lock` whose record (`stored`) was read by the
+    statement after the BEGIN, so after the attempt: it stands when the attempt was granted.
+    A refused attempt is tried once more (its holder may be gone, or its expression found no
+    scope yet), and the record read again after the lock is granted."""
+    if await conn.try_advisory_lock(lock):
+        return stored
+    if not await conn.try_advisory_lock(lock):
+        raise KeyInUse()
+    return await load(conn, scope, key)
+
+
 async def claim(conn: Connection, scope: str, key: str) -> StoredResponse | None:
     """Lock (scope, key) for this transaction without waiting, then return its record (read
     after the lock is granted, so a record committed by the previous holder is seen)."""
@@ -66,12 +89,26 @@ async def claim(conn: Connection, scope: str, key: str) -> StoredResponse | None
 
 async def load(conn: Connection, scope: str, key: str) -> StoredResponse | None:
     row = await conn.fetchrow(
-        "SELECT endpoint, fingerprint, status, body FROM idempotency_records WHERE scope = :scope AND idem_key = :key",
+        f"SELECT {RECORD_COLUMNS} FROM idempotency_records r WHERE scope = :scope AND idem_key = :key",
         {"scope": scope, "key": key},
     )
-    if row is None:
+    return stored_response(row)
+
+
+#: The columns of a record a statement reads (alias `r`) for `stored_response`.
+RECORD_COLUMNS = (
+    "r.endpoint AS record_endpoint, r.fingerprint AS record_fingerprint, r.status AS record_status,"
+    " r.body AS record_body"
+)
+
+
+def stored_response(row: Row | None) -> StoredResponse | None:
+    """The record read with `RECORD_COLUMNS` (None when the row is missing or holds none)."""
+    if row is None or row["record_endpoint"] is None:
         return None
-    return StoredResponse(row["endpoint"], row["fingerprint"], row["status"], bytes(row["body"]))
+    return StoredResponse(
+        row["record_endpoint"], row["record_fingerprint"], row["record_status"], bytes(row["record_body"])
+    )
 
 
 RECORD_INSERT = (
