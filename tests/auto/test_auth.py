@@ -262,3 +262,20 @@ async def test_key_checks_come_first_whatever_the_order_body(make_client: Client
     for valid in (True, False):
         assert_error(await post(partner.key, valid), 429, "rate_limited")
     assert [placed["partner_id"] for placed in await operator.orders()] == [partner.id]
+
+
+async def test_cancel_and_status_push_judge_the_key_before_the_idempotency_key(
+    client: httpx.AsyncClient, operator: Operator, partner: Partner, auction_car: dict
+) -> None:
+    placed = await partner.place(auction_car["id"], 18000)
+    assert placed.status_code == 201, placed.text
+    order = f"{ORDERS}/{placed.json()['id']}"
+    revoked = await operator.partner("Revoked")
+    await operator.request("DELETE", f"/partners/{revoked.id}/keys/{revoked.created['key_id']}")
+    for key in ("lmn_stg_E2I8nUigVahfNbA03U7uapnvxFMJ", revoked.key):
+        for headers in ({"x-api-key": key}, {"x-api-key": key, **idem()}):
+            assert_error(await client.delete(order, headers=headers), 401, "invalid_api_key")
+            response = await client.post(f"{order}/status", content=b"not json", headers=headers)
+            assert_error(response, 401, "invalid_api_key")
+    assert_error(await client.delete(order, headers=partner.headers), 400, "missing_idempotency_key")
+    assert (await partner.order(placed.json()["id"]))["status"] == "proceed"

@@ -36,13 +36,6 @@ async def admit(request: Request) -> tuple[Runtime, Principal]:
     return runtime, principal
 
 
-async def admit_with_body(request: Request) -> tuple[Runtime, Principal, bytes]:
-    """Steps 2–5: key, IP allowlist, rate limit, then the body (size-limited)."""
-    principal = await authenticate(request)
-    runtime: Runtime = request.app.state.runtime
-    return runtime, principal, await read_body(request, runtime.settings.max_body_bytes)
-
-
 @router.get(
     "/v1/vehicles/facets",
     summary="Distinct values for search filters",
@@ -176,9 +169,14 @@ async def get_order(request: Request) -> Response:
     openapi_extra=extra(path("order_id"), openapi.IDEMPOTENCY_KEY),
 )
 async def cancel_order(request: Request) -> Response:
-    runtime, principal = await admit(request)
-    key = parsing.idempotency_key(request)
-    return answered(await orders.cancel_order(runtime, principal, key, request.path_params["order_id"]))
+    runtime: Runtime = request.app.state.runtime
+
+    async def read() -> str:
+        parsing.refuse_declared_oversize(request, runtime.settings.max_body_bytes)
+        return parsing.idempotency_key(request)
+
+    caller, key = await caller_then(request, read)
+    return answered(await orders.cancel_order(runtime, caller, key, request.path_params["order_id"]))
 
 
 @router.post(
@@ -202,10 +200,15 @@ async def cancel_order(request: Request) -> Response:
     ),
 )
 async def push_status(request: Request) -> Response:
-    runtime, principal, content = await admit_with_body(request)
-    key = parsing.idempotency_key(request)
-    push = inputs.status_push(parsing.json_object(request, content))
-    return answered(await partner_status.push_status(runtime, principal, key, request.path_params["order_id"], push))
+    runtime: Runtime = request.app.state.runtime
+
+    async def read() -> tuple[str, inputs.StatusPush]:
+        content = await read_body(request, runtime.settings.max_body_bytes)
+        key = parsing.idempotency_key(request)
+        return key, inputs.status_push(parsing.json_object(request, content))
+
+    caller, (key, push) = await caller_then(request, read)
+    return answered(await partner_status.push_status(runtime, caller, key, request.path_params["order_id"], push))
 
 
 @router.get(
