@@ -51,54 +51,14 @@ async def test_key_in_flight_is_refused_on_postgres(db: Database, engine: str) -
         assert await idempotency.claim(conn, "s", "busy") is None
 
 
-@pytest.mark.parametrize("key", ["0f8fad5b-d9cb-469f-a165-70867728950e", "it's \\ a ü key"])
-async def test_lock_expression_is_lock_id_on_postgres(db: Database, engine: str, key: str) -> None:
-    """PostgreSQL computes the same lock number as `lock_id`, so a request that locks by
-    expression and one that locks by number contend for the same key."""
+async def test_claimed_takes_the_attempt_made_as_the_transaction_began_on_postgres(db: Database, engine: str) -> None:
+    """`claimed`: the record read after the BEGIN stands when the lock attempt was granted; a
+    refused attempt is KeyInUse, without another try."""
     if engine != "postgres":
         pytest.skip("SQLite takes no advisory locks")
-    expression = idempotency.lock_expression("'auto:' || 'p1'", key)
-    async with db.transaction() as conn:
-        computed = await conn.fetchval("SELECT " + expression.sql)
-    assert computed == idempotency.lock_id("auto:p1", key)
-
-
-async def test_claimed_tries_a_refused_lock_again_and_reads_after_it_on_postgres(db: Database, engine: str) -> None:
-    """Begun while another transaction held the key: once that one committed its record, the
-    retry is granted and the record is read after it (not the stale read of before)."""
-    if engine != "postgres":
-        pytest.skip("SQLite takes no advisory locks")
-    lock = idempotency.lock_expression("'auto:' || 'p1'", "k")
-    holding, release = asyncio.Event(), asyncio.Event()
-
-    async def holder() -> None:
-        async with db.transaction() as conn:
-            await idempotency.claim(conn, "auto:p1", "k")
-            holding.set()
-            await release.wait()
-            await idempotency.save(conn, "auto:p1", "k", "E", "f", 200, b"{}", DEFAULT_NOW)
-
-    task = asyncio.create_task(holder())
-    await holding.wait()
-    async with db.transaction_trying_lock(lock) as conn:  # refused: the holder has it
-        stale = await idempotency.load(conn, "auto:p1", "k")
-        release.set()
-        await task
-        stored = await idempotency.claimed(conn, lock, "auto:p1", "k", stale)
-    assert stale is None
-    assert stored == idempotency.StoredResponse("E", "f", 200, b"{}")
-
-
-async def test_claimed_refuses_a_key_still_held_on_postgres(db: Database, engine: str) -> None:
-    if engine != "postgres":
-        pytest.skip("SQLite takes no advisory locks")
-    async with db.transaction() as holder:
-        await idempotency.claim(holder, "auto:p1", "k")
-        lock = idempotency.lock_expression("'auto:' || 'p1'", "k")
-        with pytest.raises(idempotency.KeyInUse):
-            async with db.transaction_trying_lock(lock) as conn:
-                await idempotency.claimed(conn, lock, "auto:p1", "k", None)
-    nothing = idempotency.lock_expression("NULL", "k")  # no scope: nothing to lock, refused
-    with pytest.raises(idempotency.KeyInUse):
-        async with db.transaction_trying_lock(nothing) as conn:
-            await idempotency.claimed(conn, nothing, "auto:p1", "k", None)
+    stored = idempotency.StoredResponse("E", "f", 200, b"{}")
+    async with idempotency.transaction(db, "auto:p1", "k") as conn:
+        assert await idempotency.claimed(conn, "auto:p1", "k", stored) is stored
+        with pytest.raises(idempotency.KeyInUse):  # held by the transaction above
+            async with idempotency.transaction(db, "auto:p1", "k") as other:
+                await idempotency.claimed(other, "auto:p1", "k", None)

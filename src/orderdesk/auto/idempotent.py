@@ -95,26 +95,30 @@ async def run_for(
     work_records: bool = False,
 ) -> Answer:
     """`run` for `call_of(partner id)` when the caller may not be admitted yet (PostgreSQL,
-    `auth.Caller`): the transaction begins trying the lock of the key's partner's scope, which
-    PostgreSQL computes from the key's digest; the next statement reads the key and the record
-    together, and the key checks run before the record is looked at. The record is still read
-    after the lock was granted."""
-    if caller.principal is not None:
-        admitted = call_of(caller.principal.partner_id)
+    `auth.Caller`). When the key's partner is known (`partner_hint`), the transaction begins
+    trying that partner's lock, and the next statement reads the key and the record together;
+    the key checks run before the record is looked at, which was read after the lock was
+    granted. Otherwise the key is looked up on its own first, as for `run`."""
+    if caller.principal is not None or caller.partner_hint is None:
+        principal = caller.principal or await caller.authenticate()
+        admitted = call_of(principal.partner_id)
         return await run(runtime, admitted, lambda conn: work(conn, admitted), work_records=work_records)
     assert caller.digest is not None
-    lock = idempotency.lock_expression(f"'{SCOPE_PREFIX}' || {repository.key_partner_sql(caller.digest)}", key)
-    call: Call | None = None
+    call = call_of(caller.partner_hint)
     try:
-        async with runtime.db.transaction_trying_lock(lock) as conn:
+        async with idempotency.transaction(runtime.db, call.scope, key) as conn:
             found, stored = await repository.find_api_key_and_record(conn, caller.digest, SCOPE_PREFIX, key)
-            call = admitted = call_of((await caller.admit(found)).partner_id)
-            stored = await idempotency.claimed(conn, lock, admitted.scope, key, stored)
+            partner_id = (await caller.admit(found)).partner_id
+            if partner_id == call.partner_id:
+                stored = await idempotency.claimed(conn, call.scope, key, stored)
+            else:  # never (a key keeps its partner); were it so, lock and read its own scope
+                call = call_of(partner_id)
+                stored = await idempotency.claim(conn, call.scope, key)
+            admitted = call
             return await _answer(conn, runtime, admitted, stored, lambda conn: work(conn, admitted), work_records)
     except idempotency.KeyInUse:
         raise errors.idempotency_key_in_use() from None
     except idempotency.Race:
-        assert call is not None
         return await _answer_race(runtime, call)
 
 

@@ -3,7 +3,6 @@ partner's id is simply not found."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,17 +41,6 @@ async def find_api_key(db: Database, digest: str) -> FoundKey | None:
     return _found_key(
         await db.fetchrow(f"SELECT {_KEY_COLUMNS} FROM {_KEY_JOIN} WHERE k.digest = :digest", {"digest": digest})
     )
-
-
-_DIGEST = re.compile(r"[0-9a-f]{64}")
-
-
-def key_partner_sql(digest: str) -> str:
-    """SQL for the partner of the key with this digest: a scalar subquery, NULL for an unknown
-    key. Safe to inline: a digest is 64 hex digits (checked here)."""
-    if not _DIGEST.fullmatch(digest):
-        raise ValueError("not a key digest")
-    return f"(SELECT partner_id FROM auto_api_keys WHERE digest = '{digest}')"
 
 
 async def find_api_key_and_record(

@@ -34,7 +34,6 @@ import contextlib
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -53,18 +52,6 @@ _NAMED_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 class Row(Protocol):
     def __getitem__(self, key: str | int) -> Any: ...
     def keys(self) -> Iterable[str]: ...
-
-
-@dataclass(frozen=True)
-class LockExpression:
-    """An advisory lock key that PostgreSQL computes: `sql` is a bigint expression, trusted
-    SQL (built from constants and hex digits only, never from raw input); NULL locks nothing
-    (the attempt is refused)."""
-
-    sql: str
-
-
-LockKey = int | LockExpression
 
 
 class UniqueViolation(Exception):
@@ -143,7 +130,7 @@ class Connection(Protocol):
     async def fetchval(self, sql: str, params: Params = None) -> Any: ...
     async def execute(self, sql: str, params: Params = None) -> int: ...
     async def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None: ...
-    async def try_advisory_lock(self, key: LockKey) -> bool: ...
+    async def try_advisory_lock(self, key: int) -> bool: ...
 
 
 class Database(Protocol):
@@ -152,9 +139,9 @@ class Database(Protocol):
     async def open(self) -> None: ...
     async def close(self) -> None: ...
     def transaction(self, *, write: bool = True) -> contextlib.AbstractAsyncContextManager[Connection]: ...
-    def transaction_trying_lock(self, key: LockKey) -> contextlib.AbstractAsyncContextManager[Connection]:
+    def transaction_trying_lock(self, key: int) -> contextlib.AbstractAsyncContextManager[Connection]:
         """A write transaction that tries advisory lock `key` as it begins (PostgreSQL: in the
-        BEGIN's round trip); `conn.try_advisory_lock(key)` then answers once without another."""
+        BEGIN's round trip); `conn.try_advisory_lock(key)` then answers without another one."""
         ...
 
     async def fetchrow(self, sql: str, params: Params = None) -> Row | None:
@@ -215,7 +202,7 @@ class PostgresConnection:
     for_update = " FOR UPDATE"
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
-    def __init__(self, raw: Any, tried_locks: dict[LockKey, bool] | None = None) -> None:
+    def __init__(self, raw: Any, tried_locks: dict[int, bool] | None = None) -> None:
         self.raw = raw
         self._tried_locks = tried_locks or {}
 
@@ -258,12 +245,10 @@ class PostgresConnection:
         with _pg_errors():
             await self.raw.executemany(text, [[row[name] for name in names] for row in rows])
 
-    async def try_advisory_lock(self, key: LockKey) -> bool:
+    async def try_advisory_lock(self, key: int) -> bool:
         tried = self._tried_locks.pop(key, None)
         if tried is not None:  # tried as the transaction began
             return tried
-        if isinstance(key, LockExpression):
-            return bool(await self.raw.fetchval(f"SELECT pg_try_advisory_xact_lock({key.sql})"))
         return bool(await self.raw.fetchval("SELECT pg_try_advisory_xact_lock($1)", key))
 
 
@@ -330,14 +315,12 @@ class PostgresDatabase:
                 yield PostgresConnection(raw)
 
     @contextlib.asynccontextmanager
-    async def transaction_trying_lock(self, key: LockKey) -> AsyncIterator[Connection]:
-        """BEGIN and the lock attempt in one simple-query round trip (`key` is an int or a
-        trusted expression, safe to inline): `SELECT 1` when granted, `SELECT 0` when another
-        transaction holds it (or the expression is NULL)."""
-        lock = key.sql if isinstance(key, LockExpression) else str(int(key))
+    async def transaction_trying_lock(self, key: int) -> AsyncIterator[Connection]:
+        """BEGIN and the lock attempt in one simple-query round trip (`key` is an int, safe to
+        inline): `SELECT 1` when granted, `SELECT 0` when another transaction holds it."""
         with _unavailable("postgresql", _pg_unavailable):
             async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT) as raw, _discard_if_broken(raw):
-                status = await raw.execute(f"BEGIN; SELECT WHERE pg_try_advisory_xact_lock({lock})")
+                status = await raw.execute(f"BEGIN; SELECT WHERE pg_try_advisory_xact_lock({int(key)})")
                 try:
                     yield PostgresConnection(raw, {key: status == "SELECT 1"})
                 except BaseException:
@@ -404,7 +387,7 @@ class SQLiteConnection:
         with _sqlite_errors():
             self.raw.executemany(sql, rows)
 
-    async def try_advisory_lock(self, key: LockKey) -> bool:
+    async def try_advisory_lock(self, key: int) -> bool:
         # One connection, one transaction at a time: whoever runs holds every key already.
         return True
 
@@ -632,7 +615,7 @@ class SQLiteDatabase:
         if error is not None:
             raise sqlite3.OperationalError(*error.args) from error
 
-    def transaction_trying_lock(self, key: LockKey) -> contextlib.AbstractAsyncContextManager[Connection]:
+    def transaction_trying_lock(self, key: int) -> contextlib.AbstractAsyncContextManager[Connection]:
         return self.transaction()  # one writer: whoever runs holds every key already
 
     @contextlib.asynccontextmanager

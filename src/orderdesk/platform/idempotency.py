@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from orderdesk.platform.db import Connection, Database, LockExpression, LockKey, Row, UniqueViolation
+from orderdesk.platform.db import Connection, Database, Row, UniqueViolation
 
 
 @dataclass(frozen=True)
@@ -56,27 +56,13 @@ def transaction(db: Database, scope: str, key: str) -> contextlib.AbstractAsyncC
     return db.transaction_trying_lock(lock_id(scope, key))
 
 
-def lock_expression(scope_sql: str, key: str) -> LockExpression:
-    """`lock_id(scope, key)` computed by PostgreSQL, for a scope it reads itself: `scope_sql` is
-    trusted SQL for the scope's text (a scalar subquery, say; NULL when there is no scope). The
-    key goes in as hex digits, so any key is safe to inline."""
-    tail = (b"\x00" + key.encode()).hex()
-    digest = f"sha256(convert_to({scope_sql}, 'UTF8') || decode('{tail}', 'hex'))"
-    return LockExpression(f"('x' || encode(substr({digest}, 1, 8), 'hex'))::bit(64)::bigint")
-
-
-async def claimed(
-    conn: Connection, lock: LockKey, scope: str, key: str, stored: StoredResponse | None
-) -> StoredResponse | None:
-    """`claim` for a transaction begun trying `lock` whose record (`stored`) was read by the
-    statement after the BEGIN, so after the attempt: it stands when the attempt was granted.
-    A refused attempt is tried once more (its holder may be gone, or its expression found no
-    scope yet), and the record read again after the lock is granted."""
-    if await conn.try_advisory_lock(lock):
-        return stored
-    if not await conn.try_advisory_lock(lock):
+async def claimed(conn: Connection, scope: str, key: str, stored: StoredResponse | None) -> StoredResponse | None:
+    """`claim` for a transaction begun trying the key's lock (`transaction`) whose record,
+    `stored`, was read with other things by a statement after the BEGIN, so after the
+    attempt: it stands when the attempt was granted."""
+    if not await conn.try_advisory_lock(lock_id(scope, key)):
         raise KeyInUse()
-    return await load(conn, scope, key)
+    return stored
 
 
 async def claim(conn: Connection, scope: str, key: str) -> StoredResponse | None:
