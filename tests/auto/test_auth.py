@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import httpx
+import orjson
 import pytest
 
 from tests.auto.conftest import Operator, Partner, assert_error, idem
@@ -231,3 +232,50 @@ async def test_body_size_before_idempotency_key_before_json(client: httpx.AsyncC
     error = assert_error(response, 400, "validation_error")
     assert error["details"]["issues"][0]["location"] == "header"
     assert error["details"]["issues"][0]["path"] == "Idempotency-Key"
+
+
+async def test_key_checks_come_first_whatever_the_order_body(make_client: ClientFactory) -> None:
+    """POST /v1/orders looks its key up in its first statement on PostgreSQL: an unknown,
+    revoked, walled or rate-limited key still answers as before, with a valid order body as
+    with a broken one, and places nothing."""
+    client = await make_client(client_ip="192.0.2.50", rate_limit="1/hour")
+    operator = Operator(client)
+    partner = await operator.partner()
+    walled = await operator.partner("Walled", ip_allowlist=["203.0.113.7"])
+    revoked = await operator.partner("Revoked")
+    response = await operator.request("DELETE", f"/partners/{revoked.id}/keys/{revoked.created['key_id']}")
+    assert response.status_code == 204
+    car = await operator.vehicle("glovis-20260512-0418")
+    order = orjson.dumps({"vehicle_id": car["id"], "max_bid_amount_usd": 18000})
+
+    async def post(key: str, valid: bool) -> httpx.Response:
+        if valid:
+            headers = {**idem(), "Content-Type": "application/json", "x-api-key": key}
+            return await client.post(ORDERS, content=order, headers=headers)
+        return await client.post(ORDERS, content=b"not json", headers={"x-api-key": key})
+
+    for valid in (True, False):
+        for key in ("lmn_stg_E2I8nUigVahfNbA03U7uapnvxFMJ", revoked.key):
+            assert_error(await post(key, valid), 401, "invalid_api_key", {}, "API key is invalid")
+        assert_error(await post(walled.key, valid), 403, "ip_not_allowed")
+    assert (await partner.place(car["id"], 18000)).status_code == 201  # the hour's one request
+    for valid in (True, False):
+        assert_error(await post(partner.key, valid), 429, "rate_limited")
+    assert [placed["partner_id"] for placed in await operator.orders()] == [partner.id]
+
+
+async def test_cancel_and_status_push_judge_the_key_before_the_idempotency_key(
+    client: httpx.AsyncClient, operator: Operator, partner: Partner, auction_car: dict
+) -> None:
+    placed = await partner.place(auction_car["id"], 18000)
+    assert placed.status_code == 201, placed.text
+    order = f"{ORDERS}/{placed.json()['id']}"
+    revoked = await operator.partner("Revoked")
+    await operator.request("DELETE", f"/partners/{revoked.id}/keys/{revoked.created['key_id']}")
+    for key in ("lmn_stg_E2I8nUigVahfNbA03U7uapnvxFMJ", revoked.key):
+        for headers in ({"x-api-key": key}, {"x-api-key": key, **idem()}):
+            assert_error(await client.delete(order, headers=headers), 401, "invalid_api_key")
+            response = await client.post(f"{order}/status", content=b"not json", headers=headers)
+            assert_error(response, 401, "invalid_api_key")
+    assert_error(await client.delete(order, headers=partner.headers), 400, "missing_idempotency_key")
+    assert (await partner.order(placed.json()["id"]))["status"] == "proceed"

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 
 import httpx
+import pytest
 
 from tests.auto.conftest import DEALER_CAR, Operator, Partner
 
@@ -16,7 +17,14 @@ async def _fire(requests: list) -> list[httpx.Response]:  # type: ignore[type-ar
     return list(await asyncio.gather(*requests))
 
 
-async def test_one_order_per_idempotency_key(partner: Partner, operator: Operator, auction_car: dict) -> None:
+@pytest.mark.parametrize("warm", [False, True])
+async def test_one_order_per_idempotency_key(
+    partner: Partner, operator: Operator, auction_car: dict, warm: bool
+) -> None:
+    """`warm`: the API key was read before, so on PostgreSQL each retry reads it with the
+    idempotency record, after the lock attempt, instead of on its own first."""
+    if warm:
+        assert (await partner.get("/v1/orders")).status_code == 200
     key = str(uuid.uuid4())
     responses = await _fire([partner.place(CAR, 18200, key=key) for _ in range(30)])
     statuses = [r.status_code for r in responses]
@@ -113,3 +121,19 @@ async def test_withdrawal_racing_new_orders(operator: Operator, auction_car: dic
     assert all(r.status_code == 410 and r.json()["error"]["details"] == {"reason": "withdrawn"} for r in refused)
     assert sorted(created) == withdrawal["failed_order_ids"]
     assert all(o["status"] == "failed" for o in await operator.orders(vehicle_id=CAR))
+
+
+async def test_two_warm_keys_of_one_partner_share_one_idempotency_lock(
+    partner: Partner, operator: Operator, auction_car: dict
+) -> None:
+    """Both keys read before (on PostgreSQL the lock is then tried by the partner the process
+    knows the key belongs to): the same Idempotency-Key through either key is one order."""
+    created = await operator.request("POST", f"/partners/{partner.id}/keys")
+    second = Partner(partner.client, {**partner.created, "api_key": created.json()["api_key"]})
+    for caller in (partner, second):
+        assert (await caller.get("/v1/orders")).status_code == 200
+    key = str(uuid.uuid4())
+    responses = await _fire([caller.place(CAR, 18200, key=key) for caller in (partner, second) * 10])
+    statuses = [r.status_code for r in responses]
+    assert set(statuses) <= {200, 201, 409} and statuses.count(201) == 1, statuses
+    assert len(await operator.orders()) == 1

@@ -179,3 +179,59 @@ async def test_duplicate_keys_last_one_wins_and_null_means_absent(partner: Partn
     created = await partner.post("/customers", json=optional_null)
     assert created.status_code == 201 and created.json()["type"] == "individual"
     assert created.json()["profile"]["middle_name"] is None
+
+
+async def test_writes_judge_the_token_first_whatever_they_read(
+    client: httpx.AsyncClient, operator: Operator, partner: Partner
+) -> None:
+    """Create and confirm read the caller's partner in their first statement on PostgreSQL
+    (with the customer and the order): a token refused answers 401 before the body, the
+    customer and the order are looked at, and changes nothing."""
+    from tests.crypto.ordering import buy
+
+    customer = await partner.customer()
+    orders = f"{BASE}/customers/{customer['id']}/orders"
+    placed = await partner.post(f"/customers/{customer['id']}/orders", json=buy("BTC", "0.0001"))
+    assert placed.status_code == 201, placed.text
+    confirm = f"{orders}/{placed.json()['id']}/confirm"
+    now = unix(client)
+    other_private, _ = rsa_key(1)
+    forged = jwt.encode({"iss": partner.api_key, "iat": now}, other_private, algorithm="RS512")
+    unknown = jwt.encode({"iss": "0" * 32, "iat": now}, partner.private_pem, algorithm="RS512")
+    stale = jwt.encode({"iss": partner.api_key, "iat": now - 3600}, partner.private_pem, algorithm="RS512")
+    refusals = [(forged, INVALID), (unknown, INVALID), (stale, BAD_IAT)]
+    for token, message in refusals:
+        headers = {"Authorization": f"Bearer {token}"}
+        for path in (orders, confirm, f"{BASE}/customers/{'0' * 32}/orders"):
+            for body in (orjson.dumps(buy("BTC", "0.0001")), b"{"):
+                response = await client.post(path, content=body, headers=headers)
+                assert_error(response, 401, "auth_required", message)
+    await operator.request("PATCH", f"/crypto/partners/{partner.id}", json={"active": False})
+    for path in (orders, confirm):
+        assert_error(await partner.post(path.removeprefix(BASE), json={}), 401, "auth_required", INVALID)
+    await operator.request("PATCH", f"/crypto/partners/{partner.id}", json={"active": True})
+    # then the body, then the path's resources, left to right
+    unknown_customer = f"/customers/{'0' * 32}/orders"
+    assert_error(await partner.post(unknown_customer, content=b"{"), 400, "body_parse_error")
+    for path in (unknown_customer, "/customers/zz/orders", f"{unknown_customer}/{placed.json()['id']}/confirm"):
+        assert_error(await partner.post(path, json=buy("BTC", "0.0001")), 404, "not_found", "Customer not found")
+    missing_order = f"/customers/{customer['id']}/orders/{'0' * 32}/confirm"
+    assert_error(await partner.post(missing_order, json={}), 404, "not_found", "Order not found")
+    listed = (await partner.get(f"/customers/{customer['id']}/orders")).json()
+    assert [(order["id"], order["state"]) for order in listed["orders"]] == [(placed.json()["id"], "pending")]
+
+
+async def test_a_rate_limited_write_changes_nothing(make_client) -> None:  # type: ignore[no-untyped-def]
+    from tests.crypto.ordering import buy
+
+    client = await make_client(crypto_rate_limit="2/minute")
+    partner = await Operator(client).partner()
+    customer = await partner.customer()
+    placed = await partner.post(f"/customers/{customer['id']}/orders", json=buy("BTC", "0.0001"))
+    assert placed.status_code == 201, placed.text
+    orders = f"/customers/{customer['id']}/orders"
+    for path in (orders, f"{orders}/{placed.json()['id']}/confirm", f"/customers/{'0' * 32}/orders"):
+        for body in (orjson.dumps(buy("BTC", "0.0001")), b"{"):
+            assert_error(await partner.post(path, content=body), 429, "rate_limited", "Rate limit exceeded")
+    rows = await client.runtime.db.fetch("SELECT id, state FROM crypto_orders")
+    assert [(row["id"], row["state"]) for row in rows] == [(placed.json()["id"], "pending")]

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from orderdesk.crypto import customers, kyc, partners
 from orderdesk.crypto import openapi as doc
-from orderdesk.crypto.auth import Partner, authenticate, require_scope
+from orderdesk.crypto.auth import Partner, authenticate, caller_then, require_scope
 from orderdesk.crypto.http_input import json_body, page_of, query, refuse_declared_oversize
 from orderdesk.crypto.models import partner as m
 from orderdesk.crypto.openapi import OrderObject, operation, path, query_parameters
@@ -233,8 +233,8 @@ ORDER_ERRORS = ("body_parse_error", "not_found", "invalid_parameters", "forbidde
     ),
 )
 async def create_order(request: Request) -> Response:
-    runtime, partner, body = await admit_json(request)
-    order = await create.create_order(runtime, partner, request.path_params["customer_id"], body)
+    caller, body = await caller_then(request, lambda: json_body(request))
+    order = await create.create_order(request.app.state.runtime, caller, request.path_params["customer_id"], body)
     return json_response(order, status=201)
 
 
@@ -257,12 +257,11 @@ async def create_order(request: Request) -> Response:
     ),
 )
 async def confirm_order(request: Request) -> Response:
-    partner = await authenticate(request)
+    caller, body = await caller_then(request, lambda: json_body(request, empty_is_object=True))
     runtime: Runtime = request.app.state.runtime
-    body = await json_body(request, empty_is_object=True)
     return json_response(
         await confirm.confirm_order(
-            runtime, partner, request.path_params["customer_id"], request.path_params["order_id"], body
+            runtime, caller, request.path_params["customer_id"], request.path_params["order_id"], body
         )
     )
 
@@ -281,12 +280,11 @@ async def confirm_order(request: Request) -> Response:
     ),
 )
 async def resend_code(request: Request) -> Response:
-    partner = await authenticate(request)
+    caller, body = await caller_then(request, lambda: json_body(request, empty_is_object=True))
     runtime: Runtime = request.app.state.runtime
-    body = await json_body(request, empty_is_object=True)
     return json_response(
         await confirm.resend_code(
-            runtime, partner, request.path_params["customer_id"], request.path_params["order_id"], body
+            runtime, caller, request.path_params["customer_id"], request.path_params["order_id"], body
         )
     )
 

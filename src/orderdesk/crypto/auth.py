@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import jwt
 import orjson
@@ -27,6 +28,7 @@ MISSING_BEARER = "Authorization header with a Bearer token is required"
 INVALID_TOKEN = "Invalid token"
 BAD_IAT = "Token iat is missing or outside the accepted window"
 _jws = jwt.PyJWS()
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -137,22 +139,79 @@ def _is_number(value: Any) -> bool:
     return type(value) in (int, float)
 
 
-async def authenticate(request: Request) -> Partner:
-    """Steps 2 and 3 of 3.10: token, then the rate limit. Signature before `iat`, so nothing is
-    said about a token's times until it is known to be the partner's own."""
-    runtime: Runtime = request.app.state.runtime
+@dataclass(frozen=True)
+class Presented:
+    """A bearer token of the right form, its claims read but not yet trusted."""
+
+    token: str
+    claims: dict[str, Any]
+
+    @property
+    def digest(self) -> str:
+        """What the partner row is looked up by: the SHA-256 of the API key (`iss`)."""
+        return api_key_hash(self.claims["iss"])
+
+
+def presented(request: Request) -> Presented:
+    """The checks of step 2 that need no database: the header, the token's form."""
     token = bearer_token(request)
-    claims = unverified_claims(token)
-    row = await repo.partner_by_api_key_hash(runtime.db, api_key_hash(claims["iss"]))
+    return Presented(token, unverified_claims(token))
+
+
+async def admit(request: Request, given: Presented, row: Any) -> Partner:
+    """The rest of steps 2 and 3 on the partner row `given` was looked up by (None: unknown):
+    active, signature, then `iat`, then the rate limit."""
+    runtime: Runtime = request.app.state.runtime
     if row is None or not row["active"]:
         raise errors.auth_required(INVALID_TOKEN)
-    verify_signature(token, row["public_key_pem"])
+    verify_signature(given.token, row["public_key_pem"])
     now = runtime.clock.now().timestamp()
-    check_times(claims, now, runtime.settings.crypto_jwt_leeway)
+    check_times(given.claims, now, runtime.settings.crypto_jwt_leeway)
     partner = Partner.from_row(row)
     context(request).partner_id = partner.id
     await take_rate_limit(request, f"crypto:{partner.id}", runtime.settings.crypto_rate_limit, now, "crypto")
     return partner
+
+
+async def authenticate(request: Request) -> Partner:
+    """Steps 2 and 3 of 3.10: token, then the rate limit. Signature before `iat`, so nothing is
+    said about a token's times until it is known to be the partner's own."""
+    runtime: Runtime = request.app.state.runtime
+    given = presented(request)
+    return await admit(request, given, await repo.partner_by_api_key_hash(runtime.db, given.digest))
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The caller of a write: authenticated before the use case (`partner`), or on PostgreSQL
+    only presented (`given`): the use case's first statement reads its partner row with what
+    it reads first, and `admit` runs the checks of `authenticate` on that row."""
+
+    request: Request
+    partner: Partner | None = None
+    given: Presented | None = None
+
+    async def admit(self, row: Any) -> Partner:
+        assert self.given is not None
+        return await admit(self.request, self.given, row)
+
+
+async def caller_then(request: Request, read: Callable[[], Awaitable[T]]) -> tuple[Caller, T]:
+    """Steps 2-5 of a write whose partner, on PostgreSQL, is read by its first statement (a
+    round trip fewer): the token's form, then `read` (the body). Should `read` refuse, the
+    partner lookup and its checks run before its error is raised, so theirs still come
+    first. On SQLite: `authenticate`, then `read`."""
+    runtime: Runtime = request.app.state.runtime
+    if runtime.db.dialect != "postgresql":
+        partner = await authenticate(request)
+        return Caller(request, partner=partner), await read()
+    given = presented(request)
+    try:
+        value = await read()
+    except Exception:
+        await admit(request, given, await repo.partner_by_api_key_hash(runtime.db, given.digest))
+        raise
+    return Caller(request, given=given), value
 
 
 def require_scope(partner: Partner, scope: str) -> None:

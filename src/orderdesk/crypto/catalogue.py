@@ -159,6 +159,15 @@ async def price(conn: Connection, currency: str, quote_currency: str) -> Price |
     return Price(row["currency"], row["quote_currency"], row["bid"], row["ask"], row["updated_at"]) if row else None
 
 
+async def prices_in(conn: Connection, currency: str, first_quote: str, second_quote: str) -> dict[str, Price]:
+    """`price` in two quote currencies at once, by quote currency (a missing one is absent)."""
+    rows = await repo.find_prices(conn, currency, first_quote, second_quote)
+    return {
+        r["quote_currency"]: Price(r["currency"], r["quote_currency"], r["bid"], r["ask"], r["updated_at"])
+        for r in rows
+    }
+
+
 async def investments(conn: Connection) -> list[Investment]:
     rows = await repo.all_investments(conn)
     return sorted((Investment.from_row(r) for r in rows), key=lambda i: i.id.encode())

@@ -8,6 +8,7 @@ per subscription of the partner that listens to the action, in this same transac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,13 +25,27 @@ ACTIONS = WEBHOOK_ACTIONS
 
 async def emit(conn: Connection, partner_id: str, action: str, entities: dict[str, Any], now: datetime) -> str:
     """Record one event for `partner_id` (the partner that owns the customer). Returns its id."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown webhook action {action!r}")
-    event_id = ids.new_hex_id()
-    body = orjson.dumps({"id": event_id, "action": action, "created_at": formats.timestamp(now), **entities})
-    insert = repo.insert_event(event_id, partner_id, action, body, now)
-    await webhooks.fan_out(conn, partner_id, action, event_id, now, after=insert)
-    return event_id
+    return (await emit_all(conn, partner_id, [action], entities, now))[0]
+
+
+async def emit_all(
+    conn: Connection, partner_id: str, actions: Sequence[str], entities: dict[str, Any], now: datetime
+) -> list[str]:
+    """`emit` of one event per action, in order, with the same entities: one statement for
+    the events and the subscriptions' read. Returns their ids."""
+    unknown = [action for action in actions if action not in ACTIONS]
+    if unknown:
+        raise ValueError(f"unknown webhook action {unknown[0]!r}")
+    created = formats.timestamp(now)
+    events = []
+    for action in actions:
+        event_id = ids.new_hex_id()
+        events.append(
+            (event_id, action, orjson.dumps({"id": event_id, "action": action, "created_at": created, **entities}))
+        )
+    insert = repo.insert_events(events, partner_id, now)
+    await webhooks.fan_out(conn, partner_id, [(action, event_id) for event_id, action, _ in events], now, after=insert)
+    return [event_id for event_id, _, _ in events]
 
 
 async def recorded(conn: Connection, partner_id: str) -> list[dict[str, Any]]:

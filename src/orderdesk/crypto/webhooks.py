@@ -18,7 +18,7 @@ subscriptions, the signing key, and the dispatcher's handler for `crypto.webhook
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -44,21 +44,21 @@ _SIGNER_LOCK = "crypto.webhook_signer_lock"
 async def fan_out(
     conn: Connection,
     partner_id: str,
-    action: str,
-    event_id: str,
+    events: Sequence[tuple[str, str]],
     now: datetime,
     *,
     after: tuple[str, dict[str, Any]] | None = None,
 ) -> int:
-    """Queue the event for every subscription of `partner_id` that listens to `action`, in
-    subscription creation order (`after`: the event's own insert, run with the subscriptions'
-    read). Returns how many deliveries were queued."""
-    subscription_ids = await repository.listening_subscription_ids(conn, partner_id, action, after=after)
-    for subscription_id in subscription_ids:
-        delivery_id = ids.new_hex_id()
-        await repository.insert_delivery(conn, delivery_id, event_id, subscription_id, now)
-        await outbox.enqueue(conn, KIND, ref=delivery_id, due_at=now, now=now, fifo_key=subscription_id)
-    return len(subscription_ids)
+    """Queue each of `events` ((action, event id), in order) for every subscription of
+    `partner_id` that listens to its action, in subscription creation order (`after`: the
+    events' insert, run with the subscriptions' read). Returns how many deliveries were queued."""
+    listening = await repository.listening_subscription_ids(conn, partner_id, [a for a, _ in events], after=after)
+    for (_action, event_id), subscription_ids in zip(events, listening, strict=True):
+        for subscription_id in subscription_ids:
+            delivery_id = ids.new_hex_id()
+            await repository.insert_delivery(conn, delivery_id, event_id, subscription_id, now)
+            await outbox.enqueue(conn, KIND, ref=delivery_id, due_at=now, now=now, fifo_key=subscription_id)
+    return sum(len(subscription_ids) for subscription_ids in listening)
 
 
 async def drop_pending(conn: Connection, subscription_id: str, now: datetime) -> int:

@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from orderdesk.crypto import contract_errors, customers, errors
-from orderdesk.crypto.auth import Partner, require_scope
+from orderdesk.crypto import contract_errors, errors
+from orderdesk.crypto.auth import Caller, Partner, require_scope
 from orderdesk.crypto.models.partner import Confirmation as ConfirmationBody
 from orderdesk.crypto.models.partner import ResendCode
 from orderdesk.crypto.orders import codes, quotes, reads, states
@@ -60,16 +60,16 @@ def confirmation_input(data: dict[str, Any]) -> Confirmation:
     )
 
 
-async def _locate(conn: Connection, partner: Partner, customer_id: str, order_id: str) -> tuple[Any, Any]:
-    """Steps 1-3 of 8.12 / 8.13: customer and order (locked), receive orders, scope."""
-    customer = await customers.require(conn, customer_id, partner.id)
-    order = await reads.find(conn, customer_id, order_id, lock=True)
+async def _locate(conn: Connection, caller: Caller, customer_id: str, order_id: str) -> tuple[Partner, Any, Any]:
+    """Steps 1-3 of 8.12 / 8.13: customer and order (locked), receive orders, scope (on
+    PostgreSQL read with the caller's partner, which is judged first)."""
+    partner, customer, order = await reads.customer_and_locked_order(conn, caller, customer_id, order_id)
     if order is None:
         raise errors.order_not_found()
     if order["operation"] == "receive":
         raise errors.invalid_order_state(f"Order is {order['state']}")
     require_scope(partner, f"operation_{order['operation']}")
-    return customer, order
+    return partner, customer, order
 
 
 async def _still_open(conn: Connection, order: Any, now: datetime) -> Refusal | None:
@@ -86,11 +86,11 @@ async def _still_open(conn: Connection, order: Any, now: datetime) -> Refusal | 
 
 
 async def confirm_order(
-    runtime: Runtime, partner: Partner, customer_id: str, order_id: str, body: dict[str, Any]
+    runtime: Runtime, caller: Caller, customer_id: str, order_id: str, body: dict[str, Any]
 ) -> dict[str, Any]:
     now = runtime.clock.now()
     async with runtime.db.transaction() as conn:
-        outcome = await _confirm(conn, runtime, partner, customer_id, order_id, body, now)
+        outcome = await _confirm(conn, runtime, caller, customer_id, order_id, body, now)
     if isinstance(outcome, Refusal):
         raise outcome.error
     return outcome
@@ -99,13 +99,13 @@ async def confirm_order(
 async def _confirm(
     conn: Connection,
     runtime: Runtime,
-    partner: Partner,
+    caller: Caller,
     customer_id: str,
     order_id: str,
     body: dict[str, Any],
     now: datetime,
 ) -> dict[str, Any] | Refusal:
-    customer, order = await _locate(conn, partner, customer_id, order_id)  # 1-3
+    partner, customer, order = await _locate(conn, caller, customer_id, order_id)  # 1-3
     given = confirmation_input(body)  # 4
     refusal = await _still_open(conn, order, now)  # 5
     if refusal is not None:
@@ -169,11 +169,11 @@ async def _security_code(
 
 
 async def resend_code(
-    runtime: Runtime, partner: Partner, customer_id: str, order_id: str, body: dict[str, Any]
+    runtime: Runtime, caller: Caller, customer_id: str, order_id: str, body: dict[str, Any]
 ) -> dict[str, Any]:
     now = runtime.clock.now()
     async with runtime.db.transaction() as conn:
-        outcome = await _resend(conn, runtime, partner, customer_id, order_id, body, now)
+        outcome = await _resend(conn, runtime, caller, customer_id, order_id, body, now)
     if isinstance(outcome, Refusal):
         raise outcome.error
     return outcome
@@ -182,13 +182,13 @@ async def resend_code(
 async def _resend(
     conn: Connection,
     runtime: Runtime,
-    partner: Partner,
+    caller: Caller,
     customer_id: str,
     order_id: str,
     body: dict[str, Any],
     now: datetime,
 ) -> dict[str, Any] | Refusal:
-    customer, order = await _locate(conn, partner, customer_id, order_id)
+    _partner, customer, order = await _locate(conn, caller, customer_id, order_id)
     _no_fields(body)
     refusal = await _still_open(conn, order, now)
     if refusal is not None:

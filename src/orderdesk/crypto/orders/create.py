@@ -15,7 +15,6 @@ from pydantic import TypeAdapter
 from orderdesk.crypto import (
     catalogue,
     contract_errors,
-    customers,
     errors,
     events,
     ledger,
@@ -23,7 +22,7 @@ from orderdesk.crypto import (
     postings,
     pricing,
 )
-from orderdesk.crypto.auth import Partner, require_scope
+from orderdesk.crypto.auth import Caller, require_scope
 from orderdesk.crypto.models.partner import NewOrder
 from orderdesk.crypto.models.types import one_of
 from orderdesk.crypto.orders import codes, quotes, reads
@@ -40,10 +39,10 @@ NODE_OPTIONAL = ("buy", "sell")
 NEW_ORDER = TypeAdapter(NewOrder)
 
 
-async def create_order(runtime: Runtime, partner: Partner, customer_id: str, body: dict[str, Any]) -> dict[str, Any]:
+async def create_order(runtime: Runtime, caller: Caller, customer_id: str, body: dict[str, Any]) -> dict[str, Any]:
     now = runtime.clock.now()
     async with runtime.db.transaction() as conn:
-        customer = await customers.require(conn, customer_id, partner.id)  # 1
+        partner, customer = await reads.customer_of(conn, caller, customer_id)  # (2-3 on PostgreSQL,) 1
         name = _operation_name(body)  # 2
         require_scope(partner, f"operation_{name}")  # 3
         _check_nodes(body, name)  # 4

@@ -217,7 +217,10 @@ def exactly_one(first: Any, second: Any, names: str) -> None:
 
 async def usd_pricing_asset(conn: Connection, asset: catalogue.Asset) -> pricing.Asset | None:
     """The asset as a quote locks it, with its USD prices (None: no USD price)."""
-    usd = await catalogue.price(conn, asset.id, pricing.USD)
+    return _priced(asset, await catalogue.price(conn, asset.id, pricing.USD))
+
+
+def _priced(asset: catalogue.Asset, usd: catalogue.Price | None) -> pricing.Asset | None:
     if usd is None:
         return None
     return pricing.Asset(asset.id, asset.decimal_places, usd.bid, usd.ask, asset.max_order_value)
@@ -228,7 +231,12 @@ def no_price(currency: str, quote_currency: str) -> Exception:
 
 
 async def require_usd_asset(conn: Connection, asset: catalogue.Asset) -> pricing.Asset:
-    priced = await usd_pricing_asset(conn, asset)
+    return usd_asset(asset, await catalogue.price(conn, asset.id, pricing.USD))
+
+
+def usd_asset(asset: catalogue.Asset, usd: catalogue.Price | None) -> pricing.Asset:
+    """`require_usd_asset` with the USD price already read."""
+    priced = _priced(asset, usd)
     if priced is None:
         raise no_price(asset.id, pricing.USD)
     return priced

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from orderdesk.crypto import customers, errors, partners
-from orderdesk.crypto.auth import Partner
+from orderdesk.crypto.auth import Caller, Partner
 from orderdesk.crypto.http_input import Page
 from orderdesk.crypto.orders.view import order_view
 from orderdesk.crypto.repositories import orders as repo
@@ -19,6 +19,43 @@ async def find(conn: Connection, customer_id: str, order_id: str, *, lock: bool 
     if not ids.is_hex32(order_id):
         return None
     return await repo.find_customer_order(conn, customer_id, order_id, lock=lock)
+
+
+async def customer_of(conn: Connection, caller: Caller, customer_id: str) -> tuple[Partner, Any]:
+    """The caller's partner and its customer (404 when not its own). A caller not yet
+    authenticated (PostgreSQL) is read by the same statement, and judged first."""
+    if caller.partner is not None:
+        return caller.partner, await customers.require(conn, customer_id, caller.partner.id)
+    assert caller.given is not None
+    row, customer, _ = await repo.partner_customer_order(
+        conn, caller.given.digest, _well_formed(customer_id), None, with_order=False
+    )
+    partner = await caller.admit(row)
+    if customer is None:
+        raise errors.customer_not_found()
+    return partner, customer
+
+
+async def customer_and_locked_order(
+    conn: Connection, caller: Caller, customer_id: str, order_id: str
+) -> tuple[Partner, Any, Any | None]:
+    """`customer_of`, then the customer's order under its row lock (None: not found). On
+    PostgreSQL one statement: the caller's partner, the customer and the order."""
+    if caller.partner is not None:
+        customer = await customers.require(conn, customer_id, caller.partner.id)
+        return caller.partner, customer, await find(conn, customer_id, order_id, lock=True)
+    assert caller.given is not None
+    row, customer, order = await repo.partner_customer_order(
+        conn, caller.given.digest, _well_formed(customer_id), _well_formed(order_id), with_order=True
+    )
+    partner = await caller.admit(row)
+    if customer is None:
+        raise errors.customer_not_found()
+    return partner, customer, order
+
+
+def _well_formed(value: str) -> str | None:
+    return value if ids.is_hex32(value) else None
 
 
 async def snapshot(conn: Connection, order_id: str, now: datetime) -> dict[str, Any]:

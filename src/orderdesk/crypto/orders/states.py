@@ -71,6 +71,5 @@ async def apply(
     if moved is None:
         raise IllegalTransition(f"order {order['id']} is no longer {order['state']}")
     snapshot = reads.view(moved, now)
-    for action in step.events:
-        await events.emit(conn, order["partner_id"], action, {"order": snapshot}, now)
+    await events.emit_all(conn, order["partner_id"], step.events, {"order": snapshot}, now)
     return snapshot

@@ -17,7 +17,7 @@ from orderdesk.crypto.orders.operation import (
     exactly_one,
     no_price,
     read_commission,
-    require_usd_asset,
+    usd_asset,
 )
 from orderdesk.crypto.validation import Fields
 from orderdesk.crypto.vocabulary import FIAT_PLACES
@@ -61,10 +61,11 @@ class Trade(Operation):
     async def permissions(self, conn: Connection, draft: Draft) -> None:
         assert draft.asset is not None
         currency = draft.values["settlement"]
-        priced = await catalogue.price(conn, draft.asset.id, currency)
+        prices = await catalogue.prices_in(conn, draft.asset.id, currency, pricing.USD)  # one statement
+        priced = prices.get(currency)
         if priced is None:
             raise no_price(draft.asset.id, currency)
-        draft.found["asset"] = await require_usd_asset(conn, draft.asset)
+        draft.found["asset"] = usd_asset(draft.asset, prices.get(pricing.USD))
         draft.found["settlement"] = pricing.Settlement(currency, priced.bid, priced.ask)
 
     def amounts(self, draft: Draft) -> dict[str, Decimal | None]:

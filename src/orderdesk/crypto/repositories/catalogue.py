@@ -39,6 +39,15 @@ async def find_price(conn: Connection, currency: str, quote_currency: str) -> Ro
     )
 
 
+async def find_prices(conn: Connection, currency: str, first_quote: str, second_quote: str) -> list[Row]:
+    """The prices of `currency` in two quote currencies (one statement; either may be missing)."""
+    return await conn.fetch(
+        "SELECT currency, quote_currency, bid, ask, updated_at FROM crypto_prices"
+        " WHERE currency = :currency AND quote_currency IN (:first, :second)",
+        {"currency": currency, "first": first_quote, "second": second_quote},
+    )
+
+
 async def all_investments(conn: Connection) -> list[Row]:
     return await conn.fetch(f"SELECT {INVESTMENT_COLUMNS} FROM crypto_investments")
 

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from orderdesk.crypto.orders.view import CONTROL_COLUMNS, ORDER_COLUMNS
+from orderdesk.crypto.repositories.customers import CUSTOMER_COLUMNS
+from orderdesk.crypto.repositories.partners import PARTNER_COLUMNS
 from orderdesk.platform.db import Connection, Row
 
 # The decimals of the order's asset (or investment token) in the same statement as the order.
@@ -32,6 +34,48 @@ async def find_customer_order(conn: Connection, customer_id: str, order_id: str,
         + (conn.for_update if lock else ""),
         {"id": order_id, "customer_id": customer_id},
     )
+
+
+def _aliased(columns: str, table: str, prefix: str) -> str:
+    return ", ".join(f"{table}.{name} AS {prefix}{name}" for name in (c.strip() for c in columns.split(",")))
+
+
+def _part(row: Row, columns: str, prefix: str) -> dict[str, Any] | None:
+    """The columns a statement read under `prefix` (None: the outer join found no row)."""
+    if row[prefix + "id"] is None:
+        return None
+    return {name: row[prefix + name] for name in (c.strip() for c in columns.split(","))}
+
+
+_PARTNER_AND_CUSTOMER = (
+    " FROM crypto_partners p LEFT JOIN crypto_customers c ON c.id = :customer_id AND c.partner_id = p.id AND p.active"
+)
+_LOCKED_ORDER = (
+    f" LEFT JOIN LATERAL (SELECT {CONTROL_COLUMNS} FROM crypto_orders"
+    " WHERE id = :order_id AND customer_id = c.id FOR UPDATE) o ON TRUE"
+)
+
+
+async def partner_customer_order(
+    conn: Connection, api_key_hash: str, customer_id: str | None, order_id: str | None, *, with_order: bool
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None]:
+    """PostgreSQL: the first statement of a write whose caller is not yet authenticated. The
+    partner of the API key; its customer `customer_id` (read only for an active partner: an
+    inactive one is refused first); with `with_order`, that customer's order `order_id`
+    under its row lock, as `find_customer_order(lock=True)` reads it. The caller judges the
+    partner before it looks at the rest. Ids that are not well-formed are passed as None."""
+    columns = [_aliased(PARTNER_COLUMNS, "p", "p_"), _aliased(CUSTOMER_COLUMNS, "c", "c_")]
+    if with_order:
+        columns.append(_aliased(CONTROL_COLUMNS, "o", "o_"))
+    row = await conn.fetchrow(
+        f"SELECT {', '.join(columns)}{_PARTNER_AND_CUSTOMER}{_LOCKED_ORDER if with_order else ''}"
+        " WHERE p.api_key_hash = :hash",
+        {"hash": api_key_hash, "customer_id": customer_id, **({"order_id": order_id} if with_order else {})},
+    )
+    if row is None:
+        return None, None, None
+    order = _part(row, CONTROL_COLUMNS, "o_") if with_order else None
+    return _part(row, PARTNER_COLUMNS, "p_"), _part(row, CUSTOMER_COLUMNS, "c_"), order
 
 
 async def order_with_asset_places(conn: Connection, order_id: str) -> Row | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,11 +14,11 @@ from orderdesk.platform.db import Connection, Database, Row
 
 
 async def listening_subscription_ids(
-    conn: Connection, partner_id: str, action: str, *, after: tuple[str, dict[str, Any]] | None = None
-) -> list[str]:
-    """The partner's subscriptions that listen to `action`, in creation order; `after`, a write
-    (SQL and parameters) to run first: on PostgreSQL in the same statement (a data-modifying
-    WITH, one round trip), on SQLite (no such WITH, in-process calls) on its own."""
+    conn: Connection, partner_id: str, actions: Sequence[str], *, after: tuple[str, dict[str, Any]] | None = None
+) -> list[list[str]]:
+    """For each of `actions`, the partner's subscriptions that listen to it, in creation order;
+    `after`, a write (SQL and parameters) to run first: on PostgreSQL in the same statement (a
+    data-modifying WITH, one round trip), on SQLite (no such WITH, in-process calls) on its own."""
     sql = "SELECT id, events FROM crypto_webhook_subscriptions WHERE partner_id = :partner_id ORDER BY seq"
     params: dict[str, Any] = {"partner_id": partner_id}
     if after is not None:
@@ -26,8 +27,8 @@ async def listening_subscription_ids(
             sql, params = f"WITH written AS ({write}) {sql}", {**write_params, **params}
         else:
             await conn.execute(write, write_params)
-    rows = await conn.fetch(sql, params)
-    return [row["id"] for row in rows if action in orjson.loads(row["events"])]
+    rows = [(row["id"], orjson.loads(row["events"])) for row in await conn.fetch(sql, params)]
+    return [[sub_id for sub_id, listened in rows if action in listened] for action in actions]
 
 
 async def insert_delivery(
