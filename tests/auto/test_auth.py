@@ -235,9 +235,8 @@ async def test_body_size_before_idempotency_key_before_json(client: httpx.AsyncC
 
 
 async def test_key_checks_come_first_whatever_the_order_body(make_client: ClientFactory) -> None:
-    """POST /v1/orders looks its key up in its first statement on PostgreSQL: an unknown,
-    revoked, walled or rate-limited key still answers as before, with a valid order body as
-    with a broken one, and places nothing."""
+    """An unknown, revoked, walled or rate-limited key answers the same with a valid order body
+    as with a broken one (the key is judged first), and places nothing."""
     client = await make_client(client_ip="192.0.2.50", rate_limit="1/hour")
     operator = Operator(client)
     partner = await operator.partner()

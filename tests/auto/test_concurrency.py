@@ -21,8 +21,8 @@ async def _fire(requests: list) -> list[httpx.Response]:  # type: ignore[type-ar
 async def test_one_order_per_idempotency_key(
     partner: Partner, operator: Operator, auction_car: dict, warm: bool
 ) -> None:
-    """`warm`: the API key was read before, so on PostgreSQL each retry reads it with the
-    idempotency record, after the lock attempt, instead of on its own first."""
+    """`warm`: the API key was read before (nothing about the key may be remembered in a way
+    that changes the answer to concurrent retries)."""
     if warm:
         assert (await partner.get("/v1/orders")).status_code == 200
     key = str(uuid.uuid4())
@@ -126,8 +126,8 @@ async def test_withdrawal_racing_new_orders(operator: Operator, auction_car: dic
 async def test_two_warm_keys_of_one_partner_share_one_idempotency_lock(
     partner: Partner, operator: Operator, auction_car: dict
 ) -> None:
-    """Both keys read before (on PostgreSQL the lock is then tried by the partner the process
-    knows the key belongs to): the same Idempotency-Key through either key is one order."""
+    """Idempotency keys are the partner's, not the API key's: the same Idempotency-Key through
+    two keys of one partner is one order."""
     created = await operator.request("POST", f"/partners/{partner.id}/keys")
     second = Partner(partner.client, {**partner.created, "api_key": created.json()["api_key"]})
     for caller in (partner, second):

@@ -49,16 +49,3 @@ async def test_key_in_flight_is_refused_on_postgres(db: Database, engine: str) -
     await task
     async with db.transaction() as conn:  # free again once the first transaction ended
         assert await idempotency.claim(conn, "s", "busy") is None
-
-
-async def test_claimed_takes_the_attempt_made_as_the_transaction_began_on_postgres(db: Database, engine: str) -> None:
-    """`claimed`: the record read after the BEGIN stands when the lock attempt was granted; a
-    refused attempt is KeyInUse, without another try."""
-    if engine != "postgres":
-        pytest.skip("SQLite takes no advisory locks")
-    stored = idempotency.StoredResponse("E", "f", 200, b"{}")
-    async with idempotency.transaction(db, "auto:p1", "k") as conn:
-        assert await idempotency.claimed(conn, "auto:p1", "k", stored) is stored
-        with pytest.raises(idempotency.KeyInUse):  # held by the transaction above
-            async with idempotency.transaction(db, "auto:p1", "k") as other:
-                await idempotency.claimed(other, "auto:p1", "k", None)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from orderdesk.auto import errors, idempotent, inputs, models, openapi, orders, parsing, partner_status, vehicles
-from orderdesk.auto.auth import Principal, authenticate, authenticate_with, caller_then
+from orderdesk.auto.auth import Principal, authenticate, authenticate_with
 from orderdesk.auto.openapi import body, extra, path, replayed, responses
 from orderdesk.platform.http import RequestRoute, json_response, raw_json_response, read_body
 from orderdesk.platform.ids import is_ulid
@@ -34,6 +34,13 @@ async def admit(request: Request) -> tuple[Runtime, Principal]:
     runtime: Runtime = request.app.state.runtime
     parsing.refuse_declared_oversize(request, runtime.settings.max_body_bytes)
     return runtime, principal
+
+
+async def admit_with_body(request: Request) -> tuple[Runtime, Principal, bytes]:
+    """Steps 2–5: key, IP allowlist, rate limit, then the body (size-limited)."""
+    principal = await authenticate(request)
+    runtime: Runtime = request.app.state.runtime
+    return runtime, principal, await read_body(request, runtime.settings.max_body_bytes)
 
 
 @router.get(
@@ -106,15 +113,10 @@ async def get_vehicle(request: Request) -> Response:
     openapi_extra=extra(openapi.IDEMPOTENCY_KEY, body=body(models.PlaceOrderBody, openapi.PLACE_ORDER_REQUEST)),
 )
 async def place_order(request: Request) -> Response:
-    runtime: Runtime = request.app.state.runtime
-
-    async def read() -> tuple[str, inputs.PlaceOrder]:
-        content = await read_body(request, runtime.settings.max_body_bytes)
-        key = parsing.idempotency_key(request)
-        return key, inputs.place_order(parsing.json_body(request, content, models.PlaceOrderBody))
-
-    caller, (key, order) = await caller_then(request, read)
-    return answered(await orders.place_order(runtime, caller, key, order))
+    runtime, principal, content = await admit_with_body(request)
+    key = parsing.idempotency_key(request)
+    order = inputs.place_order(parsing.json_body(request, content, models.PlaceOrderBody))
+    return answered(await orders.place_order(runtime, principal, key, order))
 
 
 @router.get(
@@ -169,14 +171,9 @@ async def get_order(request: Request) -> Response:
     openapi_extra=extra(path("order_id"), openapi.IDEMPOTENCY_KEY),
 )
 async def cancel_order(request: Request) -> Response:
-    runtime: Runtime = request.app.state.runtime
-
-    async def read() -> str:
-        parsing.refuse_declared_oversize(request, runtime.settings.max_body_bytes)
-        return parsing.idempotency_key(request)
-
-    caller, key = await caller_then(request, read)
-    return answered(await orders.cancel_order(runtime, caller, key, request.path_params["order_id"]))
+    runtime, principal = await admit(request)
+    key = parsing.idempotency_key(request)
+    return answered(await orders.cancel_order(runtime, principal, key, request.path_params["order_id"]))
 
 
 @router.post(
@@ -200,15 +197,10 @@ async def cancel_order(request: Request) -> Response:
     ),
 )
 async def push_status(request: Request) -> Response:
-    runtime: Runtime = request.app.state.runtime
-
-    async def read() -> tuple[str, inputs.StatusPush]:
-        content = await read_body(request, runtime.settings.max_body_bytes)
-        key = parsing.idempotency_key(request)
-        return key, inputs.status_push(parsing.json_object(request, content))
-
-    caller, (key, push) = await caller_then(request, read)
-    return answered(await partner_status.push_status(runtime, caller, key, request.path_params["order_id"], push))
+    runtime, principal, content = await admit_with_body(request)
+    key = parsing.idempotency_key(request)
+    push = inputs.status_push(parsing.json_object(request, content))
+    return answered(await partner_status.push_status(runtime, principal, key, request.path_params["order_id"], push))
 
 
 @router.get(

@@ -123,33 +123,6 @@ def presented_key_digest(request: Request, runtime: Runtime) -> str:
     return key_digest(api_key)
 
 
-class KeyPartners:
-    """Which partner a key digest belongs to, as this process last read it: a key never moves
-    to another partner, so this may be known before the key is read again (it says nothing
-    about the key being valid: every request still reads the key). Bounded: emptied when full."""
-
-    limit = 10_000
-
-    def __init__(self) -> None:
-        self._partners: dict[str, str] = {}
-
-    def get(self, digest: str) -> str | None:
-        return self._partners.get(digest)
-
-    def note(self, digest: str, partner_id: str) -> None:
-        if len(self._partners) >= self.limit:
-            self._partners.clear()
-        self._partners[digest] = partner_id
-
-
-def key_partners(runtime: Runtime) -> KeyPartners:
-    found = runtime.extras.get("auto.key_partners")
-    if found is None:
-        found = runtime.extras["auto.key_partners"] = KeyPartners()
-    assert isinstance(found, KeyPartners)
-    return found
-
-
 async def admit_key(request: Request, runtime: Runtime, found: repository.FoundKey | None) -> Principal:
     """The checks after the key lookup: known and not revoked, IP allowlist, rate limit."""
     if found is None or found.revoked:
@@ -167,54 +140,7 @@ async def authenticate(request: Request) -> Principal:
     """Key → IP allowlist → rate limit (spec 2.13 steps 2–4). Raises the contract's error."""
     runtime: Runtime = request.app.state.runtime
     digest = presented_key_digest(request, runtime)
-    found = await repository.find_api_key(runtime.db, digest)
-    if found is not None:
-        key_partners(runtime).note(digest, found.partner_id)
-    return await admit_key(request, runtime, found)
-
-
-@dataclass(frozen=True)
-class Caller:
-    """The caller of a write: authenticated before the use case (`principal`), or on
-    PostgreSQL only presented (`digest`), with the partner its key belongs to when this
-    process has read the key before (`partner_hint`): then the use case's first statement
-    reads the key, and `admit` runs the checks that follow the lookup on what it found."""
-
-    request: Request
-    principal: Principal | None = None
-    digest: str | None = None
-    partner_hint: str | None = None
-
-    async def admit(self, found: repository.FoundKey | None) -> Principal:
-        return await admit_key(self.request, self.request.app.state.runtime, found)
-
-    async def authenticate(self) -> Principal:
-        """`authenticate` for a presented key (the lookup on its own)."""
-        assert self.digest is not None
-        runtime: Runtime = self.request.app.state.runtime
-        found = await repository.find_api_key(runtime.db, self.digest)
-        if found is not None:
-            key_partners(runtime).note(self.digest, found.partner_id)
-        return await self.admit(found)
-
-
-async def caller_then(request: Request, read: Callable[[], Awaitable[T]]) -> tuple[Caller, T]:
-    """Steps 2-7 of a write whose key, on PostgreSQL, may be looked up by its first statement
-    (a round trip fewer): the key's presence and format, then `read` (body, Idempotency-Key,
-    input). Should `read` refuse, the key lookup and its checks run before its error is
-    raised, so theirs still come first. On SQLite: `authenticate`, then `read`."""
-    runtime: Runtime = request.app.state.runtime
-    if runtime.db.dialect != "postgresql":
-        principal = await authenticate(request)
-        return Caller(request, principal=principal), await read()
-    digest = presented_key_digest(request, runtime)
-    caller = Caller(request, digest=digest, partner_hint=key_partners(runtime).get(digest))
-    try:
-        value = await read()
-    except Exception:
-        await caller.authenticate()
-        raise
-    return caller, value
+    return await admit_key(request, runtime, await repository.find_api_key(runtime.db, digest))
 
 
 async def authenticate_with(request: Request, lookup: Lookup[T]) -> tuple[Principal, T]:

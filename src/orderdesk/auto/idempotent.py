@@ -12,16 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from orderdesk.auto import errors, repository
-from orderdesk.auto.auth import Caller
+from orderdesk.auto import errors
 from orderdesk.platform import idempotency
 from orderdesk.platform.db import Connection
 from orderdesk.platform.errors import ApiError
 from orderdesk.platform.runtime import Runtime
 
 PLACE_ORDER = "POST /v1/orders"
-#: A key's scope is its partner's: this prefix and the partner id.
-SCOPE_PREFIX = "auto:"
 
 Work = Callable[[Connection], Awaitable[tuple[int, bytes]]]
 
@@ -44,7 +41,7 @@ class Call:
 
     @property
     def scope(self) -> str:
-        return SCOPE_PREFIX + self.partner_id
+        return "auto:" + self.partner_id
 
     def record(self, status: int, body: bytes, now: datetime) -> dict[str, Any]:
         """What a work that writes its own record passes to `idempotency.RECORD_INSERT`."""
@@ -78,80 +75,27 @@ async def run(runtime: Runtime, call: Call, work: Work, *, work_records: bool = 
     try:
         async with idempotency.transaction(runtime.db, call.scope, call.key) as conn:
             stored = await idempotency.claim(conn, call.scope, call.key)
-            return await _answer(conn, runtime, call, stored, work, work_records)
+            if stored is not None:
+                return _answer_stored(call, stored)
+            try:
+                status, body = await work(conn)
+            except ApiError:
+                # A request with this key that committed after our check explains the refusal
+                # (e.g. duplicate_order for its own order): answer as the record says.
+                stored = await idempotency.load(conn, call.scope, call.key)
+                if stored is None:
+                    raise
+                return _answer_stored(call, stored)
+            if not work_records:
+                await idempotency.save(
+                    conn, call.scope, call.key, call.endpoint, call.fingerprint, status, body, runtime.clock.now()
+                )
     except idempotency.KeyInUse:
         raise errors.idempotency_key_in_use() from None
     except idempotency.Race:
-        return await _answer_race(runtime, call)
-
-
-async def run_for(
-    runtime: Runtime,
-    caller: Caller,
-    key: str,
-    call_of: Callable[[str], Call],
-    work: Callable[[Connection, Call], Awaitable[tuple[int, bytes]]],
-    *,
-    work_records: bool = False,
-) -> Answer:
-    """`run` for `call_of(partner id)` when the caller may not be admitted yet (PostgreSQL,
-    `auth.Caller`). When the key's partner is known (`partner_hint`), the transaction begins
-    trying that partner's lock, and the next statement reads the key and the record together;
-    the key checks run before the record is looked at, which was read after the lock was
-    granted. Otherwise the key is looked up on its own first, as for `run`."""
-    if caller.principal is not None or caller.partner_hint is None:
-        principal = caller.principal or await caller.authenticate()
-        admitted = call_of(principal.partner_id)
-        return await run(runtime, admitted, lambda conn: work(conn, admitted), work_records=work_records)
-    assert caller.digest is not None
-    call = call_of(caller.partner_hint)
-    try:
-        async with idempotency.transaction(runtime.db, call.scope, key) as conn:
-            found, stored = await repository.find_api_key_and_record(conn, caller.digest, SCOPE_PREFIX, key)
-            partner_id = (await caller.admit(found)).partner_id
-            if partner_id == call.partner_id:
-                stored = await idempotency.claimed(conn, call.scope, key, stored)
-            else:  # never (a key keeps its partner); were it so, lock and read its own scope
-                call = call_of(partner_id)
-                stored = await idempotency.claim(conn, call.scope, key)
-            admitted = call
-            return await _answer(conn, runtime, admitted, stored, lambda conn: work(conn, admitted), work_records)
-    except idempotency.KeyInUse:
-        raise errors.idempotency_key_in_use() from None
-    except idempotency.Race:
-        return await _answer_race(runtime, call)
-
-
-async def _answer(
-    conn: Connection,
-    runtime: Runtime,
-    call: Call,
-    stored: idempotency.StoredResponse | None,
-    work: Work,
-    work_records: bool,
-) -> Answer:
-    """Inside the locked transaction: the replay (or refusal) of a stored record, else `work`."""
-    if stored is not None:
+        # Another request committed this key first (unique-index backstop): answer from its record.
+        async with runtime.db.transaction(write=False) as conn:
+            stored = await idempotency.load(conn, call.scope, call.key)
+        assert stored is not None
         return _answer_stored(call, stored)
-    try:
-        status, body = await work(conn)
-    except ApiError:
-        # A request with this key that committed after our check explains the refusal
-        # (e.g. duplicate_order for its own order): answer as the record says.
-        stored = await idempotency.load(conn, call.scope, call.key)
-        if stored is None:
-            raise
-        return _answer_stored(call, stored)
-    if not work_records:
-        await idempotency.save(
-            conn, call.scope, call.key, call.endpoint, call.fingerprint, status, body, runtime.clock.now()
-        )
     return Answer(status, body)
-
-
-async def _answer_race(runtime: Runtime, call: Call) -> Answer:
-    """Another request committed this key first (unique-index backstop): answer from its record."""
-    async with runtime.db.transaction(write=False) as conn:
-        stored = await idempotency.load(conn, call.scope, call.key)
-    assert stored is not None
-    return _answer_stored(call, stored)

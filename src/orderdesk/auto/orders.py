@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from orderdesk.auto import errors, idempotent, lifecycle, repository
-from orderdesk.auto.auth import Caller
+from orderdesk.auto.auth import Principal
 from orderdesk.auto.bidding import order_cutoff
 from orderdesk.auto.errors import Issue
 from orderdesk.auto.inputs import OpsOrderList, OrderList, Page, PlaceOrder
@@ -35,14 +35,13 @@ def is_auction_vehicle(vehicle: Row) -> bool:
 # --------------------------------------------------------------------------- place
 
 
-async def place_order(runtime: Runtime, caller: Caller, key: str, request: PlaceOrder) -> idempotent.Answer:
-    def call_of(partner_id: str) -> idempotent.Call:
-        return idempotent.Call(partner_id, key, idempotent.PLACE_ORDER, request.vehicle_id)
+async def place_order(runtime: Runtime, principal: Principal, key: str, request: PlaceOrder) -> idempotent.Answer:
+    call = idempotent.Call(principal.partner_id, key, idempotent.PLACE_ORDER, request.vehicle_id)
 
-    async def work(conn: Connection, call: idempotent.Call) -> tuple[int, bytes]:
+    async def work(conn: Connection) -> tuple[int, bytes]:
         return 201, await _place(conn, runtime, call, request)
 
-    return await idempotent.run_for(runtime, caller, key, call_of, work, work_records=True)
+    return await idempotent.run(runtime, call, work, work_records=True)
 
 
 async def _place(conn: Connection, runtime: Runtime, call: idempotent.Call, request: PlaceOrder) -> bytes:
@@ -120,16 +119,16 @@ def _new_order(
 # --------------------------------------------------------------------------- cancel
 
 
-async def cancel_order(runtime: Runtime, caller: Caller, key: str, order_id: str) -> idempotent.Answer:
-    fingerprint = idempotent.path_fingerprint("DELETE", f"/v1/orders/{order_id}")
+async def cancel_order(runtime: Runtime, principal: Principal, key: str, order_id: str) -> idempotent.Answer:
+    path = f"/v1/orders/{order_id}"
+    call = idempotent.Call(
+        principal.partner_id, key, "DELETE /v1/orders/{order_id}", idempotent.path_fingerprint("DELETE", path)
+    )
 
-    def call_of(partner_id: str) -> idempotent.Call:
-        return idempotent.Call(partner_id, key, "DELETE /v1/orders/{order_id}", fingerprint)
+    async def work(conn: Connection) -> tuple[int, bytes]:
+        return 200, await _cancel(conn, runtime, principal.partner_id, order_id)
 
-    async def work(conn: Connection, call: idempotent.Call) -> tuple[int, bytes]:
-        return 200, await _cancel(conn, runtime, call.partner_id, order_id)
-
-    return await idempotent.run_for(runtime, caller, key, call_of, work)
+    return await idempotent.run(runtime, call, work)
 
 
 async def _cancel(conn: Connection, runtime: Runtime, partner_id: str, order_id: str) -> bytes:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import orjson
 
 from orderdesk.auto import errors, idempotent, lifecycle, repository
-from orderdesk.auto.auth import Caller
+from orderdesk.auto.auth import Principal
 from orderdesk.auto.inputs import StatusPush
 from orderdesk.auto.serializers import order_from_row
 from orderdesk.platform.db import Connection
@@ -15,16 +15,18 @@ from orderdesk.platform.runtime import Runtime
 ENDPOINT = "POST /v1/orders/{order_id}/status"
 
 
-async def push_status(runtime: Runtime, caller: Caller, key: str, order_id: str, push: StatusPush) -> idempotent.Answer:
-    fingerprint = idempotent.path_fingerprint("POST", f"/v1/orders/{order_id}/status", push.canonical_body)
+async def push_status(
+    runtime: Runtime, principal: Principal, key: str, order_id: str, push: StatusPush
+) -> idempotent.Answer:
+    path = f"/v1/orders/{order_id}/status"
+    call = idempotent.Call(
+        principal.partner_id, key, ENDPOINT, idempotent.path_fingerprint("POST", path, push.canonical_body)
+    )
 
-    def call_of(partner_id: str) -> idempotent.Call:
-        return idempotent.Call(partner_id, key, ENDPOINT, fingerprint)
+    async def work(conn: Connection) -> tuple[int, bytes]:
+        return 200, await _push(conn, runtime, principal.partner_id, order_id, push)
 
-    async def work(conn: Connection, call: idempotent.Call) -> tuple[int, bytes]:
-        return 200, await _push(conn, runtime, call.partner_id, order_id, push)
-
-    return await idempotent.run_for(runtime, caller, key, call_of, work)
+    return await idempotent.run(runtime, call, work)
 
 
 async def _push(conn: Connection, runtime: Runtime, partner_id: str, order_id: str, push: StatusPush) -> bytes:

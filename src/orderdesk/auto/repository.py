@@ -43,21 +43,6 @@ async def find_api_key(db: Database, digest: str) -> FoundKey | None:
     )
 
 
-async def find_api_key_and_record(
-    conn: Connection, digest: str, scope_prefix: str, key: str
-) -> tuple[FoundKey | None, idempotency.StoredResponse | None]:
-    """The key lookup and, in the same statement, the idempotency record of `key` in the key's
-    partner's scope (`scope_prefix` + partner id). The caller runs the key checks before it
-    looks at the record."""
-    row = await conn.fetchrow(
-        f"SELECT {_KEY_COLUMNS}, {idempotency.RECORD_COLUMNS} FROM {_KEY_JOIN}"
-        " LEFT JOIN idempotency_records r ON r.scope = :scope_prefix || k.partner_id AND r.idem_key = :key"
-        " WHERE k.digest = :digest",
-        {"digest": digest, "scope_prefix": scope_prefix, "key": key},
-    )
-    return _found_key(row), idempotency.stored_response(row)
-
-
 PARTNER_COLUMNS = "id, name, environment, ip_allowlist, webhook_url, created_at"
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from orderdesk.platform.db import Connection, Database, Row, UniqueViolation
+from orderdesk.platform.db import Connection, Database, UniqueViolation
 
 
 @dataclass(frozen=True)
@@ -56,15 +56,6 @@ def transaction(db: Database, scope: str, key: str) -> contextlib.AbstractAsyncC
     return db.transaction_trying_lock(lock_id(scope, key))
 
 
-async def claimed(conn: Connection, scope: str, key: str, stored: StoredResponse | None) -> StoredResponse | None:
-    """`claim` for a transaction begun trying the key's lock (`transaction`) whose record,
-    `stored`, was read with other things by a statement after the BEGIN, so after the
-    attempt: it stands when the attempt was granted."""
-    if not await conn.try_advisory_lock(lock_id(scope, key)):
-        raise KeyInUse()
-    return stored
-
-
 async def claim(conn: Connection, scope: str, key: str) -> StoredResponse | None:
     """Lock (scope, key) for this transaction without waiting, then return its record (read
     after the lock is granted, so a record committed by the previous holder is seen)."""
@@ -75,26 +66,12 @@ async def claim(conn: Connection, scope: str, key: str) -> StoredResponse | None
 
 async def load(conn: Connection, scope: str, key: str) -> StoredResponse | None:
     row = await conn.fetchrow(
-        f"SELECT {RECORD_COLUMNS} FROM idempotency_records r WHERE scope = :scope AND idem_key = :key",
+        "SELECT endpoint, fingerprint, status, body FROM idempotency_records WHERE scope = :scope AND idem_key = :key",
         {"scope": scope, "key": key},
     )
-    return stored_response(row)
-
-
-#: The columns of a record a statement reads (alias `r`) for `stored_response`.
-RECORD_COLUMNS = (
-    "r.endpoint AS record_endpoint, r.fingerprint AS record_fingerprint, r.status AS record_status,"
-    " r.body AS record_body"
-)
-
-
-def stored_response(row: Row | None) -> StoredResponse | None:
-    """The record read with `RECORD_COLUMNS` (None when the row is missing or holds none)."""
-    if row is None or row["record_endpoint"] is None:
+    if row is None:
         return None
-    return StoredResponse(
-        row["record_endpoint"], row["record_fingerprint"], row["record_status"], bytes(row["record_body"])
-    )
+    return StoredResponse(row["endpoint"], row["fingerprint"], row["status"], bytes(row["body"]))
 
 
 RECORD_INSERT = (
