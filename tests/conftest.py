@@ -5,12 +5,13 @@ PostgreSQL runs when ORDERDESK_TEST_POSTGRES_URL names a database we may wipe; o
 those cases skip with the reason shown in the summary.
 
 Each test starts from a freshly migrated database: SQLite copies a migrated template file;
-PostgreSQL truncates every table and restores the rows the migrations seeded.
+PostgreSQL empties every table, restarts its sequences and restores the rows the migrations seeded.
 """
 
 from __future__ import annotations
 
 import contextlib
+import graphlib
 import os
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -46,7 +47,12 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class PostgresReset:
-    """Puts the test database back to its freshly migrated state between tests."""
+    """Puts the test database back to its freshly migrated state between tests.
+
+    DELETE, not TRUNCATE: TRUNCATE of ~30 tables costs ~65 ms even when they are empty (new
+    files for every table and index), DELETE of a test's few rows well under a millisecond.
+    Tables are emptied children first so that no foreign key is ever violated, and the
+    sequences restart as TRUNCATE ... RESTART IDENTITY did."""
 
     def __init__(self, url: str) -> None:
         import psycopg
@@ -62,7 +68,10 @@ class PostgresReset:
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
             )
         ]
-        self.tables = tables
+        self.tables = self._children_first(tables)
+        self.sequences = [
+            r[0] for r in self.conn.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
+        ]
         self.seed: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
         for table in tables:
             cur = self.conn.execute(f'SELECT * FROM "{table}"')
@@ -70,12 +79,24 @@ class PostgresReset:
             if rows:
                 self.seed[table] = ([d.name for d in cur.description], rows)
 
+    def _children_first(self, tables: list[str]) -> list[str]:
+        """`tables` ordered so that every table comes before the tables its foreign keys name."""
+        referrers: dict[str, set[str]] = {table: set() for table in tables}
+        for child, parent in self.conn.execute(
+            "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint"
+            " WHERE contype = 'f' AND connamespace = 'public'::regnamespace"
+        ):
+            if child != parent and parent in referrers:
+                referrers[parent].add(child)
+        return list(graphlib.TopologicalSorter(referrers).static_order())
+
     def reset(self) -> None:
         if not self.tables:
             return
-        names = ", ".join(f'"{t}"' for t in self.tables)
         with self.conn.transaction():
-            self.conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            self.conn.execute("; ".join(f'DELETE FROM "{t}"' for t in self.tables))
+            if self.sequences:
+                self.conn.execute("; ".join(f'ALTER SEQUENCE "{s}" RESTART' for s in self.sequences))
             for table, (columns, rows) in self.seed.items():
                 cols = ", ".join(f'"{c}"' for c in columns)
                 marks = ", ".join(["%s"] * len(columns))

@@ -11,7 +11,7 @@ import jwt
 import pytest
 
 from tests.console.conftest import Console, Served
-from tests.crypto.conftest import ANA, rsa_key
+from tests.crypto.conftest import ANA, rsa_key, signing_key
 
 pytestmark = pytest.mark.slow
 AUCTION_DATE = "2026-05-12T13:30:00+09:00"  # cutoff 2026-05-11 KST; the clock says 2026-05-06
@@ -119,7 +119,9 @@ class CryptoPartner:
 
     def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         token = jwt.encode(
-            {"iss": self.api_key, "iat": int(self.served.clock.now().timestamp())}, self.private_pem, algorithm="RS512"
+            {"iss": self.api_key, "iat": int(self.served.clock.now().timestamp())},
+            signing_key(self.private_pem),
+            algorithm="RS512",
         )
         with self.served.http() as http:
             response = http.request(method, "/crypto/v1" + path, headers={"Authorization": f"Bearer {token}"}, **kwargs)

@@ -99,6 +99,15 @@ def rsa_key(index: int = 0, bits: int = 2048) -> tuple[str, str]:
     return private, public
 
 
+@functools.lru_cache(maxsize=16)
+def signing_key(private_pem: str) -> rsa.RSAPrivateKey:
+    """The key object behind a PEM, loaded once: PyJWT given the PEM itself loads it on every
+    token, and loading checks the key (~35 ms, against ~1 ms to sign). Same tokens either way."""
+    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key
+
+
 def error_of(response: httpx.Response) -> dict[str, Any]:
     body = response.json()
     assert response.headers["content-type"] == "application/json"
@@ -137,7 +146,7 @@ class Partner:
         now = int(self.client.runtime.clock.now().timestamp())  # type: ignore[attr-defined]
         payload = {"iss": self.api_key, "iat": now, **claims}
         payload = {k: v for k, v in payload.items() if v is not None}
-        return jwt.encode(payload, self.private_pem, algorithm="RS512")
+        return jwt.encode(payload, signing_key(self.private_pem), algorithm="RS512")
 
     @property
     def headers(self) -> dict[str, str]:

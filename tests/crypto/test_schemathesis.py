@@ -28,7 +28,7 @@ from orderdesk.app import create_app
 from orderdesk.crypto.openapi import operator_document, partner_document
 from tests.conftest import OPS_HEADERS, settings_for
 from tests.contract.checks import CHECKS
-from tests.crypto.conftest import customer_body, rsa_key
+from tests.crypto.conftest import customer_body, rsa_key, signing_key
 
 EXAMPLES = 12  # per operation and generation mode
 SENT: Counter[str] = Counter()
@@ -81,7 +81,7 @@ class World:
         }
 
     def token(self) -> str:
-        return jwt.encode({"iss": self.api_key, "iat": int(time.time())}, self.private, algorithm="RS512")
+        return jwt.encode({"iss": self.api_key, "iat": int(time.time())}, signing_key(self.private), algorithm="RS512")
 
     def partner(self, method: str, path: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.token()}"}

@@ -12,7 +12,7 @@ import jwt
 import pytest
 
 from tests.conftest import OPS_HEADERS
-from tests.crypto.conftest import ANA, rsa_key
+from tests.crypto.conftest import ANA, rsa_key, signing_key
 from tests.e2e.conftest import ServerFactory
 
 pytestmark = pytest.mark.slow
@@ -25,7 +25,9 @@ class PartnerClient:
         self.private_pem = private_pem
 
     def headers(self) -> dict[str, str]:
-        token = jwt.encode({"iss": self.api_key, "iat": int(time.time())}, self.private_pem, algorithm="RS512")
+        token = jwt.encode(
+            {"iss": self.api_key, "iat": int(time.time())}, signing_key(self.private_pem), algorithm="RS512"
+        )
         return {"Authorization": f"Bearer {token}"}
 
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
