@@ -278,3 +278,28 @@ async def test_cancel_and_status_push_judge_the_key_before_the_idempotency_key(
             assert_error(response, 401, "invalid_api_key")
     assert_error(await client.delete(order, headers=partner.headers), 400, "missing_idempotency_key")
     assert (await partner.order(placed.json()["id"]))["status"] == "proceed"
+
+
+async def test_list_judges_the_key_then_the_declared_size_then_the_query(make_client: ClientFactory) -> None:
+    """On PostgreSQL GET /v1/orders reads the key with the page: an unknown, revoked, walled or
+    rate-limited key still answers the same with a valid query as with a broken one, and a
+    declared oversize body (413) still comes before the query's 400."""
+    client = await make_client(client_ip="192.0.2.50", rate_limit="2/hour")
+    operator = Operator(client)
+    partner = await operator.partner()
+    walled = await operator.partner("Walled", ip_allowlist=["203.0.113.7"])
+    revoked = await operator.partner("Revoked")
+    response = await operator.request("DELETE", f"/partners/{revoked.id}/keys/{revoked.created['key_id']}")
+    assert response.status_code == 204
+    queries = ("?limit=50", "?limit=0&sort=nope")
+    for query in queries:
+        for key in ("lmn_stg_E2I8nUigVahfNbA03U7uapnvxFMJ", revoked.key):
+            answer = await client.get(ORDERS + query, headers={"x-api-key": key})
+            assert_error(answer, 401, "invalid_api_key", {}, "API key is invalid")
+        assert_error(await client.get(ORDERS + query, headers={"x-api-key": walled.key}), 403, "ip_not_allowed")
+    oversize = {**partner.headers, "Content-Length": str(10**9)}
+    assert_error(await client.get(ORDERS + queries[1], headers=oversize), 413, "payload_too_large")
+    page = await client.get(ORDERS + queries[0], headers=partner.headers)
+    assert page.status_code == 200 and page.json() == {"data": [], "next_cursor": None}
+    for query in queries:
+        assert_error(await client.get(ORDERS + query, headers=partner.headers), 429, "rate_limited")

@@ -3,6 +3,7 @@ partner's id is simply not found."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -378,6 +379,30 @@ async def find_api_key_and_order(db: Database, digest: str, order_id: str) -> tu
         {"digest": digest, "order_id": order_id},
     )
     return _found_key(row), (row if row is not None and row["id"] is not None else None)
+
+
+async def find_api_key_and_orders(
+    db: Database, digest: str, where: str, params: dict[str, Any], order_by: str, limit: int
+) -> tuple[FoundKey | None, list[Row]]:
+    """PostgreSQL: the key lookup and, in the same statement, one scan of a page of the key's
+    partner's orders (`where` names the partner as `k.partner_id`), rows as `list_orders`
+    reads them. The caller still runs the key checks before it looks at the rows.
+
+    The partner comes from the key's row, so PostgreSQL plans the scan for a partner it does not
+    know: on the partner's index. Given the partner as a value, it could pick the global
+    `created_at` index for a partner holding a large share of the table, and scan every other
+    partner's newer orders (docs/performance.md, change 14)."""
+    rows = await db.fetch(
+        f"SELECT page.*, {_KEY_COLUMNS} FROM {_KEY_JOIN} LEFT JOIN LATERAL ({_ORDER_WITH_LEADER}"
+        f" WHERE {where} ORDER BY {order_by} LIMIT :limit) page ON TRUE"
+        f" WHERE k.digest = :digest ORDER BY {_ORDER_ALIAS.sub('page.', order_by)}",
+        {**params, "digest": digest, "limit": limit},
+    )
+    found = _found_key(rows[0]) if rows else None
+    return found, [row for row in rows if row["id"] is not None]  # no order: one row of NULLs
+
+
+_ORDER_ALIAS = re.compile(r"\bo\.")
 
 
 async def get_order(conn: Connection, order_id: str) -> Row | None:
