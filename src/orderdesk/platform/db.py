@@ -285,11 +285,13 @@ class PostgresDatabase:
         self.url = url.replace("postgres://", "postgresql://", 1)
         self.pool_size = pool_size
         self._pool: Any = None
+        self._turns = asyncio.Semaphore(pool_size)  # made again with each pool: bound to its loop
 
     async def open(self) -> None:
         import asyncpg
 
         if self._pool is None:
+            self._turns = asyncio.Semaphore(self.pool_size)
             self._pool = await asyncpg.create_pool(
                 self.url,
                 min_size=1,
@@ -305,10 +307,22 @@ class PostgresDatabase:
             self._pool = None
 
     @contextlib.asynccontextmanager
+    async def _acquire(self) -> AsyncIterator[Any]:
+        """A pooled connection, handed out in arrival order. asyncpg's pool lets a newcomer take
+        a connection released for a waiter (the waiter goes back to the end of the queue), so
+        under load some requests waited ~50x the median for one (docs/performance.md, change 15)."""
+        await asyncio.wait_for(self._turns.acquire(), ACQUIRE_TIMEOUT)
+        try:
+            async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT) as raw:
+                yield raw
+        finally:
+            self._turns.release()
+
+    @contextlib.asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[Connection]:
         with _unavailable("postgresql", _pg_unavailable):
             async with (
-                self._pool.acquire(timeout=ACQUIRE_TIMEOUT) as raw,
+                self._acquire() as raw,
                 _discard_if_broken(raw),
                 raw.transaction(readonly=not write),
             ):
@@ -319,7 +333,7 @@ class PostgresDatabase:
         """BEGIN and the lock attempt in one simple-query round trip (`key` is an int, safe to
         inline): `SELECT 1` when granted, `SELECT 0` when another transaction holds it."""
         with _unavailable("postgresql", _pg_unavailable):
-            async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT) as raw, _discard_if_broken(raw):
+            async with self._acquire() as raw, _discard_if_broken(raw):
                 status = await raw.execute(f"BEGIN; SELECT WHERE pg_try_advisory_xact_lock({int(key)})")
                 try:
                     yield PostgresConnection(raw, {key: status == "SELECT 1"})
@@ -339,7 +353,7 @@ class PostgresDatabase:
         self, run: Callable[[PostgresConnection, str, Params], Awaitable[T]], sql: str, params: Params
     ) -> T:
         with _unavailable("postgresql", _pg_unavailable):
-            async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT) as raw, _discard_if_broken(raw):
+            async with self._acquire() as raw, _discard_if_broken(raw):
                 return await run(PostgresConnection(raw), sql, params)
 
     def in_use(self) -> int:
