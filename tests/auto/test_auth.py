@@ -234,16 +234,25 @@ async def test_body_size_before_idempotency_key_before_json(client: httpx.AsyncC
     assert error["details"]["issues"][0]["path"] == "Idempotency-Key"
 
 
-async def test_key_checks_come_first_whatever_the_order_body(make_client: ClientFactory) -> None:
-    """An unknown, revoked, walled or rate-limited key answers the same with a valid order body
-    as with a broken one (the key is judged first), and places nothing."""
-    client = await make_client(client_ip="192.0.2.50", rate_limit="1/hour")
+async def refused_keys(
+    make_client: ClientFactory, rate_limit: str
+) -> tuple[httpx.AsyncClient, Operator, Partner, Partner, Partner]:
+    """A client at 192.0.2.50 with `rate_limit`; a partner, one walled off from that address and
+    one whose only key is revoked."""
+    client = await make_client(client_ip="192.0.2.50", rate_limit=rate_limit)
     operator = Operator(client)
     partner = await operator.partner()
     walled = await operator.partner("Walled", ip_allowlist=["203.0.113.7"])
     revoked = await operator.partner("Revoked")
     response = await operator.request("DELETE", f"/partners/{revoked.id}/keys/{revoked.created['key_id']}")
     assert response.status_code == 204
+    return client, operator, partner, walled, revoked
+
+
+async def test_key_checks_come_first_whatever_the_order_body(make_client: ClientFactory) -> None:
+    """An unknown, revoked, walled or rate-limited key answers the same with a valid order body
+    as with a broken one (the key is judged first), and places nothing."""
+    client, operator, partner, walled, revoked = await refused_keys(make_client, "1/hour")
     car = await operator.vehicle("glovis-20260512-0418")
     order = orjson.dumps({"vehicle_id": car["id"], "max_bid_amount_usd": 18000})
 
@@ -284,13 +293,7 @@ async def test_list_judges_the_key_then_the_declared_size_then_the_query(make_cl
     """On PostgreSQL GET /v1/orders reads the key with the page: an unknown, revoked, walled or
     rate-limited key still answers the same with a valid query as with a broken one, and a
     declared oversize body (413) still comes before the query's 400."""
-    client = await make_client(client_ip="192.0.2.50", rate_limit="2/hour")
-    operator = Operator(client)
-    partner = await operator.partner()
-    walled = await operator.partner("Walled", ip_allowlist=["203.0.113.7"])
-    revoked = await operator.partner("Revoked")
-    response = await operator.request("DELETE", f"/partners/{revoked.id}/keys/{revoked.created['key_id']}")
-    assert response.status_code == 204
+    client, _, partner, walled, revoked = await refused_keys(make_client, "2/hour")
     queries = ("?limit=50", "?limit=0&sort=nope")
     for query in queries:
         for key in ("lmn_stg_E2I8nUigVahfNbA03U7uapnvxFMJ", revoked.key):

@@ -27,16 +27,24 @@ class Counting(asyncio.Protocol):
         self.made.append(transport)
 
 
+async def accepting_by_hand(
+    loop: asyncio.AbstractEventLoop, factory: Any, backlog: int
+) -> tuple[BatchAcceptServer, socket.socket]:
+    """A listening server whose `accept` the test calls itself (the loop does not watch it)."""
+    server = await loop.create_server(factory, "127.0.0.1", 0, start_serving=False)
+    assert isinstance(server, BatchAcceptServer)
+    sock = server.sockets[0]
+    sock.listen(backlog)
+    server._serving = True
+    return server, sock
+
+
 def test_one_wake_up_accepts_a_batch_and_the_next_the_rest() -> None:
     async def main() -> None:
         made: list[asyncio.BaseTransport] = []
         Counting.made = made
         loop = asyncio.get_running_loop()
-        server = await loop.create_server(Counting, "127.0.0.1", 0, start_serving=False)
-        assert isinstance(server, BatchAcceptServer)
-        sock = server.sockets[0]
-        sock.listen(1024)
-        server._serving = True  # accept() called by hand below, not by the loop
+        server, sock = await accepting_by_hand(loop, Counting, 1024)
         clients = [socket.create_connection(sock.getsockname()) for _ in range(ACCEPT_BATCH + 72)]
         try:
             server.accept(sock)
@@ -113,11 +121,7 @@ def test_closing_while_connections_are_handed_over() -> None:
     async def main() -> None:
         Finishing.instances = []
         loop = asyncio.get_running_loop()
-        server = await loop.create_server(Finishing, "127.0.0.1", 0, start_serving=False)
-        assert isinstance(server, BatchAcceptServer)
-        sock = server.sockets[0]
-        sock.listen(16)
-        server._serving = True  # accept() called by hand below, not by the loop
+        server, sock = await accepting_by_hand(loop, Finishing, 16)
         early = socket.create_connection(sock.getsockname())
         server.accept(sock)
         await asyncio.sleep(0)  # the hand-over started: transport open, connection_made pending
