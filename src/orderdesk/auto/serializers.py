@@ -21,16 +21,30 @@ def _json_or_none(text: str | None) -> Any:
     return None if text is None else orjson.loads(text)
 
 
+def _competition(
+    order_id: str, status: str, max_bid: int | None, frozen: tuple[Any, Any], leader: tuple[Any, Any]
+) -> tuple[Any, Any]:
+    """(is_highest_bid, current_max_bid_usd): against the vehicle's current leader while the
+    order is active, frozen afterwards, null for buy-now orders (spec 4.2)."""
+    if max_bid is None:
+        return None, None
+    if status in _ACTIVE:
+        leader_id, leader_max_bid = leader
+        return order_id == leader_id, leader_max_bid
+    return frozen
+
+
 def order_json(order: Record, leader_id: str | None, leader_max_bid_usd: int | None) -> dict[str, Any]:
     """The Order (spec 4.1). Competitive values are evaluated against the vehicle's current
     leader while the order is active, frozen afterwards, null for buy-now orders (4.2)."""
     max_bid = order["max_bid_amount_usd"]
-    if max_bid is None:
-        is_highest = current_max = None
-    elif order["status"] in _ACTIVE:
-        is_highest, current_max = order["id"] == leader_id, leader_max_bid_usd
-    else:
-        is_highest, current_max = order["frozen_is_highest_bid"], order["frozen_current_max_bid_usd"]
+    is_highest, current_max = _competition(
+        order["id"],
+        order["status"],
+        max_bid,
+        (order["frozen_is_highest_bid"], order["frozen_current_max_bid_usd"]),
+        (leader_id, leader_max_bid_usd),
+    )
     return {
         "id": order["id"],
         "vehicle_id": order["vehicle_id"],
@@ -97,12 +111,9 @@ def _read_order(values: Sequence[Any]) -> dict[str, Any]:
         leader_id,
         leader_max_bid,
     ) = values
-    if max_bid is None:
-        is_highest = current_max = None
-    elif status in _ACTIVE:
-        is_highest, current_max = order_id == leader_id, leader_max_bid
-    else:
-        is_highest, current_max = frozen_is_highest, frozen_current_max
+    is_highest, current_max = _competition(
+        order_id, status, max_bid, (frozen_is_highest, frozen_current_max), (leader_id, leader_max_bid)
+    )
     created = kst(created_at)
     return {
         "id": order_id,
