@@ -1,7 +1,7 @@
-"""Server CPU per 1,000 requests for the auto hot paths: an A/B measure that a loaded, shared
+"""Server CPU per 1,000 requests on the hot paths: an A/B measure that a loaded, shared
 machine disturbs far less than req/s.
 
-    python -m bench.cpu [--engines sqlite,postgres] [--duration 8] [--deep-orders 2000]
+    python -m bench.cpu [--engines sqlite,postgres] [--scenarios auto,crypto] [--duration 8] [--deep-orders 2000]
 
 Starts the real server, loads the auto data set, and for each scenario reads the server
 process group's utime+stime (/proc/<pid>/stat) before and after a fixed wrk run.
@@ -13,10 +13,12 @@ import argparse
 import asyncio
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-from bench import auto, databases, wrk
+from bench import auto, crypto, databases, wrk
 from bench.__main__ import serve
+from bench.server import ServerProcess
 
 
 def _cpu_seconds(pgid: int) -> float:
@@ -33,29 +35,20 @@ def _cpu_seconds(pgid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+Scenario = tuple[str, str, list[str]]  # name, wrk script, the script's arguments
+
+
 def measure(engine: str, args: argparse.Namespace, workdir: Path) -> list[tuple[str, float, float, float]]:
     url = databases.fresh(engine, workdir, args.database_name)
     server = serve(url, workdir, "full")
     rows = []
     try:
-        data = asyncio.run(auto.prepare(server, url, workdir, args.deep_orders))
         assert server.process is not None
         pgid = server.process.pid
-        scenarios = [
-            ("POST /v1/orders", "auto_post.lua", [str(data.post_keys)], server.base_url),
-            ("GET /v1/orders/{id}", "auto_get.lua", [str(data.get_pairs)], server.base_url),
-            (
-                "GET /v1/orders first page",
-                "get_with_key.lua",
-                ["x-api-key", data.list_key, data.first_page],
-                server.base_url,
-            ),
-        ]
-        for name, script, env_args, base in scenarios:
+        load = {"connections": args.connections, "duration": args.duration}
+        for name, script, env_args in _scenarios(server, url, args, workdir):
             before = _cpu_seconds(pgid)
-            result = wrk.run(
-                name, base, script, connections=args.connections, duration=args.duration, env_args=env_args
-            )
+            result = wrk.run(name, server.base_url, script, env_args=env_args, **load)
             used = _cpu_seconds(pgid) - before
             rows.append((name, result.requests_per_second, used * 1000 / max(result.requests, 1), result.p99_ms))
     finally:
@@ -63,9 +56,29 @@ def measure(engine: str, args: argparse.Namespace, workdir: Path) -> list[tuple[
     return rows
 
 
+def _scenarios(server: ServerProcess, url: str, args: argparse.Namespace, workdir: Path) -> Iterator[Scenario]:
+    """Each scenario's data is prepared just before it runs (confirm needs the orders create left)."""
+    if "auto" in args.scenarios:
+        data = asyncio.run(auto.prepare(server, url, workdir, args.deep_orders))
+        yield "POST /v1/orders", "auto_post.lua", [str(data.post_keys)]
+        yield "GET /v1/orders/{id}", "auto_get.lua", [str(data.get_pairs)]
+        yield "GET /v1/orders first page", "get_with_key.lua", ["x-api-key", data.list_key, data.first_page]
+    if "crypto" in args.scenarios:
+        prepared = asyncio.run(crypto.prepare(server, workdir))
+        create = [prepared.token(), str(prepared.customers_file)]
+        yield "crypto create buy", "crypto_create.lua", create
+        yield "crypto create buy (fill)", "crypto_create.lua", create
+        yield (
+            "crypto confirm buy",
+            "crypto_confirm.lua",
+            [prepared.token(), str(asyncio.run(crypto.pending_orders(url, workdir)))],
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.cpu")
     parser.add_argument("--engines", default="sqlite,postgres")
+    parser.add_argument("--scenarios", default="auto,crypto", help="comma-separated: auto, crypto")
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--deep-orders", type=int, default=2000)
