@@ -25,6 +25,7 @@ import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from bench import auto, crypto, databases, invariants, memory, targets, wrk
 from bench.server import ServerProcess, free_port, orderdesk_serve, uvicorn_app
@@ -56,9 +57,14 @@ def minimal(url: str, workdir: Path, sqlite_synchronous: str) -> ServerProcess:
     return uvicorn_app("bench.minimal_app:create_app", env, free_port(), workdir / "minimal.log").start()
 
 
+def load_on(server: ServerProcess, args: argparse.Namespace) -> dict[str, Any]:
+    """wrk's settings for a run against `server`, whose process group's CPU use is measured."""
+    assert server.process is not None
+    return {"connections": args.connections, "duration": args.duration, "server_pgid": server.process.pid}
+
+
 def run_engine(engine: str, args: argparse.Namespace, workdir: Path) -> targets.EngineRun:
     url = databases.fresh(engine, workdir, args.database_name)
-    load = {"connections": args.connections, "duration": args.duration}
     run = targets.EngineRun(engine)
     server = serve(url, workdir, args.sqlite_synchronous)
     try:
@@ -69,6 +75,7 @@ def run_engine(engine: str, args: argparse.Namespace, workdir: Path) -> targets.
     finally:
         server.stop()
     yardstick = minimal(url, workdir, args.sqlite_synchronous)
+    load = load_on(yardstick, args)
     try:
         run.results.append(wrk.run(targets.MINIMAL_INSERT, yardstick.base_url, "minimal_post.lua", **load))
         run.results.append(wrk.run(targets.MINIMAL_GET, yardstick.base_url, "minimal_get.lua", **load))
@@ -84,13 +91,13 @@ def run_engine(engine: str, args: argparse.Namespace, workdir: Path) -> targets.
 
 def run_workers(url: str, args: argparse.Namespace, workdir: Path) -> list[wrk.LoadResult]:
     """POST /v1/orders under `serve --workers 1` and `--workers N`, fresh partners for each."""
-    load = {"connections": args.connections, "duration": args.duration}
     results = []
     for workers in (1, args.workers):
         server = serve(url, workdir, args.sqlite_synchronous, "--workers", str(workers))
         try:
             keys = asyncio.run(auto.partner_keys(server, workdir / f"w{workers}_keys.txt", f"bench-w{workers}", 300))
             name = targets.workers_row(workers)
+            load = load_on(server, args)
             results.append(wrk.run(name, server.base_url, "auto_post.lua", env_args=[str(keys)], **load))
         finally:
             server.stop()
@@ -120,7 +127,7 @@ def run_memory(url: str, args: argparse.Namespace, workdir: Path) -> memory.Memo
 
 
 def run_crypto(server: ServerProcess, url: str, args: argparse.Namespace, workdir: Path) -> list[wrk.LoadResult]:
-    load = {"connections": args.connections, "duration": args.duration}
+    load = load_on(server, args)
     data = asyncio.run(crypto.prepare(server, workdir))
     base = server.base_url
     created = wrk.run(
@@ -143,7 +150,7 @@ def run_crypto(server: ServerProcess, url: str, args: argparse.Namespace, workdi
 
 
 def run_auto(server: ServerProcess, url: str, args: argparse.Namespace, workdir: Path) -> list[wrk.LoadResult]:
-    load = {"connections": args.connections, "duration": args.duration}
+    load = load_on(server, args)
     results = []
     data = asyncio.run(auto.prepare(server, url, workdir, args.deep_orders))
     base = server.base_url
@@ -207,6 +214,7 @@ def print_table(runs: dict[str, targets.EngineRun], args_hot_partners: int) -> N
                 f"{engine:<9} RSS after {m.small_orders:,} orders {m.small_rss_mb:.0f} MB,"
                 f" after {m.large_orders:,} orders {m.large_rss_mb:.0f} MB"
             )
+    print_cpu(runs)
     print("\ninvariants on the data each run produced:")
     for engine, run in runs.items():
         for invariant in run.invariants:
@@ -215,6 +223,15 @@ def print_table(runs: dict[str, targets.EngineRun], args_hot_partners: int) -> N
     for engine, run in runs.items():
         for row in targets.verdicts(run):
             print(f"{engine:<9} {row.name:<52} {row.measured:>24} {row.target:>16}  {row.verdict}")
+
+
+def print_cpu(runs: dict[str, targets.EngineRun]) -> None:
+    """Who was on CPU during each run: what bounds a row the profile of one process cannot say."""
+    print("\nCPU during each run (cores' worth over the run; the server is its whole process group):")
+    for engine, run in runs.items():
+        for result in run.results + run.workers:
+            if result.cpu is not None:
+                print(f"{engine:<9} {result.name:<42}  {result.cpu.describe()}")
 
 
 def main() -> None:

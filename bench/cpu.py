@@ -16,24 +16,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench import auto, crypto, databases, wrk
+from bench import auto, cpuuse, crypto, databases, wrk
 from bench.__main__ import serve
 from bench.server import ServerProcess
-
-
-def _cpu_seconds(pgid: int) -> float:
-    ticks = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:  # field 5 (pgrp) after the command name
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
 
 Scenario = tuple[str, str, list[str]]  # name, wrk script, the script's arguments
 
@@ -47,9 +32,9 @@ def measure(engine: str, args: argparse.Namespace, workdir: Path) -> list[tuple[
         pgid = server.process.pid
         load = {"connections": args.connections, "duration": args.duration}
         for name, script, env_args in _scenarios(server, url, args, workdir):
-            before = _cpu_seconds(pgid)
+            before = cpuuse.group_cpu_seconds(pgid)
             result = wrk.run(name, server.base_url, script, env_args=env_args, **load)
-            used = _cpu_seconds(pgid) - before
+            used = cpuuse.group_cpu_seconds(pgid) - before
             rows.append((name, result.requests_per_second, used * 1000 / max(result.requests, 1), result.p99_ms))
     finally:
         server.stop()

@@ -6,8 +6,10 @@ import re
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from bench import cpuuse
 
 LUA = Path(__file__).parent / "lua"
 
@@ -21,6 +23,7 @@ class LoadResult:
     requests: int
     non_2xx: int
     errors: int
+    cpu: cpuuse.CpuUse | None = None  # measured when the run knew the server's process group
 
 
 def ensure_wrk() -> str:
@@ -39,6 +42,7 @@ def run(
     duration: int,
     threads: int = 1,
     env_args: list[str] | None = None,
+    server_pgid: int | None = None,
 ) -> LoadResult:
     args = [
         ensure_wrk(),
@@ -54,8 +58,15 @@ def run(
     ]
     if env_args:
         args += ["--", *env_args]
-    output = subprocess.run(args, capture_output=True, text=True, check=True).stdout
-    return parse(name, output)
+    if server_pgid is None:
+        return parse(name, _wrk(args))
+    with cpuuse.meter(server_pgid) as used:
+        output = _wrk(args)
+    return replace(parse(name, output), cpu=used.result)
+
+
+def _wrk(args: list[str]) -> str:
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
 
 
 def run_until(script: str, url: str, done: Path, *, connections: int, env_args: list[str]) -> None:
