@@ -2,8 +2,8 @@
 
 A full (generation 2) collection walks every container object the process holds. After
 start-up that is ~165,000 objects (modules, functions, the routes and schemas of both
-products), nearly all alive until exit, and walking them took 90-120 ms of CPU with the event
-loop stopped, about twice per 10 s under GET load: every request in flight waited for it, and
+products), nearly all alive until exit, and walking them took 90-136 ms of CPU with the event
+loop stopped, 2-4 times per 10 s under GET load: every request in flight waited for it, and
 those waits were GET's p99 (docs/performance.md, change 16). Frozen, they are skipped by every
 collection; what requests allocate is collected as before.
 """
