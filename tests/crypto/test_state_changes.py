@@ -5,7 +5,6 @@ answer and GET do, and each event must be queued for the subscriptions listening
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import httpx
@@ -64,34 +63,23 @@ async def test_a_confirm_records_its_events_as_the_answer_shows_the_order(
     )
 
 
-async def _apply_after(
-    client: httpx.AsyncClient, partner: Partner, customer: dict[str, Any], change: str
-) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """A new order locked and read (with its asset's places, as confirm reads it), then changed
-    by `change` (SQL, :id the order) in the same transaction, then executed: the answer (None
-    when refused as no longer pending) and the partner's recorded events."""
-    runtime = client.runtime  # type: ignore[attr-defined]
-    order = await created(partner, customer["id"], buy("BTC", "0.0001"))
-    now = runtime.clock.now()
-    shown = None
-    async with runtime.db.transaction() as conn:
-        row = await orders_repo.find_customer_order(conn, customer["id"], order["id"], lock=True)
-        assert row is not None
-        read = {**dict(row), "asset_places": 8}
-        await conn.execute(change, {"id": order["id"]})
-        with contextlib.suppress(states.IllegalTransition):
-            shown = await states.apply(conn, read, "execute", now, submitted_at=now)
-    return shown, await recorded_events(client, partner.id)
-
-
 async def test_events_show_the_order_as_updated_when_the_row_changed_after_it_was_read(
     client: httpx.AsyncClient, partner: Partner, customer: dict[str, Any]
 ) -> None:
     """A caller that changed the locked row itself before the state change: the events show
     the row the update returned, not the one read."""
-    change = "UPDATE crypto_orders SET reference_id = 'set-meanwhile' WHERE id = :id"
-    shown, events = await _apply_after(client, partner, customer, change)
-    assert shown is not None and shown["reference_id"] == "set-meanwhile" and shown["state"] == "completed"
+    runtime = client.runtime  # type: ignore[attr-defined]
+    order = await created(partner, customer["id"], buy("BTC", "0.0001"))
+    now = runtime.clock.now()
+    async with runtime.db.transaction() as conn:
+        row = await orders_repo.find_customer_order(conn, customer["id"], order["id"], lock=True)
+        read = {**dict(row), "asset_places": 8}
+        await conn.execute(
+            "UPDATE crypto_orders SET reference_id = 'set-meanwhile' WHERE id = :id", {"id": order["id"]}
+        )
+        shown = await states.apply(conn, read, "execute", now, submitted_at=now)
+    assert shown["reference_id"] == "set-meanwhile" and shown["state"] == "completed"
+    events = await recorded_events(client, partner.id)
     assert [e["action"] for e in events] == ["order-created", "order-updated", "order-closed"]
     assert events[1]["order"] == events[2]["order"] == shown
 
@@ -99,7 +87,14 @@ async def test_events_show_the_order_as_updated_when_the_row_changed_after_it_wa
 async def test_a_state_change_that_finds_the_order_moved_records_nothing(
     client: httpx.AsyncClient, partner: Partner, customer: dict[str, Any]
 ) -> None:
-    change = "UPDATE crypto_orders SET state = 'processing' WHERE id = :id"
-    shown, events = await _apply_after(client, partner, customer, change)
-    assert shown is None
-    assert [e["action"] for e in events] == ["order-created"]
+    runtime = client.runtime  # type: ignore[attr-defined]
+    order = await created(partner, customer["id"], buy("BTC", "0.0001"))
+    now = runtime.clock.now()
+    async with runtime.db.transaction() as conn:
+        row = await orders_repo.find_customer_order(conn, customer["id"], order["id"], lock=True)
+        read = {**dict(row), "asset_places": 8}
+        await conn.execute("UPDATE crypto_orders SET state = 'processing' WHERE id = :id", {"id": order["id"]})
+        with pytest.raises(states.IllegalTransition):
+            await states.apply(conn, read, "execute", now, submitted_at=now)
+        written = await conn.fetch("SELECT action FROM crypto_events WHERE partner_id = :p", {"p": partner.id})
+    assert [r["action"] for r in written] == ["order-created"]

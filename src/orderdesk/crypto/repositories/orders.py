@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -186,56 +185,45 @@ async def lock_order_skip_locked(conn: Connection, order_id: str) -> Row | None:
     )
 
 
-@dataclass(frozen=True)
-class Move:
-    """A state change of an order: from `from_state` (compare-and-set) to `to_state`, with
-    `reason`, `last_updated_at = at` and the columns of `sets` (names checked by the caller)."""
-
-    order_id: str
-    from_state: str
-    to_state: str
-    reason: str | None
-    at: datetime
-    sets: dict[str, Any]
-
-    def update(self) -> tuple[str, dict[str, Any]]:
-        assignments = "".join(f", {column} = :{column}" for column in self.sets)
-        sql = (
-            f"UPDATE crypto_orders SET state = :to, cancel_reason = :reason, last_updated_at = :at{assignments}"
-            " WHERE id = :id AND state = :from"
-        )
-        return sql, {
-            "to": self.to_state,
-            "reason": self.reason,
-            "at": self.at,
-            "id": self.order_id,
-            "from": self.from_state,
-            **self.sets,
-        }
-
-
-async def transition_order(conn: Connection, move: Move) -> Row | None:
-    """Make `move`; returns the order as `order_with_asset_places` reads it afterwards, or None
+async def transition_order(
+    conn: Connection,
+    order_id: str,
+    from_state: str,
+    to_state: str,
+    reason: str | None,
+    at: datetime,
+    sets: dict[str, Any],
+) -> Row | None:
+    """Move the order from `from_state` (compare-and-set) and write `sets` (column names checked
+    by the caller); returns the order as `order_with_asset_places` reads it afterwards, or None
     when it is no longer in `from_state`. On PostgreSQL one statement (a data-modifying WITH);
     SQLite has no such WITH, and its statements are in-process calls anyway."""
-    update, params = move.update()
+    update, params = _transition(order_id, from_state, to_state, reason, at, sets)
     if conn.dialect == "postgresql":
         return await conn.fetchrow(
             f"WITH moved AS ({update} RETURNING *) SELECT {ORDER_COLUMNS}, {_ASSET_PLACES} FROM moved", params
         )
     if await conn.execute(update, params) != 1:
         return None
-    return await order_with_asset_places(conn, move.order_id)
+    return await order_with_asset_places(conn, order_id)
 
 
 async def transition_order_recording(
-    conn: Connection, move: Move, partner_id: str, events: tuple[str, dict[str, Any]]
+    conn: Connection,
+    order_id: str,
+    from_state: str,
+    to_state: str,
+    reason: str | None,
+    at: datetime,
+    sets: dict[str, Any],
+    partner_id: str,
+    events: tuple[str, dict[str, Any]],
 ) -> Row | None:
     """PostgreSQL: `transition_order`, and in the same statement `events` (their INSERT, made
     with `only_if=MOVED`: written only if the order moved) and the read of the partner's
     webhook subscriptions (`sub_ids`, `sub_events`, in creation order) on the returned row."""
     insert, insert_params = events
-    update, params = move.update()
+    update, params = _transition(order_id, from_state, to_state, reason, at, sets)
     return await conn.fetchrow(
         f"WITH moved AS ({update} RETURNING *), written AS ({insert})"
         f" SELECT {ORDER_COLUMNS}, {_ASSET_PLACES}, {_SUBSCRIPTIONS} FROM moved",
@@ -249,6 +237,17 @@ _SUBSCRIPTIONS = (
     " ARRAY(SELECT events FROM crypto_webhook_subscriptions WHERE partner_id = :sub_partner_id ORDER BY seq)"
     " AS sub_events"
 )
+
+
+def _transition(
+    order_id: str, from_state: str, to_state: str, reason: str | None, at: datetime, sets: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    assignments = "".join(f", {column} = :{column}" for column in sets)
+    update = (
+        f"UPDATE crypto_orders SET state = :to, cancel_reason = :reason, last_updated_at = :at{assignments}"
+        " WHERE id = :id AND state = :from"
+    )
+    return update, {"to": to_state, "reason": reason, "at": at, "id": order_id, "from": from_state, **sets}
 
 
 async def set_code_hash(conn: Connection, order_id: str, code_hash: str) -> None:
