@@ -33,28 +33,19 @@ async def emit_all(
 ) -> list[str]:
     """`emit` of one event per action, in order, with the same entities: one statement for
     the events and the subscriptions' read. Returns their ids."""
-    events = build(actions, entities, now)
-    insert = repo.insert_events(events, partner_id, now)
-    await webhooks.fan_out(conn, partner_id, [(action, event_id) for event_id, action, _ in events], now, after=insert)
-    return [event_id for event_id, _, _ in events]
-
-
-def build(
-    actions: Sequence[str], entities: dict[str, Any], now: datetime, *, ids_given: Sequence[str] | None = None
-) -> list[tuple[str, str, bytes]]:
-    """The events (id, action, body) of `actions`, in order, with the same entities (new ids
-    unless `ids_given`)."""
     unknown = [action for action in actions if action not in ACTIONS]
     if unknown:
         raise ValueError(f"unknown webhook action {unknown[0]!r}")
     created = formats.timestamp(now)
     events = []
-    for n, action in enumerate(actions):
-        event_id = ids_given[n] if ids_given is not None else ids.new_hex_id()
+    for action in actions:
+        event_id = ids.new_hex_id()
         events.append(
             (event_id, action, orjson.dumps({"id": event_id, "action": action, "created_at": created, **entities}))
         )
-    return events
+    insert = repo.insert_events(events, partner_id, now)
+    await webhooks.fan_out(conn, partner_id, [(action, event_id) for event_id, action, _ in events], now, after=insert)
+    return [event_id for event_id, _, _ in events]
 
 
 async def recorded(conn: Connection, partner_id: str) -> list[dict[str, Any]]:

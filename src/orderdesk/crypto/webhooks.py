@@ -53,18 +53,6 @@ async def fan_out(
     `partner_id` that listens to its action, in subscription creation order (`after`: the
     events' insert, run with the subscriptions' read). Returns how many deliveries were queued."""
     listening = await repository.listening_subscription_ids(conn, partner_id, [a for a, _ in events], after=after)
-    return await _queue(conn, events, listening, now)
-
-
-async def fan_out_to(
-    conn: Connection, events: Sequence[tuple[str, str]], subscriptions: Sequence[tuple[str, str]], now: datetime
-) -> int:
-    """`fan_out`, the partner's subscriptions ((id, events as stored), in creation order) read
-    already, by the statement that inserted the events."""
-    return await _queue(conn, events, repository.listening(subscriptions, [a for a, _ in events]), now)
-
-
-async def _queue(conn: Connection, events: Sequence[tuple[str, str]], listening: list[list[str]], now: datetime) -> int:
     for (_action, event_id), subscription_ids in zip(events, listening, strict=True):
         for subscription_id in subscription_ids:
             delivery_id = ids.new_hex_id()

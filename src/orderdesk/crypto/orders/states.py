@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from orderdesk.crypto import events, webhooks
+from orderdesk.crypto import events
 from orderdesk.crypto.orders import reads
-from orderdesk.crypto.repositories import events as events_repo
 from orderdesk.crypto.repositories import orders as repo
 from orderdesk.platform.db import Connection
 
@@ -68,37 +67,9 @@ async def apply(
     unknown = set(sets) - set(SETTABLE)
     if unknown:
         raise ValueError(f"transition cannot set {sorted(unknown)}")
-    if conn.dialect == "postgresql" and "asset_places" in order:
-        return await _apply_recording(conn, order, step, at or now, sets, now)
     moved = await repo.transition_order(conn, order["id"], order["state"], step.to, step.cancel_reason, at or now, sets)
     if moved is None:
         raise IllegalTransition(f"order {order['id']} is no longer {order['state']}")
     snapshot = reads.view(moved, now)
     await events.emit_all(conn, order["partner_id"], step.events, {"order": snapshot}, now)
     return snapshot
-
-
-async def _apply_recording(
-    conn: Connection, order: Any, step: Transition, at: datetime, sets: dict[str, Any], now: datetime
-) -> dict[str, Any]:
-    """`apply` in one statement (PostgreSQL, `order` read with its `asset_places`): the events'
-    bodies show the order as the locked row becomes once changed, so the update, the events'
-    insert and the subscriptions' read need no Python between them. The row the update
-    returns is checked against that: should it differ (the row changed since it was read, in
-    this transaction), the events are given the bodies it makes."""
-    changed = {**order, "state": step.to, "cancel_reason": step.cancel_reason, "last_updated_at": at, **sets}
-    snapshot = reads.view(changed, now)
-    recorded = events.build(step.events, {"order": snapshot}, now)
-    insert = events_repo.insert_events(recorded, order["partner_id"], now, only_if=repo.MOVED)
-    moved = await repo.transition_order_recording(
-        conn, order["id"], order["state"], step.to, step.cancel_reason, at, sets, order["partner_id"], insert
-    )
-    if moved is None:
-        raise IllegalTransition(f"order {order['id']} is no longer {order['state']}")
-    shown = reads.view(moved, now)
-    if shown != snapshot:
-        recorded = events.build(step.events, {"order": shown}, now, ids_given=[i for i, _, _ in recorded])
-        await events_repo.rewrite_bodies(conn, recorded)
-    subscriptions = list(zip(moved["sub_ids"], moved["sub_events"], strict=True))
-    await webhooks.fan_out_to(conn, [(action, event_id) for event_id, action, _ in recorded], subscriptions, now)
-    return shown

@@ -51,10 +51,9 @@ _PARTNER_AND_CUSTOMER = (
     " FROM crypto_partners p LEFT JOIN crypto_customers c ON c.id = :customer_id AND c.partner_id = p.id AND p.active"
 )
 _LOCKED_ORDER = (
-    f" LEFT JOIN LATERAL (SELECT {CONTROL_COLUMNS}, {_ASSET_PLACES} FROM crypto_orders"
+    f" LEFT JOIN LATERAL (SELECT {CONTROL_COLUMNS} FROM crypto_orders"
     " WHERE id = :order_id AND customer_id = c.id FOR UPDATE) o ON TRUE"
 )
-LOCKED_ORDER_COLUMNS = CONTROL_COLUMNS + ", asset_places"
 
 
 async def partner_customer_order(
@@ -63,11 +62,11 @@ async def partner_customer_order(
     """PostgreSQL: the first statement of a write whose caller is not yet authenticated. The
     partner of the API key; its customer `customer_id` (read only for an active partner: an
     inactive one is refused first); with `with_order`, that customer's order `order_id`
-    under its row lock, as `find_customer_order(lock=True)` reads it plus `asset_places`. The caller judges the
+    under its row lock, as `find_customer_order(lock=True)` reads it. The caller judges the
     partner before it looks at the rest. Ids that are not well-formed are passed as None."""
     columns = [_aliased(PARTNER_COLUMNS, "p", "p_"), _aliased(CUSTOMER_COLUMNS, "c", "c_")]
     if with_order:
-        columns.append(_aliased(LOCKED_ORDER_COLUMNS, "o", "o_"))
+        columns.append(_aliased(CONTROL_COLUMNS, "o", "o_"))
     row = await conn.fetchrow(
         f"SELECT {', '.join(columns)}{_PARTNER_AND_CUSTOMER}{_LOCKED_ORDER if with_order else ''}"
         " WHERE p.api_key_hash = :hash",
@@ -75,7 +74,7 @@ async def partner_customer_order(
     )
     if row is None:
         return None, None, None
-    order = _part(row, LOCKED_ORDER_COLUMNS, "o_") if with_order else None
+    order = _part(row, CONTROL_COLUMNS, "o_") if with_order else None
     return _part(row, PARTNER_COLUMNS, "p_"), _part(row, CUSTOMER_COLUMNS, "c_"), order
 
 
@@ -198,7 +197,12 @@ async def transition_order(
     by the caller); returns the order as `order_with_asset_places` reads it afterwards, or None
     when it is no longer in `from_state`. On PostgreSQL one statement (a data-modifying WITH);
     SQLite has no such WITH, and its statements are in-process calls anyway."""
-    update, params = _transition(order_id, from_state, to_state, reason, at, sets)
+    assignments = "".join(f", {column} = :{column}" for column in sets)
+    update = (
+        f"UPDATE crypto_orders SET state = :to, cancel_reason = :reason, last_updated_at = :at{assignments}"
+        " WHERE id = :id AND state = :from"
+    )
+    params = {"to": to_state, "reason": reason, "at": at, "id": order_id, "from": from_state, **sets}
     if conn.dialect == "postgresql":
         return await conn.fetchrow(
             f"WITH moved AS ({update} RETURNING *) SELECT {ORDER_COLUMNS}, {_ASSET_PLACES} FROM moved", params
@@ -206,48 +210,6 @@ async def transition_order(
     if await conn.execute(update, params) != 1:
         return None
     return await order_with_asset_places(conn, order_id)
-
-
-async def transition_order_recording(
-    conn: Connection,
-    order_id: str,
-    from_state: str,
-    to_state: str,
-    reason: str | None,
-    at: datetime,
-    sets: dict[str, Any],
-    partner_id: str,
-    events: tuple[str, dict[str, Any]],
-) -> Row | None:
-    """PostgreSQL: `transition_order`, and in the same statement `events` (their INSERT, made
-    with `only_if=MOVED`: written only if the order moved) and the read of the partner's
-    webhook subscriptions (`sub_ids`, `sub_events`, in creation order) on the returned row."""
-    insert, insert_params = events
-    update, params = _transition(order_id, from_state, to_state, reason, at, sets)
-    return await conn.fetchrow(
-        f"WITH moved AS ({update} RETURNING *), written AS ({insert})"
-        f" SELECT {ORDER_COLUMNS}, {_ASSET_PLACES}, {_SUBSCRIPTIONS} FROM moved",
-        {**insert_params, **params, "sub_partner_id": partner_id},
-    )
-
-
-MOVED = "EXISTS (SELECT 1 FROM moved)"
-_SUBSCRIPTIONS = (
-    "ARRAY(SELECT id FROM crypto_webhook_subscriptions WHERE partner_id = :sub_partner_id ORDER BY seq) AS sub_ids,"
-    " ARRAY(SELECT events FROM crypto_webhook_subscriptions WHERE partner_id = :sub_partner_id ORDER BY seq)"
-    " AS sub_events"
-)
-
-
-def _transition(
-    order_id: str, from_state: str, to_state: str, reason: str | None, at: datetime, sets: dict[str, Any]
-) -> tuple[str, dict[str, Any]]:
-    assignments = "".join(f", {column} = :{column}" for column in sets)
-    update = (
-        f"UPDATE crypto_orders SET state = :to, cancel_reason = :reason, last_updated_at = :at{assignments}"
-        " WHERE id = :id AND state = :from"
-    )
-    return update, {"to": to_state, "reason": reason, "at": at, "id": order_id, "from": from_state, **sets}
 
 
 async def set_code_hash(conn: Connection, order_id: str, code_hash: str) -> None:

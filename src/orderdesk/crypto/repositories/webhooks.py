@@ -27,13 +27,7 @@ async def listening_subscription_ids(
             sql, params = f"WITH written AS ({write}) {sql}", {**write_params, **params}
         else:
             await conn.execute(write, write_params)
-    return listening([(row["id"], row["events"]) for row in await conn.fetch(sql, params)], actions)
-
-
-def listening(subscriptions: Sequence[tuple[str, str]], actions: Sequence[str]) -> list[list[str]]:
-    """For each of `actions`, the ids of `subscriptions` ((id, events as stored), in creation
-    order) that listen to it."""
-    rows = [(sub_id, orjson.loads(events)) for sub_id, events in subscriptions]
+    rows = [(row["id"], orjson.loads(row["events"])) for row in await conn.fetch(sql, params)]
     return [[sub_id for sub_id, listened in rows if action in listened] for action in actions]
 
 
