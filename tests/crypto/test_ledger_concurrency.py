@@ -122,3 +122,49 @@ async def test_concurrent_deposits_of_one_transaction_credit_once(
     assert sorted(r.status_code for r in responses) == [201] + [409] * 9
     assert await _balance(partner, customer["id"]) == "0.3"
     assert await operator.ledger_check() == {"balanced": True, "postings": 1, "mismatches": []}
+
+
+async def _until_one_waits_on_a_lock(runtime: Runtime) -> None:
+    """PostgreSQL: until another backend waits on a lock; SQLite (the writer lock is in-process):
+    a few loop turns."""
+    for _ in range(500):
+        if runtime.db.dialect == "sqlite":
+            await asyncio.sleep(0.05)
+            return
+        waiting = await runtime.db.fetchrow(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        if waiting is not None and waiting["n"] > 0:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("nobody waited on a lock")
+
+
+async def test_a_posting_that_waited_for_an_accounts_creation_sees_its_balance(
+    client: httpx.AsyncClient, operator: Operator, partner: Partner, customer: dict[str, Any]
+) -> None:
+    """The first posting on a customer account creates it; a debit that arrives while that
+    creation is uncommitted waits for it, then locks the created row and sees its balance
+    (on PostgreSQL the row was not in the waiting statement's snapshot)."""
+    runtime: Runtime = client.runtime  # type: ignore[attr-defined]
+    created, release = asyncio.Event(), asyncio.Event()
+
+    async def first_credit() -> None:
+        entries = [
+            postings.customer(customer["id"], "BTC", D("2")),
+            postings.house(postings.HOUSE_TRADING, "BTC", D("-2")),
+        ]
+        async with runtime.db.transaction() as conn:
+            await ledger.post(conn, entries, kind="test", order_id=None, now=runtime.clock.now())
+            created.set()
+            await release.wait()
+
+    credit = asyncio.create_task(first_credit())
+    await created.wait()
+    debit = asyncio.create_task(_debit(runtime, customer["id"], D("1.5")))
+    await _until_one_waits_on_a_lock(runtime)
+    release.set()
+    await credit
+    assert await debit is True
+    assert await _balance(partner, customer["id"]) == "0.5"
+    assert await operator.ledger_check() == {"balanced": True, "postings": 2, "mismatches": []}

@@ -8,9 +8,9 @@ commits or rolls back with it. It:
 1. refuses a posting whose entries do not sum to zero in every currency (`UnbalancedPosting`,
    a programming error: the caller built the entries wrong);
 2. creates missing accounts, then locks the accounts that must never go negative (customer
-   accounts) in ascending account-id order (`SELECT ... ORDER BY id FOR UPDATE` on
-   PostgreSQL; SQLite's single writer already excludes everyone else), so two postings never
-   wait on each other in a cycle;
+   accounts) in ascending account-id order (on PostgreSQL one statement, `INSERT ... ON
+   CONFLICT DO UPDATE` in label order; SQLite's single writer already excludes everyone
+   else), so two postings never wait on each other in a cycle;
 3. re-reads those balances under the lock and refuses a posting that would take any customer
    balance below zero (`InsufficientFunds`, which the caller answers as 400
    `insufficient_funds`; the whole transaction is then rolled back);
@@ -97,7 +97,7 @@ def check_balanced(entries: list[Entry]) -> list[Entry]:
 @dataclass(frozen=True)
 class Posted:
     id: str
-    balances: dict[str, Decimal]  # label → balance after the posting (unlocked ones: as this posting saw them)
+    balances: dict[str, Decimal]  # label → balance after the posting, of the accounts it locked
 
 
 def _locked(conn: Connection, entry: Entry) -> bool:
@@ -110,12 +110,11 @@ async def post(conn: Connection, entries: list[Entry], *, kind: str, order_id: s
     kept = check_balanced(entries)
     changes = net_changes(kept)
     labels = sorted(changes)
-    await repo.create_missing_accounts(conn, [changes[label][0] for label in labels], now)
     locked = [label for label in labels if _locked(conn, changes[label][0])]
     unlocked = [label for label in labels if label not in locked]
-    balances = await _lock_and_read(conn, locked, unlocked)
+    balances = await _create_and_lock(conn, [changes[label][0] for label in labels], locked, unlocked, now)
     new_balances: dict[str, Decimal] = {}
-    for label in labels:
+    for label in locked:
         entry, change = changes[label]
         after = add(balances[label], change)
         if change < 0 and after < 0 and entry.kind in NEVER_NEGATIVE:
@@ -128,36 +127,30 @@ async def post(conn: Connection, entries: list[Entry], *, kind: str, order_id: s
     return Posted(posting_id, new_balances)
 
 
-async def _lock_and_read(conn: Connection, locked: list[str], unlocked: list[str]) -> dict[str, Decimal]:
-    """Lock `locked` (in label order) and read their balances; read the balances of `unlocked`
-    (stored plus pending deltas) without a lock, in the same statement. A transaction waits
-    here only for customer accounts that exist and are committed, or for another transaction's
-    uncommitted creation of the same account, always in ascending order: no cycle can form."""
+async def _create_and_lock(
+    conn: Connection, accounts: list[Entry], locked: list[str], unlocked: list[str], now: datetime
+) -> dict[str, Decimal]:
+    """Create the missing `accounts` (in label order), lock `locked` in label order and read
+    their balances. A transaction waits here only for customer accounts, or for another
+    transaction's uncommitted creation of the same account, always in ascending order: no
+    cycle can form. The balances of `unlocked` are not read: nothing needs them (they may go
+    negative, and a posting only appends their deltas)."""
     if conn.dialect == "postgresql":
-        rows = await repo.lock_and_read_with_pending(conn, locked, unlocked)
-        return {row["id"]: _total(row["balance"], row["pending"] or ()) for row in rows}
+        by_label = {account.label: account for account in accounts}
+        rows = await repo.create_and_lock(
+            conn, [by_label[label] for label in unlocked], [by_label[label] for label in locked], now
+        )
+        return {row["id"]: row["balance"] for row in rows}
+    await repo.create_missing_accounts(conn, accounts, now)
     rows = await repo.lock_and_read_balances(conn, locked)
     return {row["id"]: row["balance"] for row in rows}
 
 
-def _total(balance: Decimal, deltas: Iterable[Decimal]) -> Decimal:
-    for delta in deltas:
-        balance = add(balance, delta)
-    return balance
-
-
 async def roll_up(conn: Connection, limit: int = 5000) -> int:
-    """Fold up to `limit` pending deltas into their accounts' stored balances; returns how many.
-    The rows deleted here are locked until commit, so two roll-ups never fold one delta twice;
-    SKIP LOCKED lets a second one take other deltas instead of waiting."""
-    rows = await repo.take_pending_deltas(conn, limit)
-    sums: dict[str, Decimal] = {}
-    for row in rows:
-        sums[row["account_id"]] = add(sums.get(row["account_id"], Decimal(0)), row["amount"])
-    for label in sorted(sums):
-        stored = await repo.stored_balance(conn, label, lock=True)
-        await repo.set_balance(conn, label, add(stored, sums[label]))
-    return len(rows)
+    """Fold up to `limit` pending deltas into their accounts' stored balances, in one statement;
+    returns how many. Two roll-ups never fold one delta twice (see the repository). PostgreSQL
+    only: SQLite updates every balance in place and never writes a delta."""
+    return await repo.fold_pending_deltas(conn, limit)
 
 
 # --------------------------------------------------------------------------- reads

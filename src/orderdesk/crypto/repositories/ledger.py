@@ -29,18 +29,45 @@ async def create_missing_accounts(conn: Connection, accounts: Sequence[Entry], n
     )
 
 
-_LOCK_AND_READ_PG = (
-    "WITH locked AS (SELECT id, balance FROM crypto_accounts WHERE id = ANY(:locked) ORDER BY id FOR UPDATE)"
-    " SELECT id, balance, NULL::numeric[] AS pending FROM locked UNION ALL"
-    " SELECT a.id, a.balance, ARRAY(SELECT d.amount FROM crypto_balance_deltas d WHERE d.account_id = a.id)"
-    " FROM crypto_accounts a WHERE a.id = ANY(:unlocked)"
+# PostgreSQL, one statement. The missing accounts the posting does not lock are created without
+# waiting for anyone (NOT EXISTS reads the committed row: ON CONFLICT alone would wait for whoever
+# holds an existing row's lock). Then the ones it locks are created, or locked when they exist,
+# one by one in the order given (label order), by ON CONFLICT DO UPDATE: that path locks the
+# row's latest version even when it is not in the statement's snapshot (an account another
+# transaction created while this one waited for it) and returns its balance; the UPDATE writes
+# back the balance it found. The count of `shared` gates the second INSERT: as before, a
+# transaction waits on another's creation of a shared account before it holds a lock.
+_CREATE_AND_LOCK_PG = (
+    "WITH shared AS (INSERT INTO crypto_accounts (id, kind, owner, currency, balance, created_at, updated_at)"
+    " SELECT t.id, t.kind, t.owner, t.currency, 0, :now, :now"
+    " FROM unnest(:s_ids::text[], :s_kinds::text[], :s_owners::text[], :s_currencies::text[]) WITH ORDINALITY"
+    " AS t(id, kind, owner, currency, n)"
+    " WHERE NOT EXISTS (SELECT 1 FROM crypto_accounts a WHERE a.id = t.id) ORDER BY t.n"
+    " ON CONFLICT (id) DO NOTHING RETURNING 1)"
+    " INSERT INTO crypto_accounts AS a (id, kind, owner, currency, balance, created_at, updated_at)"
+    " SELECT t.id, t.kind, t.owner, t.currency, 0, :now, :now"
+    " FROM unnest(:l_ids::text[], :l_kinds::text[], :l_owners::text[], :l_currencies::text[]) WITH ORDINALITY"
+    " AS t(id, kind, owner, currency, n)"
+    " WHERE (SELECT count(*) FROM shared) >= 0 ORDER BY t.n"
+    " ON CONFLICT (id) DO UPDATE SET balance = a.balance RETURNING a.id, a.balance"
 )
 
 
-async def lock_and_read_with_pending(conn: Connection, locked: list[str], unlocked: list[str]) -> list[Row]:
-    """PostgreSQL, one statement: `locked` locked in id order (id, balance, pending NULL), and
-    `unlocked` read without a lock (id, stored balance, pending: the amounts of its deltas)."""
-    return await conn.fetch(_LOCK_AND_READ_PG, {"locked": locked, "unlocked": unlocked})
+def _columns(accounts: Sequence[Entry], prefix: str) -> dict[str, list[str | None]]:
+    return {
+        f"{prefix}_ids": [a.label for a in accounts],
+        f"{prefix}_kinds": [a.kind for a in accounts],
+        f"{prefix}_owners": [a.owner for a in accounts],
+        f"{prefix}_currencies": [a.currency for a in accounts],
+    }
+
+
+async def create_and_lock(
+    conn: Connection, shared: Sequence[Entry], locked: Sequence[Entry], now: datetime
+) -> list[Row]:
+    """PostgreSQL: create the missing accounts of `shared` and of `locked`, lock each of
+    `locked` in the order given, and return their (id, balance)."""
+    return await conn.fetch(_CREATE_AND_LOCK_PG, {"now": now, **_columns(shared, "s"), **_columns(locked, "l")})
 
 
 async def lock_and_read_balances(conn: Connection, locked: list[str]) -> list[Row]:
@@ -124,20 +151,26 @@ _WRITE_POSTING_PG = (
 # --------------------------------------------------------------------------- roll-up of the deltas
 
 
-async def take_pending_deltas(conn: Connection, limit: int) -> list[Row]:
-    """Delete up to `limit` deltas, oldest first, and return them (account_id, amount). The rows
-    deleted here are locked until commit; SKIP LOCKED leaves those another transaction holds."""
-    return await conn.fetch(
-        "DELETE FROM crypto_balance_deltas WHERE id IN (SELECT id FROM crypto_balance_deltas ORDER BY id"
-        f" LIMIT :limit{conn.skip_locked}) RETURNING account_id, amount",
-        {"limit": limit},
-    )
+# Up to :limit deltas, oldest first, deleted and added to their accounts' stored balances (exact
+# numeric sums). The deleted rows are locked until commit, and SKIP LOCKED leaves those another
+# roll-up holds: a delta is folded exactly once. The accounts are locked in id order (two
+# roll-ups never wait on each other in a cycle) FOR NO KEY UPDATE, the UPDATE's own lock, which
+# does not block the foreign-key checks of the postings that go on writing entries and deltas.
+_FOLD_DELTAS_PG = (
+    "WITH taken AS (DELETE FROM crypto_balance_deltas WHERE id IN (SELECT id FROM crypto_balance_deltas"
+    " ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING account_id, amount),"
+    " sums AS (SELECT account_id, sum(amount) AS total, count(*) AS n FROM taken GROUP BY account_id),"
+    " locked AS (SELECT a.id FROM crypto_accounts a JOIN sums s ON s.account_id = a.id"
+    " ORDER BY a.id FOR NO KEY UPDATE OF a),"
+    " folded AS (UPDATE crypto_accounts a SET balance = a.balance + s.total FROM locked l JOIN sums s"
+    " ON s.account_id = l.id WHERE a.id = l.id)"
+    " SELECT COALESCE(sum(n), 0)::int FROM sums"
+)
 
 
-async def set_balance(conn: Connection, account_id: str, balance: Decimal) -> None:
-    await conn.execute(
-        "UPDATE crypto_accounts SET balance = :balance WHERE id = :id", {"balance": balance, "id": account_id}
-    )
+async def fold_pending_deltas(conn: Connection, limit: int) -> int:
+    """PostgreSQL: fold up to `limit` pending deltas into the stored balances; returns how many."""
+    return int(await conn.fetchval(_FOLD_DELTAS_PG, {"limit": limit}))
 
 
 # --------------------------------------------------------------------------- reads
