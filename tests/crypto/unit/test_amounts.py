@@ -143,3 +143,26 @@ def test_floor_and_ceil_bracket_the_exact_value(value: Fraction, places: int) ->
     assert Fraction(low) <= value <= Fraction(high)
     assert Fraction(high) - Fraction(low) in (0, Fraction(1, 10**places))
     assert fraction_digits(low) == places and fraction_digits(high) == places
+
+
+def _decimal_from_digits(scaled: int, places: int) -> Decimal:
+    """How `floor_to` / `ceil_to` built their result before: sign, digits, exponent."""
+    return Decimal((1 if scaled < 0 else 0, tuple(int(d) for d in str(abs(scaled))), -places))
+
+
+@given(st.fractions(), st.integers(min_value=0, max_value=30))
+def test_rounded_amounts_carry_exactly_the_places_asked(value: Fraction, places: int) -> None:
+    for rounded, scaled in (
+        (floor_to(value, places), value * 10**places // 1),
+        (ceil_to(value, places), -(-value * 10**places // 1)),
+    ):
+        expected = _decimal_from_digits(int(scaled), places)
+        assert rounded.as_tuple() == expected.as_tuple()
+        assert str(rounded) == str(expected)
+
+
+def test_rounded_amounts_keep_every_digit() -> None:
+    huge = 10**70 + 1  # more digits than any Decimal context keeps
+    assert floor_to(Fraction(huge, 10**8), 8).as_tuple() == _decimal_from_digits(huge, 8).as_tuple()
+    assert str(floor_to(Fraction(-5, 1000), 2)) == "-0.01"
+    assert str(ceil_to(Fraction(0), 6)) == "0.000000"
