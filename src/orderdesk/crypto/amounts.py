@@ -44,35 +44,23 @@ def _decimal_of(scaled: int, places: int) -> Decimal:
     return Decimal(f"{scaled}E{-places}")
 
 
-def _ratio(value: Number) -> tuple[int, int]:
-    """`value` as an exact numerator and positive denominator (what `exact` would hold),
-    without building a Fraction: the rounding helpers run for every amount of a quote and a
-    view, and a Decimal's Fraction cost five times the arithmetic."""
-    if isinstance(value, int):
-        return value, 1
-    return value.as_integer_ratio()
-
-
 def floor_to(value: Number, places: int) -> Decimal:
     """⌊value⌋ at `places` decimals (ROUND_DOWN for the positive amounts of section 8)."""
-    if places < 0:
-        return _decimal_of(math.floor(exact(value) * 10**places), places)
-    numerator, denominator = _ratio(value)
-    return _decimal_of(numerator * 10**places // denominator, places)
+    return _decimal_of(math.floor(exact(value) * 10**places), places)
 
 
 def ceil_to(value: Number, places: int) -> Decimal:
     """⌈value⌉ at `places` decimals (ROUND_UP for the positive amounts of section 8)."""
-    if places < 0:
-        return _decimal_of(math.ceil(exact(value) * 10**places), places)
-    numerator, denominator = _ratio(value)
-    return _decimal_of(-(-numerator * 10**places // denominator), places)
+    return _decimal_of(math.ceil(exact(value) * 10**places), places)
 
 
 def exactly(value: Number, places: int) -> Decimal:
     """`value`, which must be representable at `places` decimals, as a Decimal at that
     scale (sums and differences of quantized amounts)."""
-    return _decimal_of(to_units(value, places), places)
+    result = floor_to(value, places)
+    if Fraction(result) != exact(value):
+        raise ValueError(f"{value} does not fit {places} decimal places")
+    return result
 
 
 def from_units(count: int, places: int) -> Decimal:
@@ -82,16 +70,10 @@ def from_units(count: int, places: int) -> Decimal:
 
 def to_units(value: Number, places: int) -> int:
     """How many smallest units `value` is; it must fit `places` decimals."""
-    if places < 0:
-        scaled = exact(value) * 10**places
-        if scaled.denominator != 1:
-            raise ValueError(f"{value} does not fit {places} decimal places")
-        return scaled.numerator
-    numerator, denominator = _ratio(value)
-    units, remainder = divmod(numerator * 10**places, denominator)
-    if remainder:
+    scaled = exact(value) * 10**places
+    if scaled.denominator != 1:
         raise ValueError(f"{value} does not fit {places} decimal places")
-    return units
+    return scaled.numerator
 
 
 def unit(places: int) -> Decimal:
