@@ -55,25 +55,10 @@ def BigId() -> sa.types.TypeEngine:  # noqa: N802 - auto-increment key (INTEGER 
     return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
-# The last instant adapted and its text: a write passes the same `now` for several columns
-# and statements (created_at, updated_at, history, events, the idempotency record). Held
-# strongly, so the identity check cannot match a new object at a freed one's address.
-_last_adapted: tuple[datetime | None, str] = (None, "")
-
-
 def _adapt_datetime(value: datetime) -> str:
-    global _last_adapted
-    last, text = _last_adapted
-    if value is last:
-        return text
-    if value.tzinfo is UTC:  # the clock's: the text before "+00:00"
-        text = value.isoformat(sep=" ", timespec="microseconds")[:-6]
-    elif value.tzinfo is None:
+    if value.tzinfo is None:
         raise ValueError("naive datetime given to the database; use the clock (aware UTC)")
-    else:
-        text = value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-    _last_adapted = (value, text)
-    return text
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def _convert_timestamp(raw: bytes) -> datetime:
