@@ -380,7 +380,7 @@ class SQLiteConnection:
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.raw = raw
 
-    # Each statement handles its errors inline (`_unique_violation`): a context manager around
+    # Each statement handles its errors inline (`_raise_unique_violation`): a context manager around
     # it cost about a microsecond per statement, ~10 statements per write request.
 
     async def fetch(self, sql: str, params: Params = None) -> list[Row]:
