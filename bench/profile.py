@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from bench import auto, crypto, databases, wrk
@@ -37,12 +38,94 @@ def _frame(raw: str) -> str:
     return f"{match.group('func')} ({path})"
 
 
+def _in(*parts: str) -> Callable[[str], bool]:
+    return lambda frame: any(part in frame for part in parts)
+
+
+# Layers of a request, innermost first: a sample is charged to the first layer that one of its
+# frames belongs to, looking from the leaf up (a statement run by the use case is the
+# statement's; the use case's own Python is the use case's).
+LAYERS: list[tuple[str, Callable[[str], bool]]] = [
+    (
+        "statements (driver calls, parameter and row conversion)",
+        _in(
+            "SQLiteConnection.",
+            "SQLiteDatabase._alone",
+            "SQLiteDatabase.fetch",
+            "dbtypes.py",
+            "PostgresConnection.",
+            "asyncpg/",
+        ),
+    ),
+    (
+        "transaction machinery (writer lock, SAVEPOINT/RELEASE, batch, COMMIT hand-off, pool)",
+        _in("platform/db.py", "asyncio/locks.py", "asyncio/tasks.py", "concurrent/futures/"),
+    ),
+    ("idempotency (lock id, record read, answer)", _in("platform/idempotency.py", "auto/idempotent.py")),
+    ("auth (key or token, partner lookup's Python, rate limit)", _in("/auth.py", "platform/ratelimit.py", "jwt/")),
+    (
+        "body and input (read, JSON, validation)",
+        _in(
+            "read_body",
+            "loads_json",
+            "parsing.py",
+            "inputs.py",
+            "http_input.py",
+            "validation.py",
+            "contract_errors.py",
+            "pydantic",
+            "starlette/requests.py",
+        ),
+    ),
+    (
+        "rendering (serializers, JSON, Response)",
+        _in(
+            "serializers.py",
+            "timefmt.py",
+            "crypto/formats.py",
+            "orders/view.py",
+            "orders/reads.py",
+            "json_response",
+            "starlette/responses.py",
+        ),
+    ),
+    (
+        "events, webhook and outbox rows (Python)",
+        _in("auto/events.py", "auto/webhooks.py", "crypto/events.py", "crypto/webhooks.py", "platform/outbox.py"),
+    ),
+    ("use case (domain Python, ids)", _in("orderdesk/auto/", "orderdesk/crypto/", "platform/ids.py", "ulid/")),
+    (
+        "request middleware (request id, access log, metrics, mount shortcut)",
+        _in(
+            "RequestContextMiddleware",
+            "MountedAppShortcut",
+            "structlog/",
+            "platform/metrics.py",
+            "prometheus_client/",
+            "platform/errors.py",
+        ),
+    ),
+    ("framework (Starlette/FastAPI middleware and routing)", _in("starlette/", "fastapi/")),
+    ("uvicorn (HTTP parsing, transport)", _in("uvicorn/protocols/", "httptools")),
+]
+LOOP_ONLY = "event loop (uvloop callbacks, socket I/O: no Python frame below the loop)"
+
+
+def layer_of(frames: list[str]) -> str:
+    for frame in reversed(frames):
+        for name, belongs in LAYERS:
+            if belongs(frame):
+                return name
+    return LOOP_ONLY
+
+
 def summarize(raw: Path, top: int = 12) -> str:
     """Shares of the event-loop thread's samples (stacks through `orderdesk serve`); samples
     of other threads (COMMIT / checkpoint threads, idle pool threads) are counted apart."""
     self_time: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
-    loop = other = 0
+    layers: Counter[str] = Counter()
+    loop = other = on_threads = 0
     for line in raw.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack:
@@ -51,13 +134,22 @@ def summarize(raw: Path, top: int = 12) -> str:
         frames = [_frame(f) for f in stack.split(";")]
         if not any("orderdesk/cli.py" in frame for frame in frames):
             other += count
+            if any("_WorkItem.run" in frame for frame in frames):
+                on_threads += count
             continue
         loop += count
+        layers[layer_of(frames)] += count
         self_time[frames[-1]] += count
         for frame in set(frames):
             inclusive[frame] += count
     total = max(loop, 1)
-    lines = [f"{loop} event-loop samples ({other} in other threads)", "  self time (leaf):"]
+    lines = [
+        f"{loop} event-loop samples ({other} in other threads, {on_threads} of them running a task:"
+        " COMMIT, checkpoint)",
+        "  by layer (innermost):",
+    ]
+    lines += [f"    {n * 100 / total:5.1f}%  {name}" for name, n in layers.most_common()]
+    lines.append("  self time (leaf):")
     lines += [f"    {n * 100 / total:5.1f}%  {frame}" for frame, n in self_time.most_common(top)]
     lines.append("  inclusive, orderdesk frames below the route:")
     skip = ("orderdesk/cli.py", "orderdesk/platform/http.py", "/api.py", "/api_")

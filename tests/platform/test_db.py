@@ -133,6 +133,48 @@ async def test_fetchrow_outside_a_transaction(scratch: Database) -> None:
     assert row is not None and row["id"] == "x" and row["flag"] is True
 
 
+async def test_one_statement_reads_do_not_wait_for_the_pooled_readers(database_url: str, engine: str) -> None:
+    """SQLite: a read transaction holds a pooled reader across awaits; a one-statement read
+    (`fetchrow`, `fetch`: key lookups, GET by id) runs on its own reader, so it neither waits
+    for one nor runs inside a held reader's older snapshot: it sees the last commit."""
+    if engine != "sqlite":
+        pytest.skip("the pool of read-only connections is SQLite's")
+    import asyncio
+    import contextlib
+
+    from orderdesk.platform.db import SQLiteDatabase
+
+    database = SQLiteDatabase(database_url.removeprefix("sqlite:///"))
+    await database.open()
+    try:
+        async with database.transaction() as conn:
+            await conn.execute("CREATE TABLE seen (id TEXT PRIMARY KEY)")
+        async with contextlib.AsyncExitStack() as held:
+            readers = [
+                await held.enter_async_context(database.transaction(write=False)) for _ in range(database.readers)
+            ]
+            for reader in readers:  # each holds a snapshot without the row
+                assert await reader.fetchval("SELECT count(*) FROM seen") == 0
+            async with database.transaction() as conn:
+                await conn.execute("INSERT INTO seen (id) VALUES ('x')")
+            row = await asyncio.wait_for(database.fetchrow("SELECT id FROM seen WHERE id = :id", {"id": "x"}), 5)
+            assert row is not None and row["id"] == "x"
+            assert [r["id"] for r in await asyncio.wait_for(database.fetch("SELECT id FROM seen"), 5)] == ["x"]
+    finally:
+        await database.close()
+
+
+async def test_integrity_errors_other_than_unique_pass_through(scratch: Database) -> None:
+    async with scratch.transaction() as conn:
+        await conn.execute("DROP TABLE IF EXISTS required")
+        await conn.execute("CREATE TABLE required (id TEXT NOT NULL)")
+    with pytest.raises(Exception) as raised:  # noqa: PT011 - each driver's own class
+        async with scratch.transaction() as conn:
+            await conn.execute("INSERT INTO required (id) VALUES (NULL)")
+    assert not isinstance(raised.value, UniqueViolation)
+    assert "null" in str(raised.value).lower()
+
+
 async def test_connection_reused_after_a_cancelled_transaction(database_url: str, engine: str) -> None:
     if engine != "postgres":
         pytest.skip("pool reuse is a PostgreSQL matter")

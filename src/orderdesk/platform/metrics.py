@@ -71,8 +71,17 @@ WEBHOOK_OUTCOMES = {"done": "delivered", "retry": "retry", "dead": "failed"}
 BacklogReader = Callable[[datetime], Awaitable[Iterable[tuple[str, int, float]]]]
 
 
+# The request histogram's series by label values: `labels()` validates and looks them up under
+# a lock on every call. As many as the label combinations (routes x methods x statuses).
+_request_series: dict[tuple[str, str, str, int], Histogram] = {}
+
+
 def observe_request(product: str, method: str, route: str, status: int, seconds: float) -> None:
-    REQUESTS.labels(product, method, route, str(status)).observe(seconds)
+    key = (product, method, route, status)
+    series = _request_series.get(key)
+    if series is None:
+        series = _request_series[key] = REQUESTS.labels(product, method, route, str(status))
+    series.observe(seconds)
 
 
 def observe_job(kind: str, outcome: str) -> None:

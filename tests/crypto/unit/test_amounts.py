@@ -16,6 +16,7 @@ from orderdesk.crypto.amounts import (
     floor_to,
     format_amount,
     fraction_digits,
+    to_units,
     unit,
 )
 from orderdesk.crypto.vocabulary import FIAT_PLACES
@@ -143,3 +144,44 @@ def test_floor_and_ceil_bracket_the_exact_value(value: Fraction, places: int) ->
     assert Fraction(low) <= value <= Fraction(high)
     assert Fraction(high) - Fraction(low) in (0, Fraction(1, 10**places))
     assert fraction_digits(low) == places and fraction_digits(high) == places
+
+
+def _decimal_from_digits(scaled: int, places: int) -> Decimal:
+    """How the rounding helpers built their result before: sign, digits, exponent."""
+    return Decimal((1 if scaled < 0 else 0, tuple(int(d) for d in str(abs(scaled))), -places))
+
+
+AMOUNTS = st.one_of(
+    st.fractions(),
+    st.decimals(allow_nan=False, allow_infinity=False),
+    st.integers(),
+)
+
+
+@given(AMOUNTS, st.integers(min_value=0, max_value=30))
+def test_rounding_matches_the_exact_rationals(value: Decimal | Fraction | int, places: int) -> None:
+    """Each helper against its definition on `fractions.Fraction`, digit for digit (the
+    helpers compute on integer ratios; a Decimal result's exponent is always -places)."""
+    scaled = Fraction(value) * 10**places
+    floor, ceil = scaled.numerator // scaled.denominator, -(-scaled.numerator // scaled.denominator)
+    for rounded, expected in ((floor_to(value, places), floor), (ceil_to(value, places), ceil)):
+        assert rounded.as_tuple() == _decimal_from_digits(expected, places).as_tuple()
+        assert str(rounded) == str(_decimal_from_digits(expected, places))
+    if scaled.denominator == 1:
+        assert exactly(value, places).as_tuple() == _decimal_from_digits(floor, places).as_tuple()
+        assert to_units(value, places) == floor
+    else:
+        with pytest.raises(ValueError, match="does not fit"):
+            exactly(value, places)
+        with pytest.raises(ValueError, match="does not fit"):
+            to_units(value, places)
+
+
+def test_rounded_amounts_keep_every_digit() -> None:
+    huge = 10**70 + 1  # more digits than any Decimal context keeps
+    assert floor_to(Fraction(huge, 10**8), 8).as_tuple() == _decimal_from_digits(huge, 8).as_tuple()
+    assert str(floor_to(Fraction(-5, 1000), 2)) == "-0.01"
+    assert str(ceil_to(Fraction(-5, 1000), 2)) == "0.00"
+    assert str(ceil_to(Fraction(0), 6)) == "0.000000"
+    assert str(floor_to(Decimal("1E+3"), 2)) == "1000.00"
+    assert str(exactly(Decimal("-0.10"), 2)) == "-0.10"
