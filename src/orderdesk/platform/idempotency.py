@@ -18,7 +18,6 @@ may write the record in its own last statement instead of `save` (`RECORD_INSERT
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,10 +44,8 @@ class Race(Exception):
     Roll back and answer from the committed record."""
 
 
-@functools.lru_cache(maxsize=256)
 def lock_id(scope: str, key: str) -> int:
-    """A signed 64-bit number for pg_try_advisory_xact_lock. Cached: a request needs it as its
-    transaction begins (`transaction`) and again when it claims the key (`claim`)."""
+    """A signed 64-bit number for pg_try_advisory_xact_lock."""
     digest = hashlib.sha256(f"{scope}\x00{key}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
